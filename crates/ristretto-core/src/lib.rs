@@ -1,1 +1,13 @@
-//! placeholder
+//! The model side of ristretto: what a config and its definition files mean,
+//! loaded into validated values before anything talks to AWS.
+//!
+//! Definitions are the AWS SDK's own types (see [`definition`]); the config is
+//! ristretto's (see [`config`]). Every failure is a [`LoadError`] that names
+//! the file, the line and the JSON path, with a hint.
+
+pub mod definition;
+pub mod error;
+pub mod locate;
+pub mod path;
+
+pub use error::{LoadError, Problem, ProblemKind};

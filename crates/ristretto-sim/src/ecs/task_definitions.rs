@@ -1,0 +1,242 @@
+//! Task definitions: register, describe (with tags), list (filters, sort, pagination),
+//! deregister and delete.
+
+use aws_sdk_ecs::operation::delete_task_definitions::{
+    DeleteTaskDefinitionsInput, DeleteTaskDefinitionsOutput,
+};
+use aws_sdk_ecs::operation::deregister_task_definition::{
+    DeregisterTaskDefinitionInput, DeregisterTaskDefinitionOutput,
+};
+use aws_sdk_ecs::operation::describe_task_definition::{
+    DescribeTaskDefinitionInput, DescribeTaskDefinitionOutput,
+};
+use aws_sdk_ecs::operation::list_task_definition_families::{
+    ListTaskDefinitionFamiliesInput, ListTaskDefinitionFamiliesOutput,
+};
+use aws_sdk_ecs::operation::list_task_definitions::{
+    ListTaskDefinitionsInput, ListTaskDefinitionsOutput,
+};
+use aws_sdk_ecs::operation::register_task_definition::{
+    RegisterTaskDefinitionInput, RegisterTaskDefinitionOutput,
+};
+use aws_sdk_ecs::types::{
+    Compatibility, Failure, SortOrder, TaskDefinition, TaskDefinitionFamilyStatus,
+    TaskDefinitionField, TaskDefinitionStatus,
+};
+use aws_smithy_types::DateTime;
+
+use super::{EcsState, TaskDefRecord, paginate};
+use crate::codec::{Sdk, convert, decode, encode};
+use crate::error::{ApiError, ApiResult};
+use crate::state::{Ctx, State};
+
+fn unable_to_describe() -> ApiError {
+    ApiError::client("Unable to describe task definition.")
+}
+
+/// Resolves `family`, `family:revision` or a task definition ARN. A bare family resolves to its
+/// latest ACTIVE revision.
+pub fn resolve<'a>(ecs: &'a EcsState, id: &str) -> Option<&'a TaskDefRecord> {
+    let tail = id.rsplit('/').next().unwrap_or(id);
+    let (family, revision) = match tail.rsplit_once(':') {
+        Some((f, r)) => (f, Some(r.parse::<usize>().ok()?)),
+        None => (tail, None),
+    };
+    let revisions = ecs.task_definitions.get(family)?;
+    match revision {
+        Some(r) => revisions.get(r.checked_sub(1)?),
+        None => revisions
+            .iter()
+            .rev()
+            .find(|t| t.task_definition.status() == Some(&TaskDefinitionStatus::Active)),
+    }
+}
+
+fn resolve_mut<'a>(ecs: &'a mut EcsState, id: &str) -> Option<&'a mut TaskDefRecord> {
+    let arn = resolve(ecs, id)?.task_definition.task_definition_arn()?.to_owned();
+    let tail = arn.rsplit('/').next()?;
+    let (family, revision) = tail.rsplit_once(':')?;
+    let index = revision.parse::<usize>().ok()?.checked_sub(1)?;
+    ecs.task_definitions.get_mut(family)?.get_mut(index)
+}
+
+pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
+    let input = decode(body, RegisterTaskDefinitionInput::deserialize)?;
+    let family = input.family().unwrap_or_default().to_owned();
+    if family.is_empty() {
+        return Err(ApiError::client("Family is required."));
+    }
+    if input.container_definitions().is_empty() {
+        return Err(ApiError::client("Container list cannot be empty."));
+    }
+    for c in input.container_definitions() {
+        if c.image().is_none_or(str::is_empty) {
+            return Err(ApiError::client(format!(
+                "Container.image should not be null or empty. (container {})",
+                c.name().unwrap_or_default()
+            )));
+        }
+    }
+    let fargate = input.requires_compatibilities().contains(&Compatibility::Fargate);
+    if fargate && input.cpu().is_none() {
+        return Err(ApiError::client(
+            "Fargate requires that 'cpu' be defined at the task level.",
+        ));
+    }
+    if fargate && input.memory().is_none() {
+        return Err(ApiError::client(
+            "Fargate requires that 'memory' be defined at the task level.",
+        ));
+    }
+    let mut td = convert(&input, TaskDefinition::deserialize)?;
+    let revisions = state.ecs.task_definitions.entry(family.clone()).or_default();
+    let revision = revisions.len() as i32 + 1;
+    td.task_definition_arn = Some(ctx.arn("ecs", &format!("task-definition/{family}:{revision}")));
+    td.revision = revision;
+    td.status = Some(TaskDefinitionStatus::Active);
+    td.registered_at = Some(DateTime::from_secs_f64(ctx.now));
+    td.registered_by = Some(format!("arn:aws:iam::{}:root", ctx.account));
+    td.compatibilities = Some(if fargate || input.network_mode().map(|m| m.as_str()) == Some("awsvpc") {
+        vec![Compatibility::Ec2, Compatibility::Fargate]
+    } else {
+        vec![Compatibility::Ec2]
+    });
+    let tags = input.tags().to_vec();
+    revisions.push(TaskDefRecord {
+        task_definition: Sdk(td.clone()),
+        tags: tags.iter().cloned().map(Sdk).collect(),
+    });
+    Ok(encode(
+        &RegisterTaskDefinitionOutput::builder()
+            .task_definition(td)
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .build(),
+    ))
+}
+
+pub fn describe(state: &mut State, body: &[u8]) -> ApiResult {
+    let input = decode(body, DescribeTaskDefinitionInput::deserialize)?;
+    let rec = resolve(&state.ecs, input.task_definition().unwrap_or_default())
+        .filter(|r| r.task_definition.status() != Some(&TaskDefinitionStatus::DeleteInProgress))
+        .ok_or_else(unable_to_describe)?;
+    let mut out =
+        DescribeTaskDefinitionOutput::builder().task_definition(rec.task_definition.0.clone());
+    if input.include().contains(&TaskDefinitionField::Tags) {
+        out = out.set_tags(Some(rec.tags.iter().map(|t| t.0.clone()).collect()));
+    }
+    Ok(encode(&out.build()))
+}
+
+pub fn list(state: &mut State, body: &[u8]) -> ApiResult {
+    let input = decode(body, ListTaskDefinitionsInput::deserialize)?;
+    let status = input.status().cloned().unwrap_or(TaskDefinitionStatus::Active);
+    let mut arns: Vec<(String, i32, String)> = state
+        .ecs
+        .task_definitions
+        .iter()
+        .filter(|(family, _)| input.family_prefix().is_none_or(|p| family.as_str() == p))
+        .flat_map(|(family, revs)| {
+            revs.iter().map(move |r| (family, r))
+        })
+        .filter(|(_, r)| r.task_definition.status() == Some(&status))
+        .filter_map(|(family, r)| {
+            Some((
+                family.clone(),
+                r.task_definition.revision,
+                r.task_definition.task_definition_arn()?.to_owned(),
+            ))
+        })
+        .collect();
+    arns.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    if input.sort() == Some(&SortOrder::Desc) {
+        arns.reverse();
+    }
+    let arns: Vec<String> = arns.into_iter().map(|a| a.2).collect();
+    let (page, next) = paginate(&arns, input.next_token(), input.max_results(), 100)?;
+    Ok(encode(
+        &ListTaskDefinitionsOutput::builder()
+            .set_task_definition_arns(Some(page))
+            .set_next_token(next)
+            .build(),
+    ))
+}
+
+pub fn list_families(state: &mut State, body: &[u8]) -> ApiResult {
+    let input = decode(body, ListTaskDefinitionFamiliesInput::deserialize)?;
+    let status = input.status().cloned().unwrap_or(TaskDefinitionFamilyStatus::Active);
+    let families: Vec<String> = state
+        .ecs
+        .task_definitions
+        .iter()
+        .filter(|(f, _)| input.family_prefix().is_none_or(|p| f.starts_with(p)))
+        .filter(|(_, revs)| {
+            let active = revs
+                .iter()
+                .any(|r| r.task_definition.status() == Some(&TaskDefinitionStatus::Active));
+            match status {
+                TaskDefinitionFamilyStatus::Active => active,
+                TaskDefinitionFamilyStatus::Inactive => !active,
+                _ => true,
+            }
+        })
+        .map(|(f, _)| f.clone())
+        .collect();
+    let (page, next) = paginate(&families, input.next_token(), input.max_results(), 100)?;
+    Ok(encode(
+        &ListTaskDefinitionFamiliesOutput::builder()
+            .set_families(Some(page))
+            .set_next_token(next)
+            .build(),
+    ))
+}
+
+pub fn deregister(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
+    let input = decode(body, DeregisterTaskDefinitionInput::deserialize)?;
+    let id = input.task_definition().unwrap_or_default();
+    if !id.contains(':') {
+        return Err(ApiError::client(
+            "Invalid revision number. Number: ".to_owned() + id.rsplit('/').next().unwrap_or(id),
+        ));
+    }
+    let rec = resolve_mut(&mut state.ecs, id).ok_or_else(unable_to_describe)?;
+    if rec.task_definition.status() == Some(&TaskDefinitionStatus::Active) {
+        rec.task_definition.status = Some(TaskDefinitionStatus::Inactive);
+        rec.task_definition.deregistered_at = Some(DateTime::from_secs_f64(ctx.now));
+    }
+    Ok(encode(
+        &DeregisterTaskDefinitionOutput::builder()
+            .task_definition(rec.task_definition.0.clone())
+            .build(),
+    ))
+}
+
+pub fn delete(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
+    let input = decode(body, DeleteTaskDefinitionsInput::deserialize)?;
+    let mut out = DeleteTaskDefinitionsOutput::builder();
+    for id in input.task_definitions() {
+        match resolve_mut(&mut state.ecs, id).filter(|_| id.contains(':')) {
+            Some(rec) if rec.task_definition.status() == Some(&TaskDefinitionStatus::Inactive) => {
+                rec.task_definition.status = Some(TaskDefinitionStatus::DeleteInProgress);
+                rec.task_definition.delete_requested_at = Some(DateTime::from_secs_f64(ctx.now));
+                out = out.task_definitions(rec.task_definition.0.clone());
+            }
+            Some(rec) => {
+                out = out.failures(
+                    Failure::builder()
+                        .set_arn(rec.task_definition.task_definition_arn().map(str::to_owned))
+                        .reason("The specified task definition is still in ACTIVE status. Please deregister the target and try again.")
+                        .build(),
+                );
+            }
+            None => {
+                out = out.failures(
+                    Failure::builder()
+                        .arn(id)
+                        .reason("The specified task definition does not exist.")
+                        .build(),
+                );
+            }
+        }
+    }
+    Ok(encode(&out.build()))
+}

@@ -1,0 +1,402 @@
+//! Tasks: their timeline (PENDING → RUNNING → STOPPED, exits from failure rules, requested
+//! stops) and the RunTask, StopTask, ListTasks, DescribeTasks operations.
+
+use aws_sdk_ecs::operation::describe_tasks::{DescribeTasksInput, DescribeTasksOutput};
+use aws_sdk_ecs::operation::list_tasks::{ListTasksInput, ListTasksOutput};
+use aws_sdk_ecs::operation::run_task::{RunTaskInput, RunTaskOutput};
+use aws_sdk_ecs::operation::stop_task::{StopTaskInput, StopTaskOutput};
+use aws_sdk_ecs::types::{
+    Connectivity, Container, DesiredStatus, Failure, HealthStatus, LaunchType, Tag, Task,
+    TaskDefinition, TaskField, TaskStopCode,
+};
+use aws_smithy_types::DateTime;
+
+use super::{ClusterRecord, TaskExit, TaskRecord, cluster_name, paginate, short_name};
+use crate::clock::Epoch;
+use crate::codec::{Sdk, decode, encode};
+use crate::error::{ApiError, ApiResult};
+use crate::state::{Ctx, Ids, State};
+use crate::world::World;
+
+/// What happened to a task during [`TaskRecord::step`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskEvent {
+    /// It became RUNNING.
+    Running,
+    /// Its essential container exited on its own (`failed` when the exit code is not 0).
+    Exited { failed: bool },
+    /// A requested stop completed.
+    Stopped,
+}
+
+/// Everything needed to start a task.
+pub struct TaskSpec<'a> {
+    pub cluster_arn: &'a str,
+    pub cluster: &'a str,
+    pub task_definition: &'a TaskDefinition,
+    pub started_by: Option<String>,
+    pub group: String,
+    pub launch_type: Option<LaunchType>,
+    pub owner: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+fn ts(t: Epoch) -> DateTime {
+    DateTime::from_secs_f64(t)
+}
+
+/// Creates a PENDING task; failure rules of the world decide whether and when it exits.
+pub fn new_task(ids: &mut Ids, ctx: &Ctx, rules: &World, spec: TaskSpec<'_>) -> TaskRecord {
+    let now = ctx.now;
+    let id = ids.hex_id();
+    let task_arn = ctx.arn("ecs", &format!("task/{}/{id}", spec.cluster));
+    let td = spec.task_definition;
+    let family = td.family().unwrap_or_default();
+    let containers: Vec<Container> = td
+        .container_definitions()
+        .iter()
+        .map(|c| {
+            let cid = ids.uuid();
+            Container::builder()
+                .container_arn(ctx.arn("ecs", &format!("container/{}/{id}/{cid}", spec.cluster)))
+                .task_arn(&task_arn)
+                .set_name(c.name().map(str::to_owned))
+                .set_image(c.image().map(str::to_owned))
+                .last_status("PENDING")
+                .health_status(HealthStatus::Unknown)
+                .cpu(c.cpu().to_string())
+                .set_memory(c.memory().map(|m| m.to_string()))
+                .set_memory_reservation(c.memory_reservation().map(|m| m.to_string()))
+                .build()
+        })
+        .collect();
+    let images = td.container_definitions().iter().filter_map(|c| c.image());
+    let start_delay = rules.start_delay();
+    let exit = rules.failure_for(family, images).map(|rule| TaskExit {
+        at: now + start_delay + rule.after_seconds.unwrap_or(0.0).max(0.0),
+        exit_code: rule.exit_code,
+        stopped_reason: rule
+            .stopped_reason
+            .clone()
+            .unwrap_or_else(|| "Essential container in task exited".to_owned()),
+        container_reason: rule.container_reason.clone(),
+    });
+    let launch_type = spec.launch_type.unwrap_or(LaunchType::Fargate);
+    let fargate = launch_type == LaunchType::Fargate;
+    let task = Task::builder()
+        .cluster_arn(spec.cluster_arn)
+        .task_arn(&task_arn)
+        .set_task_definition_arn(td.task_definition_arn().map(str::to_owned))
+        .last_status("PENDING")
+        .desired_status("RUNNING")
+        .created_at(ts(now))
+        .set_started_by(spec.started_by)
+        .group(spec.group)
+        .launch_type(launch_type)
+        .set_platform_version(fargate.then(|| "1.4.0".to_owned()))
+        .set_platform_family(fargate.then(|| "Linux".to_owned()))
+        .set_cpu(td.cpu().map(str::to_owned))
+        .set_memory(td.memory().map(str::to_owned))
+        .availability_zone(format!("{}a", ctx.region))
+        .connectivity(Connectivity::Connected)
+        .connectivity_at(ts(now))
+        .health_status(HealthStatus::Unknown)
+        .version(1)
+        .set_containers(Some(containers))
+        .set_tags((!spec.tags.is_empty()).then_some(spec.tags))
+        .build();
+    TaskRecord {
+        task: Sdk(task),
+        owner: spec.owner,
+        ready_at: now + start_delay,
+        exit,
+        stop_at: None,
+        stopped_at: None,
+    }
+}
+
+impl TaskRecord {
+    pub fn id(&self) -> &str {
+        short_name(self.task.task_arn().unwrap_or_default())
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.task.last_status() == Some("STOPPED")
+    }
+
+    /// Not asked to stop and not stopped: counts towards a deployment's tasks.
+    pub fn is_alive(&self) -> bool {
+        self.task.desired_status() == Some("RUNNING") && !self.is_stopped()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.is_alive() && self.task.last_status() == Some("RUNNING")
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.is_alive() && self.task.last_status() != Some("RUNNING")
+    }
+
+    /// The next world time at which this task changes on its own.
+    pub fn next_event(&self) -> Option<Epoch> {
+        if self.is_stopped() {
+            return None;
+        }
+        if let Some(at) = self.stop_at {
+            return Some(at);
+        }
+        let exit = self.exit.as_ref().map(|e| e.at);
+        if self.task.last_status() == Some("RUNNING") {
+            exit
+        } else {
+            Some(exit.map_or(self.ready_at, |e| e.min(self.ready_at)))
+        }
+    }
+
+    /// Applies the transition due at or before `now`, if any.
+    pub fn step(&mut self, now: Epoch) -> Option<TaskEvent> {
+        let at = self.next_event()?;
+        if at > now {
+            return None;
+        }
+        if self.stop_at.is_some() {
+            self.finish_stop(at);
+            return Some(TaskEvent::Stopped);
+        }
+        if let Some(exit) = self.exit.clone()
+            && exit.at <= self.ready_at.max(at)
+            && exit.at <= at
+        {
+            self.exit_now(&exit);
+            return Some(TaskEvent::Exited {
+                failed: exit.exit_code != 0,
+            });
+        }
+        self.start_running(at);
+        Some(TaskEvent::Running)
+    }
+
+    fn start_running(&mut self, at: Epoch) {
+        let t = &mut self.task;
+        t.last_status = Some("RUNNING".to_owned());
+        t.started_at = Some(ts(at));
+        t.pull_started_at = t.created_at;
+        t.pull_stopped_at = Some(ts(at));
+        t.health_status = Some(HealthStatus::Healthy);
+        t.version += 1;
+        for c in t.containers.iter_mut().flatten() {
+            c.last_status = Some("RUNNING".to_owned());
+            c.health_status = Some(HealthStatus::Healthy);
+            c.runtime_id = c.name.as_ref().map(|n| format!("{}-{n}", short_name(c.task_arn.as_deref().unwrap_or_default())));
+        }
+    }
+
+    fn exit_now(&mut self, exit: &TaskExit) {
+        let never_started = self.task.started_at.is_none();
+        let t = &mut self.task;
+        let at = ts(exit.at);
+        t.last_status = Some("STOPPED".to_owned());
+        t.desired_status = Some("STOPPED".to_owned());
+        t.stop_code = Some(
+            if never_started
+                && exit
+                    .container_reason
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("CannotPull"))
+            {
+                TaskStopCode::TaskFailedToStart
+            } else {
+                TaskStopCode::EssentialContainerExited
+            },
+        );
+        t.stopped_reason = Some(exit.stopped_reason.clone());
+        t.stopping_at = Some(at);
+        t.stopped_at = Some(at);
+        t.execution_stopped_at = Some(at);
+        t.health_status = Some(HealthStatus::Unhealthy);
+        t.version += 1;
+        for c in t.containers.iter_mut().flatten() {
+            c.last_status = Some("STOPPED".to_owned());
+            c.exit_code = Some(exit.exit_code);
+            c.reason = exit.container_reason.clone();
+            c.health_status = Some(HealthStatus::Unhealthy);
+        }
+        self.exit = None;
+        self.stopped_at = Some(exit.at);
+    }
+
+    fn finish_stop(&mut self, at: Epoch) {
+        let was_running = self.task.started_at.is_some();
+        let t = &mut self.task;
+        t.last_status = Some("STOPPED".to_owned());
+        t.stopped_at = Some(ts(at));
+        t.execution_stopped_at = Some(ts(at));
+        t.version += 1;
+        for c in t.containers.iter_mut().flatten() {
+            c.last_status = Some("STOPPED".to_owned());
+            if was_running {
+                c.exit_code = Some(0);
+            }
+        }
+        self.stop_at = None;
+        self.exit = None;
+        self.stopped_at = Some(at);
+    }
+
+    /// Asks the task to stop; it is STOPPED `delay` world seconds later.
+    pub fn request_stop(&mut self, now: Epoch, delay: f64, code: TaskStopCode, reason: &str) {
+        if !self.is_alive() {
+            return;
+        }
+        let t = &mut self.task;
+        t.desired_status = Some("STOPPED".to_owned());
+        t.last_status = Some(if t.started_at.is_some() { "DEACTIVATING" } else { "STOPPING" }.to_owned());
+        t.stopping_at = Some(ts(now));
+        t.stop_code = Some(code);
+        t.stopped_reason = Some(reason.to_owned());
+        t.version += 1;
+        self.stop_at = Some(now + delay);
+    }
+}
+
+/// Every task of a cluster, standalone and service-owned, with its service name.
+pub fn all_tasks(cluster: &ClusterRecord) -> impl Iterator<Item = (Option<&str>, &TaskRecord)> {
+    cluster.tasks.values().map(|t| (None, t)).chain(
+        cluster
+            .services
+            .iter()
+            .flat_map(|(name, s)| s.tasks.values().map(move |t| (Some(name.as_str()), t))),
+    )
+}
+
+fn find_task_mut<'a>(cluster: &'a mut ClusterRecord, id: &str) -> Option<&'a mut TaskRecord> {
+    let id = short_name(id);
+    if cluster.tasks.contains_key(id) {
+        return cluster.tasks.get_mut(id);
+    }
+    cluster.services.values_mut().find_map(|s| s.tasks.get_mut(id))
+}
+
+fn family_of(task: &Task) -> &str {
+    let tail = short_name(task.task_definition_arn().unwrap_or_default());
+    tail.rsplit_once(':').map_or(tail, |(f, _)| f)
+}
+
+pub fn list_tasks(state: &mut State, body: &[u8]) -> ApiResult {
+    let input = decode(body, ListTasksInput::deserialize)?;
+    let name = cluster_name(&state.ecs, input.cluster())?;
+    let cluster = &state.ecs.clusters[&name];
+    if let Some(svc) = input.service_name()
+        && !cluster.services.contains_key(short_name(svc))
+    {
+        return Err(super::service_not_found());
+    }
+    let want_stopped = input.desired_status() == Some(&DesiredStatus::Stopped);
+    let arns: Vec<String> = all_tasks(cluster)
+        .filter(|(svc, _)| {
+            input
+                .service_name()
+                .is_none_or(|s| *svc == Some(short_name(s)))
+        })
+        .map(|(_, t)| t)
+        .filter(|t| input.family().is_none_or(|f| family_of(&t.task) == f))
+        .filter(|t| input.started_by().is_none_or(|s| t.task.started_by() == Some(s)))
+        .filter(|t| input.launch_type().is_none_or(|l| t.task.launch_type() == Some(l)))
+        .filter(|t| (t.task.desired_status() == Some("STOPPED")) == want_stopped)
+        .filter_map(|t| t.task.task_arn().map(str::to_owned))
+        .collect();
+    let (page, next) = paginate(&arns, input.next_token(), input.max_results(), 100)?;
+    Ok(encode(
+        &ListTasksOutput::builder()
+            .set_task_arns(Some(page))
+            .set_next_token(next)
+            .build(),
+    ))
+}
+
+pub fn describe_tasks(state: &mut State, body: &[u8]) -> ApiResult {
+    let input = decode(body, DescribeTasksInput::deserialize)?;
+    let name = cluster_name(&state.ecs, input.cluster())?;
+    if input.tasks().len() > 100 {
+        return Err(ApiError::invalid_parameter("Tasks cannot have more than 100 elements"));
+    }
+    let with_tags = input.include().contains(&TaskField::Tags);
+    let cluster = &state.ecs.clusters[&name];
+    let mut out = DescribeTasksOutput::builder();
+    for id in input.tasks() {
+        let found = all_tasks(cluster).map(|(_, t)| t).find(|t| t.id() == short_name(id));
+        match found {
+            Some(t) => {
+                let mut task = t.task.0.clone();
+                if !with_tags {
+                    task.tags = None;
+                }
+                out = out.tasks(task);
+            }
+            None => out = out.failures(Failure::builder().arn(id).reason("MISSING").build()),
+        }
+    }
+    Ok(encode(&out.build()))
+}
+
+pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
+    let input = decode(body, RunTaskInput::deserialize)?;
+    let name = cluster_name(&state.ecs, input.cluster())?;
+    let count = input.count().unwrap_or(1);
+    if !(1..=10).contains(&count) {
+        return Err(ApiError::invalid_parameter("Count must be between 1 and 10."));
+    }
+    if input.launch_type().is_some() && !input.capacity_provider_strategy().is_empty() {
+        return Err(ApiError::invalid_parameter(
+            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
+        ));
+    }
+    let td = super::task_definitions::resolve(&state.ecs, input.task_definition().unwrap_or_default())
+        .map(|r| r.task_definition.0.clone())
+        .ok_or_else(|| ApiError::invalid_parameter("TaskDefinition not found."))?;
+    let group = input
+        .group()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("family:{}", td.family().unwrap_or_default()));
+    let State { ecs, ids, rules, .. } = state;
+    let cluster = ecs.clusters.get_mut(&name).ok_or_else(super::cluster_not_found)?;
+    let cluster_arn = cluster.cluster.cluster_arn().unwrap_or_default().to_owned();
+    let mut out = RunTaskOutput::builder();
+    for _ in 0..count {
+        let mut rec = new_task(
+            ids,
+            ctx,
+            rules,
+            TaskSpec {
+                cluster_arn: &cluster_arn,
+                cluster: &name,
+                task_definition: &td,
+                started_by: input.started_by().map(str::to_owned),
+                group: group.clone(),
+                launch_type: input.launch_type().cloned(),
+                owner: None,
+                tags: input.tags().to_vec(),
+            },
+        );
+        rec.task.overrides = input.overrides().cloned();
+        out = out.tasks(rec.task.0.clone());
+        cluster.tasks.insert(rec.id().to_owned(), rec);
+    }
+    Ok(encode(&out.build()))
+}
+
+pub fn stop_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
+    let input = decode(body, StopTaskInput::deserialize)?;
+    let name = cluster_name(&state.ecs, input.cluster())?;
+    let delay = state.rules.stop_delay();
+    let cluster = state.ecs.clusters.get_mut(&name).ok_or_else(super::cluster_not_found)?;
+    let task = find_task_mut(cluster, input.task().unwrap_or_default())
+        .ok_or_else(|| ApiError::invalid_parameter("The referenced task was not found."))?;
+    task.request_stop(
+        ctx.now,
+        delay,
+        TaskStopCode::UserInitiated,
+        input.reason().unwrap_or("Task stopped by user"),
+    );
+    Ok(encode(&StopTaskOutput::builder().task(task.task.0.clone()).build()))
+}

@@ -1,0 +1,201 @@
+//! The whole simulated world in one value: what the state file holds.
+//!
+//! Each AWS service keeps its part in its own module's state struct; this module holds them
+//! together with the world clock's position, the deterministic ID generator, and the rules taken
+//! from the world file. Saving and loading go through serde, SDK values through the SDK codec
+//! ([`crate::codec::Sdk`]).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::autoscaling::AutoScalingState;
+use crate::clock::{Epoch, real_now};
+use crate::codedeploy::CodeDeployState;
+use crate::ecs::EcsState;
+use crate::error::SimError;
+use crate::s3::S3State;
+use crate::secrets::SecretsState;
+use crate::ssm::SsmState;
+use crate::world::World;
+
+const STATE_VERSION: u32 = 1;
+
+/// The simulated world.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct State {
+    version: u32,
+    /// World time at the last advance.
+    pub now: Epoch,
+    /// Real time at which the state was saved (to resume the clock).
+    #[serde(default)]
+    pub saved_at: Epoch,
+    /// Generator of every ID: IDs are deterministic for a given history.
+    pub ids: Ids,
+    pub ecs: EcsState,
+    #[serde(default)]
+    pub autoscaling: AutoScalingState,
+    #[serde(default)]
+    pub ssm: SsmState,
+    #[serde(default)]
+    pub secrets: SecretsState,
+    #[serde(default)]
+    pub s3: S3State,
+    #[serde(default)]
+    pub codedeploy: CodeDeployState,
+    /// Rules of the world file (failure rules, delays, region); never saved.
+    #[serde(skip)]
+    pub rules: World,
+}
+
+/// What a handler needs to know about the request beyond its body.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub now: Epoch,
+    pub region: String,
+    pub account: String,
+}
+
+impl Ctx {
+    /// `arn:aws:<service>:<region>:<account>:<resource>`
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!("arn:aws:{service}:{}:{}:{resource}", self.region, self.account)
+    }
+}
+
+impl State {
+    /// A fresh world seeded from the world file, starting at the current real time.
+    pub fn seeded(world: &World) -> State {
+        let now = real_now();
+        let mut state = State {
+            version: STATE_VERSION,
+            now,
+            saved_at: now,
+            ids: Ids { next: 1 },
+            ecs: EcsState::default(),
+            autoscaling: AutoScalingState::default(),
+            ssm: SsmState::default(),
+            secrets: SecretsState::default(),
+            s3: S3State::default(),
+            codedeploy: CodeDeployState::default(),
+            rules: world.clone(),
+        };
+        let ctx = Ctx {
+            now,
+            region: world.region().to_owned(),
+            account: world.account_id().to_owned(),
+        };
+        crate::ecs::seed(&mut state, &ctx, world);
+        crate::autoscaling::seed(&mut state, &ctx, world);
+        crate::ssm::seed(&mut state, &ctx, world);
+        crate::secrets::seed(&mut state, &ctx, world);
+        crate::s3::seed(&mut state, world);
+        crate::codedeploy::seed(&mut state, world);
+        state
+    }
+
+    /// Loads a state file; the rules come from `world`.
+    pub fn load(path: &Path, world: &World) -> Result<State, SimError> {
+        let err = |message: String| SimError::LoadState {
+            path: path.to_owned(),
+            message,
+        };
+        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        let mut state: State = serde_json::from_slice(&bytes).map_err(|e| err(e.to_string()))?;
+        if state.version != STATE_VERSION {
+            return Err(err(format!(
+                "state version {} is not supported (expected {STATE_VERSION}); delete the file to start afresh",
+                state.version
+            )));
+        }
+        state.rules = world.clone();
+        Ok(state)
+    }
+
+    /// Serialises the state (for [`write_state_file`]).
+    pub fn to_bytes(&mut self) -> Vec<u8> {
+        self.saved_at = real_now();
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Brings the world up to `to` (task transitions, deployments, service events).
+    pub fn advance(&mut self, to: Epoch) {
+        if to > self.now {
+            crate::ecs::scheduler::advance(self, to);
+            self.now = to;
+        }
+    }
+}
+
+/// The deterministic ID generator.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Ids {
+    next: u64,
+}
+
+impl Ids {
+    /// A fresh number for an ID.
+    pub fn next(&mut self) -> u64 {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
+
+    /// 32 lowercase hex digits (task IDs, event IDs).
+    pub fn hex_id(&mut self) -> String {
+        let n = self.next();
+        format!("{:016x}{:016x}", mix(n), mix(n ^ 0x5eed))
+    }
+
+    /// 19 decimal digits (deployment and task set IDs, `ecs-svc/<digits>`).
+    pub fn digits_id(&mut self) -> String {
+        let n = self.next();
+        format!("{:019}", mix(n) % 10_000_000_000_000_000_000)
+    }
+
+    /// A UUID-shaped ID.
+    pub fn uuid(&mut self) -> String {
+        let h = self.hex_id();
+        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    }
+
+    /// `n` alphanumeric characters (Secrets Manager ARN suffixes, service deployment IDs).
+    pub fn alnum_id(&mut self, n: usize) -> String {
+        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut x = mix(self.next());
+        (0..n)
+            .map(|_| {
+                let c = CHARS[(x % CHARS.len() as u64) as usize] as char;
+                x = mix(x);
+                c
+            })
+            .collect()
+    }
+
+}
+
+/// Writes the state file atomically (temporary file, then rename).
+pub fn write_state_file(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
+    let err = |source| SimError::SaveState {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// splitmix64: spreads a counter over 64 bits.
+fn mix(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

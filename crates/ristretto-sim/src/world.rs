@@ -1,0 +1,370 @@
+//! The world file: what exists before the first request, and the rules that make the world
+//! misbehave on purpose (failing images, throttling, injected faults).
+//!
+//! The world file only seeds a fresh simulator. When a state file exists the world comes from
+//! it; the *rules* (failures, throttling, faults, delays) are always taken from the world file,
+//! so they can be changed between runs.
+//!
+//! # Format (YAML; every key optional)
+//! ```yaml
+//! region: us-east-1              # region used in ARNs when a request's signature names none
+//! accountId: "123456789012"
+//! clusters: [default, prod]      # or [{name: prod, tags: {team: web}}]
+//! taskStartDelaySeconds: 10      # world seconds from PENDING to RUNNING (health grace included)
+//! taskStopDelaySeconds: 2        # world seconds from a stop request to STOPPED
+//! parameters:                    # SSM Parameter Store
+//!   - {name: /app/db/host, value: db.internal}              # type String
+//!   - {name: /app/db/password, value: s3cret, type: SecureString}
+//! secrets:                       # Secrets Manager
+//!   - {name: app/db, value: '{"password":"s3cret"}'}
+//! s3:                            # objects served by S3 GetObject (path style)
+//!   - {bucket: tfstate, key: prod/terraform.tfstate, file: prod.tfstate}  # file: relative to the world file
+//!   - {bucket: tfstate, key: dev/terraform.tfstate, body: '{"version":4}'}
+//! scalableTargets:               # Application Auto Scaling (ECS services)
+//!   - {resourceId: service/default/web, minCapacity: 1, maxCapacity: 4}
+//! codeDeploy:                    # kept for the CodeDeploy simulator (inputs of its Create* calls)
+//!   applications: [{applicationName: web, computePlatform: ECS}]
+//!   deploymentGroups: [{applicationName: web, deploymentGroupName: web, ecsServices: [...]}]
+//! targetGroups: [...]            # kept as written (ELBv2 target groups)
+//! failures:                      # tasks whose container image matches exit
+//!   - image: "*:broken*"         # glob (`*`, `?`) on any container image of the task
+//!     family: "web*"             # optional glob on the task definition family
+//!     exitCode: 1                # default 1; 0 makes a one-off task succeed
+//!     stoppedReason: "Essential container in task exited"
+//!     containerReason: "CannotPullContainerError: ..."   # optional container `reason`
+//!     afterSeconds: 30           # optional: run this long before exiting; default: never RUNNING
+//! throttling:                    # token buckets in *real* time, like AWS's API quotas
+//!   - {action: "ecs:DescribeServices", burst: 20, refillPerSecond: 1}   # action: glob, service prefix optional
+//! faults:                        # injected errors and latency
+//!   - {action: "ecs:UpdateService", status: 503, times: 1}  # first N matching calls fail
+//!   - {action: "ssm:*", latencyMs: 200}
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SimError;
+
+/// The initial world and the rules of the simulator. See the module documentation for the
+/// YAML format.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct World {
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub clusters: Vec<ClusterSeed>,
+    pub task_start_delay_seconds: Option<f64>,
+    pub task_stop_delay_seconds: Option<f64>,
+    #[serde(default)]
+    pub parameters: Vec<ParameterSeed>,
+    #[serde(default)]
+    pub secrets: Vec<SecretSeed>,
+    #[serde(default)]
+    pub s3: Vec<S3ObjectSeed>,
+    #[serde(default)]
+    pub scalable_targets: Vec<ScalableTargetSeed>,
+    #[serde(default)]
+    pub code_deploy: CodeDeploySeed,
+    #[serde(default)]
+    pub target_groups: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub failures: Vec<FailureRule>,
+    #[serde(default)]
+    pub throttling: Vec<ThrottleRule>,
+    #[serde(default)]
+    pub faults: Vec<FaultRule>,
+}
+
+/// A cluster to create: a bare name or a name with tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ClusterSeed {
+    Name(String),
+    Full {
+        name: String,
+        #[serde(default)]
+        tags: BTreeMap<String, String>,
+    },
+}
+
+impl ClusterSeed {
+    pub fn name(&self) -> &str {
+        match self {
+            ClusterSeed::Name(n) | ClusterSeed::Full { name: n, .. } => n,
+        }
+    }
+}
+
+/// An SSM parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ParameterSeed {
+    pub name: String,
+    pub value: String,
+    #[serde(default = "default_parameter_type", rename = "type")]
+    pub kind: String,
+}
+
+fn default_parameter_type() -> String {
+    "String".to_owned()
+}
+
+/// A Secrets Manager secret (its current `SecretString`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecretSeed {
+    pub name: String,
+    pub value: String,
+    pub description: Option<String>,
+}
+
+/// An S3 object: inline `body`, or a `file` read relative to the world file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct S3ObjectSeed {
+    pub bucket: String,
+    pub key: String,
+    pub body: Option<String>,
+    pub file: Option<PathBuf>,
+}
+
+/// An Application Auto Scaling target on an ECS service's desired count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScalableTargetSeed {
+    pub resource_id: String,
+    pub min_capacity: i32,
+    pub max_capacity: i32,
+    #[serde(default)]
+    pub dynamic_scaling_in_suspended: bool,
+    #[serde(default)]
+    pub dynamic_scaling_out_suspended: bool,
+    #[serde(default)]
+    pub scheduled_scaling_suspended: bool,
+}
+
+/// CodeDeploy applications and deployment groups, as the inputs of `CreateApplication` and
+/// `CreateDeploymentGroup` (camelCase JSON). Kept in the state for the CodeDeploy simulator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CodeDeploySeed {
+    #[serde(default)]
+    pub applications: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub deployment_groups: Vec<serde_json::Value>,
+}
+
+/// Tasks whose container image matches `image` exit with `exit_code`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FailureRule {
+    pub image: String,
+    pub family: Option<String>,
+    #[serde(default = "default_exit_code")]
+    pub exit_code: i32,
+    pub stopped_reason: Option<String>,
+    pub container_reason: Option<String>,
+    pub after_seconds: Option<f64>,
+}
+
+fn default_exit_code() -> i32 {
+    1
+}
+
+/// A token bucket on the actions matching `action` (`DescribeServices`, `ecs:Describe*`, `*`).
+/// Each matching rule has its own bucket; AWS's ECS quotas are of this form (for example
+/// DescribeClusters: a bucket of 50 refilled at 20 per second).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ThrottleRule {
+    pub action: String,
+    pub burst: u32,
+    pub refill_per_second: f64,
+}
+
+/// An injected failure or delay on the actions matching `action`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FaultRule {
+    pub action: String,
+    /// HTTP status of the injected error (5xx: `InternalFailure`/`ServiceUnavailable`).
+    pub status: Option<u16>,
+    /// Error code to send instead of the default for `status`.
+    pub code: Option<String>,
+    /// Only the first `times` matching requests are affected (all when absent).
+    pub times: Option<u32>,
+    pub latency_ms: Option<u64>,
+}
+
+impl World {
+    /// A world with one cluster, `default`.
+    pub fn default_world() -> World {
+        World {
+            clusters: vec![ClusterSeed::Name("default".to_owned())],
+            ..World::default()
+        }
+    }
+
+    /// Reads a world file; relative S3 `file` paths are resolved against its folder and read now.
+    pub fn from_yaml_file(path: &Path) -> Result<World, SimError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SimError::ReadWorld {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut world = Self::parse(&text).map_err(|message| SimError::ParseWorld {
+            path: path.to_owned(),
+            message,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for object in &mut world.s3 {
+            if let Some(file) = object.file.take() {
+                let full = base.join(&file);
+                let body = std::fs::read_to_string(&full).map_err(|source| SimError::ReadWorld {
+                    path: full.clone(),
+                    source,
+                })?;
+                object.body = Some(body);
+            }
+        }
+        world.validate()?;
+        Ok(world)
+    }
+
+    /// Parses a world from YAML text (S3 `file` entries are resolved against the current folder).
+    pub fn from_yaml_str(text: &str) -> Result<World, SimError> {
+        let mut world = Self::parse(text).map_err(|message| SimError::ParseWorld {
+            path: PathBuf::from("<string>"),
+            message,
+        })?;
+        for object in &mut world.s3 {
+            if let Some(file) = object.file.take() {
+                let body = std::fs::read_to_string(&file)
+                    .map_err(|source| SimError::ReadWorld { path: file, source })?;
+                object.body = Some(body);
+            }
+        }
+        world.validate()?;
+        Ok(world)
+    }
+
+    fn parse(text: &str) -> Result<World, String> {
+        if text.trim().is_empty() {
+            return Ok(World::default());
+        }
+        yaml_serde::from_str(text).map_err(|e| e.to_string())
+    }
+
+    fn validate(&self) -> Result<(), SimError> {
+        for rule in &self.throttling {
+            if rule.burst == 0 && rule.refill_per_second <= 0.0 {
+                tracing::debug!("throttle rule `{}` rejects every call", rule.action);
+            }
+        }
+        for fault in &self.faults {
+            if let Some(status) = fault.status
+                && !(400..=599).contains(&status)
+            {
+                return Err(SimError::InvalidWorld(format!(
+                    "fault on `{}`: status {status} is not an error status",
+                    fault.action
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn region(&self) -> &str {
+        self.region.as_deref().unwrap_or("us-east-1")
+    }
+
+    pub(crate) fn account_id(&self) -> &str {
+        self.account_id.as_deref().unwrap_or("123456789012")
+    }
+
+    pub(crate) fn start_delay(&self) -> f64 {
+        self.task_start_delay_seconds.unwrap_or(10.0).max(0.001)
+    }
+
+    pub(crate) fn stop_delay(&self) -> f64 {
+        self.task_stop_delay_seconds.unwrap_or(2.0).max(0.001)
+    }
+
+    /// The failure rule for a task with these container images, if any.
+    pub(crate) fn failure_for<'a>(
+        &self,
+        family: &str,
+        images: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Option<&FailureRule> {
+        self.failures.iter().find(|rule| {
+            rule.family.as_deref().is_none_or(|f| glob_match(f, family))
+                && images.clone().into_iter().any(|image| glob_match(&rule.image, image))
+        })
+    }
+}
+
+/// Matches `text` against a glob with `*` (any run of characters) and `?` (one character).
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_like_a_shell() {
+        assert!(glob_match("*:broken*", "repo/app:broken-1"));
+        assert!(!glob_match("*:broken*", "repo/app:1.0"));
+        assert!(glob_match("ecs:Describe*", "ecs:DescribeServices"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("abc", "abcd"));
+    }
+
+    #[test]
+    fn minimal_world_file_parses() {
+        let world = World::from_yaml_str(
+            "clusters: [default, prod]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n",
+        )
+        .expect("parse");
+        assert_eq!(world.clusters.len(), 2);
+        assert_eq!(world.clusters[1].name(), "prod");
+        assert_eq!(world.failures[0].exit_code, 1);
+        assert!(world.failure_for("web", ["x/app:broken"]).is_some());
+    }
+
+    #[test]
+    fn unknown_world_key_is_an_error() {
+        let err = World::from_yaml_str("clustres: [a]").expect_err("must fail");
+        assert!(err.to_string().contains("clustres"), "{err}");
+    }
+
+    #[test]
+    fn example_world_file_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("world.example.yaml");
+        let world = World::from_yaml_file(&path).expect("example parses");
+        assert!(!world.clusters.is_empty());
+    }
+}
