@@ -53,7 +53,14 @@ pub(crate) fn render(
         }
         Err(e) => {
             let hint = lock(&trace).hint.take();
-            Err(convert_error(&e, source, file, hint))
+            let mut known = vec!["env", "must_env"];
+            known.extend(
+                functions
+                    .iter()
+                    .filter(|(_, d)| d.syntaxes.tera)
+                    .map(|(n, _)| n),
+            );
+            Err(convert_error(&e, source, file, hint, &known))
         }
     }
 }
@@ -215,6 +222,7 @@ fn convert_error(
     source: &str,
     file: &Path,
     hint: Option<String>,
+    known: &[&str],
 ) -> TemplateError {
     let (position, message) = match e.kind() {
         ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
@@ -235,8 +243,11 @@ fn convert_error(
     err.hint = hint.or_else(|| {
         if err.message.starts_with("unknown function") {
             let name = err.message.split('`').nth(1).unwrap_or("");
-            let known = ["env", "must_env"];
-            crate::error::did_you_mean(name, known)
+            crate::error::did_you_mean(name, known.iter().copied()).or_else(|| {
+                crate::plugins::is_plugin_function(name).then(|| {
+                    format!("`{name}` comes from a plugin: add it under `plugins:` in the config (and check its `func_prefix`)")
+                })
+            })
         } else {
             None
         }
