@@ -5,9 +5,13 @@
 //! ristretto's (see [`config`]). Every failure is a [`LoadError`] that names
 //! the file, the line and the JSON path, with a hint.
 
+pub mod config;
 pub mod definition;
+pub mod duration;
 pub mod error;
 pub mod locate;
 pub mod path;
+pub mod version;
 
+pub use config::Config;
 pub use error::{LoadError, Problem, ProblemKind};

@@ -4,7 +4,7 @@
 //! The SDK types are the model: no mirror structs of ECS shapes are written
 //! here, so every field AWS adds arrives with the next SDK release.
 
-mod reader;
+pub(crate) mod reader;
 mod service;
 mod task;
 mod wire;

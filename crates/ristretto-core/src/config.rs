@@ -1,0 +1,381 @@
+//! The config file: which service, which cluster, which definition files, and
+//! how long to wait. Keys and meaning are ecspresso's, so its files load as
+//! they are; unknown keys are errors that name the nearest known key.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::definition::reader::suggest;
+use crate::error::{LoadError, Problem, ProblemKind};
+use crate::locate::{self, Position};
+use crate::path::JsonPath;
+use crate::{duration, version};
+
+/// The default cluster when the config names none.
+pub const DEFAULT_CLUSTER: &str = "default";
+/// The default `timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Config file names tried, in order, when `--config` is not given.
+pub const DISCOVERY_ORDER: [&str; 6] = [
+    "ristretto.yml",
+    "ristretto.yaml",
+    "ecspresso.yml",
+    "ecspresso.yaml",
+    "ecspresso.json",
+    "ecspresso.jsonnet",
+];
+
+/// A loaded, validated config with defaults applied and paths resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// The config file itself.
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// Version constraint on the binary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_version: Option<String>,
+    /// AWS region; falls back to the environment's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// ECS cluster name.
+    pub cluster: String,
+    /// ECS service name; absent for task-definition-only use (`run`, `register`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Service definition path, resolved against the config's folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_definition: Option<PathBuf>,
+    /// Task definition path, resolved against the config's folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<PathBuf>,
+    /// How long a command may wait, in total.
+    #[serde(serialize_with = "serialize_duration")]
+    pub timeout: Duration,
+    /// Template plugins, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plugins: Vec<Plugin>,
+    /// AppSpec settings for CodeDeploy (its `Hooks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appspec: Option<Value>,
+    /// CodeDeploy application and deployment group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codedeploy: Option<CodeDeploy>,
+    /// What diff and deploy leave alone.
+    #[serde(skip_serializing_if = "Ignore::is_empty")]
+    pub ignore: Ignore,
+    /// Deprecated: accepted and ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter_command: Option<String>,
+}
+
+/// A template plugin (`tfstate`, `ssm`, `secretsmanager`, `cloudformation`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plugin {
+    /// Plugin name.
+    pub name: String,
+    /// Plugin settings (`path` or `url` for tfstate).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub config: Value,
+    /// Prefix for every function the plugin adds.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub func_prefix: String,
+}
+
+/// The `codedeploy` block.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodeDeploy {
+    /// CodeDeploy application name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_name: Option<String>,
+    /// Deployment group name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_group_name: Option<String>,
+    /// Deployment config overriding the group's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_config_name: Option<String>,
+}
+
+/// The `ignore` block.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ignore {
+    /// Tag keys that diff and deploy leave alone.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl Ignore {
+    fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+}
+
+/// The document format of a config file, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.yml` / `.yaml`: rendered, then parsed as YAML.
+    Yaml,
+    /// `.json` / `.jsonnet`: evaluated as Jsonnet, rendered, then parsed as JSON.
+    Jsonnet,
+}
+
+impl Format {
+    /// The format a file name selects (after any `.tera` suffix is removed).
+    ///
+    /// # Errors
+    /// [`LoadError::UnsupportedExtension`] for anything else.
+    pub fn of(path: &Path) -> Result<Self, LoadError> {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("yml" | "yaml") => Ok(Self::Yaml),
+            Some("json" | "jsonnet") => Ok(Self::Jsonnet),
+            _ => Err(LoadError::UnsupportedExtension {
+                path: path.to_owned(),
+                supported: "`.yml`, `.yaml`, `.json` or `.jsonnet`",
+            }),
+        }
+    }
+}
+
+/// The config file to use when `--config` is not given: the first of
+/// [`DISCOVERY_ORDER`] that exists in `dir`.
+///
+/// # Errors
+/// [`LoadError::NoConfig`] when none exists.
+pub fn discover(dir: &Path) -> Result<PathBuf, LoadError> {
+    DISCOVERY_ORDER
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+        .ok_or_else(|| LoadError::NoConfig { dir: dir.to_owned(), tried: DISCOVERY_ORDER.to_vec() })
+}
+
+/// The keys each block of the config accepts.
+const ROOT_KEYS: &[&str] = &[
+    "required_version",
+    "region",
+    "cluster",
+    "service",
+    "service_definition",
+    "task_definition",
+    "timeout",
+    "plugins",
+    "appspec",
+    "codedeploy",
+    "ignore",
+    "filter_command",
+];
+const PLUGIN_KEYS: &[&str] = &["name", "config", "func_prefix"];
+const CODEDEPLOY_KEYS: &[&str] = &["application_name", "deployment_group_name", "deployment_config_name"];
+const IGNORE_KEYS: &[&str] = &["tags"];
+const APPSPEC_KEYS: &[&str] = &["version", "Resources", "Hooks"];
+
+/// The config file's fields as written, before defaults and resolution.
+#[derive(Deserialize)]
+struct Raw {
+    required_version: Option<String>,
+    region: Option<String>,
+    cluster: Option<String>,
+    service: Option<String>,
+    service_definition: Option<String>,
+    task_definition: Option<String>,
+    timeout: Option<TimeoutValue>,
+    #[serde(default)]
+    plugins: Vec<Plugin>,
+    appspec: Option<Value>,
+    codedeploy: Option<CodeDeploy>,
+    #[serde(default)]
+    ignore: Ignore,
+    filter_command: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TimeoutValue {
+    Seconds(f64),
+    Text(String),
+}
+
+/// A warning about a config that loaded (deprecated keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning(pub String);
+
+/// Parses a config document (already rendered; Jsonnet already evaluated) and
+/// checks it against `binary_version`.
+///
+/// # Errors
+/// Invalid YAML or JSON, unknown keys, wrong types, a bad timeout, an
+/// unsatisfied `required_version`: all with file, line and a hint.
+pub fn parse(
+    text: &str,
+    file: &Path,
+    format: Format,
+    binary_version: &semver::Version,
+) -> Result<(Config, Vec<Warning>), LoadError> {
+    let value = parse_document(text, file, format)?;
+    let position = |path: &JsonPath| match format {
+        Format::Yaml => locate::in_yaml(text, path),
+        Format::Jsonnet => locate::in_json(text, path),
+    };
+
+    let mut problems = Vec::new();
+    check_keys(&value, &mut problems);
+    if problems.is_empty() {
+        return build(value, file, binary_version, &position);
+    }
+    for problem in &mut problems {
+        problem.position = position(&problem.path);
+    }
+    Err(LoadError::Invalid { file: file.to_owned(), what: "config", problems })
+}
+
+fn parse_document(text: &str, file: &Path, format: Format) -> Result<Value, LoadError> {
+    let value = match format {
+        Format::Yaml => yaml_serde::from_str::<Value>(text).map_err(|e| LoadError::Syntax {
+            file: file.to_owned(),
+            position: e.location().map(|l| Position { line: l.line(), column: l.column() }),
+            format: "YAML",
+            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+        })?,
+        Format::Jsonnet => crate::definition::parse_json(text, file)?,
+    };
+    match value {
+        Value::Object(_) => Ok(value),
+        // An empty YAML file is a config with every default.
+        Value::Null => Ok(Value::Object(serde_json::Map::new())),
+        other => Err(LoadError::Invalid {
+            file: file.to_owned(),
+            what: "config",
+            problems: vec![Problem {
+                path: JsonPath::root(),
+                position: Some(Position { line: 1, column: 1 }),
+                kind: ProblemKind::WrongType { expected: "a mapping of keys", found: crate::definition::reader::describe(&other) },
+            }],
+        }),
+    }
+}
+
+fn check_keys(value: &Value, problems: &mut Vec<Problem>) {
+    let root = JsonPath::root();
+    check_block(value, &root, ROOT_KEYS, false, problems);
+    if let Some(Value::Array(plugins)) = value.get("plugins") {
+        for (i, plugin) in plugins.iter().enumerate() {
+            check_block(plugin, &root.key("plugins").index(i), PLUGIN_KEYS, false, problems);
+        }
+    }
+    if let Some(block) = value.get("codedeploy") {
+        check_block(block, &root.key("codedeploy"), CODEDEPLOY_KEYS, false, problems);
+    }
+    if let Some(block) = value.get("ignore") {
+        check_block(block, &root.key("ignore"), IGNORE_KEYS, false, problems);
+    }
+    if let Some(block) = value.get("appspec") {
+        // ecspresso decodes the AppSpec block case-insensitively.
+        check_block(block, &root.key("appspec"), APPSPEC_KEYS, true, problems);
+    }
+}
+
+fn check_block(value: &Value, path: &JsonPath, known: &[&str], any_case: bool, problems: &mut Vec<Problem>) {
+    let Value::Object(object) = value else { return };
+    for key in object.keys() {
+        let found = known.iter().any(|k| *k == key || (any_case && k.eq_ignore_ascii_case(key)));
+        if !found {
+            problems.push(Problem {
+                path: path.key(key),
+                position: None,
+                kind: ProblemKind::UnknownField { suggestion: suggest(key, known.iter().copied()) },
+            });
+        }
+    }
+}
+
+fn build(
+    value: Value,
+    file: &Path,
+    binary_version: &semver::Version,
+    position: &dyn Fn(&JsonPath) -> Option<Position>,
+) -> Result<(Config, Vec<Warning>), LoadError> {
+    let raw: Raw = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = path_from_serde(e.path());
+        let position = position(&path);
+        LoadError::Value {
+            file: file.to_owned(),
+            position,
+            message: format!("`{path}`: {}", e.inner()),
+            hint: Some("see config.yaml.example for every key and its type".to_owned()),
+        }
+    })?;
+    let value_error = |key: &str, message: String, hint: &str| LoadError::Value {
+        file: file.to_owned(),
+        position: position(&JsonPath::root().key(key)),
+        message,
+        hint: Some(hint.to_owned()),
+    };
+
+    let mut warnings = Vec::new();
+    if let Some(constraint) = &raw.required_version {
+        check_version(constraint, binary_version, file)
+            .map_err(|e| e.unwrap_or_else(|m| value_error("required_version", m, "write constraints like `>= 2.0.0, < 3`")))?;
+    }
+    let timeout = match raw.timeout {
+        None => DEFAULT_TIMEOUT,
+        Some(TimeoutValue::Seconds(s)) => duration::parse(&s.to_string())
+            .map_err(|m| value_error("timeout", m, "write a duration like `10m`, `90s` or `1h30m`"))?,
+        Some(TimeoutValue::Text(t)) => duration::parse(&t)
+            .map_err(|m| value_error("timeout", m, "write a duration like `10m`, `90s` or `1h30m`"))?,
+    };
+    if raw.filter_command.is_some() {
+        warnings.push(Warning("`filter_command` is deprecated and ignored".to_owned()));
+    }
+    let dir = file.parent().unwrap_or_else(|| Path::new(""));
+    let resolve = |p: Option<String>| p.filter(|p| !p.is_empty()).map(|p| dir.join(p));
+    let config = Config {
+        file: file.to_owned(),
+        required_version: raw.required_version,
+        region: raw.region.filter(|r| !r.is_empty()),
+        cluster: raw.cluster.filter(|c| !c.is_empty()).unwrap_or_else(|| DEFAULT_CLUSTER.to_owned()),
+        service: raw.service.filter(|s| !s.is_empty()),
+        service_definition: resolve(raw.service_definition),
+        task_definition: resolve(raw.task_definition),
+        timeout,
+        plugins: raw.plugins,
+        appspec: raw.appspec,
+        codedeploy: raw.codedeploy,
+        ignore: raw.ignore,
+        filter_command: raw.filter_command,
+    };
+    Ok((config, warnings))
+}
+
+/// `Err(Ok(mismatch))` when the constraint is not met, `Err(Err(message))`
+/// when it cannot be parsed.
+fn check_version(constraint: &str, binary: &semver::Version, file: &Path) -> Result<(), Result<LoadError, String>> {
+    let ours = version::satisfies(constraint, binary).map_err(Err)?;
+    let compatible = semver::Version::parse(version::ECSPRESSO_COMPATIBLE)
+        .map_or(Ok(false), |v| version::satisfies(constraint, &v))
+        .map_err(Err)?;
+    if ours || compatible {
+        return Ok(());
+    }
+    Err(Ok(LoadError::VersionMismatch {
+        file: file.to_owned(),
+        constraint: constraint.to_owned(),
+        version: binary.to_string(),
+    }))
+}
+
+fn path_from_serde(path: &serde_path_to_error::Path) -> JsonPath {
+    use serde_path_to_error::Segment as S;
+    path.iter().fold(JsonPath::root(), |acc, segment| match segment {
+        S::Seq { index } => acc.index(*index),
+        S::Map { key } => acc.key(key),
+        S::Enum { variant } => acc.key(variant),
+        S::Unknown => acc,
+    })
+}
+
+fn serialize_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&duration::format(*d))
+}
