@@ -9,9 +9,11 @@ pub mod config;
 pub mod definition;
 pub mod duration;
 pub mod error;
+pub mod loader;
 pub mod locate;
 pub mod path;
 pub mod version;
 
 pub use config::Config;
 pub use error::{LoadError, Problem, ProblemKind};
+pub use loader::{Definitions, Loaded, Loader};

@@ -1,0 +1,120 @@
+//! The command line as typed: clap definitions only. Nothing here reads the
+//! environment or a file; `settings` turns these raw flags into the values
+//! the commands receive.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A declarative deployer for Amazon ECS.
+#[derive(Debug, Parser)]
+#[command(name = "ristretto", version, about, after_help = crate::exit::HELP, disable_help_subcommand = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts (before or after the command name). Each can
+/// also be set as `RISTRETTO_<FLAG>` (or `ECSPRESSO_<FLAG>`) in the environment.
+#[derive(Debug, Args, Default)]
+pub struct GlobalArgs {
+    /// Config file; repeat or use a glob (`services/*/config.yaml`) for several services.
+    /// Default: the first of ristretto.yml, ristretto.yaml, ecspresso.yml, ecspresso.yaml,
+    /// ecspresso.json, ecspresso.jsonnet in the current folder
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Vec<String>,
+    /// `KEY=VALUE` file loaded before anything is rendered (repeatable; later files win)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub envfile: Vec<PathBuf>,
+    /// Jsonnet external string variable `NAME=VALUE` (repeatable)
+    #[arg(long, global = true, value_name = "NAME=VALUE")]
+    pub ext_str: Vec<String>,
+    /// Jsonnet external code variable `NAME=CODE` (repeatable)
+    #[arg(long, global = true, value_name = "NAME=CODE")]
+    pub ext_code: Vec<String>,
+    /// IAM role to assume for every AWS call
+    #[arg(long, global = true, value_name = "ARN")]
+    pub assume_role_arn: Option<String>,
+    /// How long a command may wait in total (`10m`, `90s`, `1h30m`); overrides the config
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// AWS region; overrides the config and the environment
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS shared-config profile
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator)
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Output format of data and progress
+    #[arg(long, global = true, value_enum)]
+    pub output: Option<OutputFormat>,
+    /// When to use colours (`NO_COLOR` is respected)
+    #[arg(long, global = true, value_enum)]
+    pub color: Option<ColorChoice>,
+    /// Show debug logs
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text
+    Text,
+    /// JSON documents, and one JSON event per line for progress
+    Json,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless `NO_COLOR` is set
+    Auto,
+    /// Always colour
+    Always,
+    /// Never colour
+    Never,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the rendered config, service definition or task definition
+    Render(RenderArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Print the version
+    Version,
+}
+
+/// `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// What to print, in order
+    #[arg(required = true, value_enum)]
+    pub targets: Vec<RenderTarget>,
+}
+
+/// What `render` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderTarget {
+    /// The resolved config (defaults filled in, paths resolved), as YAML
+    Config,
+    /// The service definition, as the ECS API's JSON
+    #[value(alias = "service-definition")]
+    Servicedef,
+    /// The task definition, as the ECS API's JSON
+    #[value(alias = "task-definition")]
+    Taskdef,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
+}

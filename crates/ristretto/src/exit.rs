@@ -1,0 +1,43 @@
+//! The exit codes: a documented contract (README, `--help`), tested.
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Success (and `diff` with no differences).
+    Success,
+    /// The operation failed: an AWS error, a deployment that failed or rolled back.
+    Failure,
+    /// Bad input (flags, config, template, definition); nothing was changed.
+    BadInput,
+    /// `diff --exit-code` found differences.
+    Differs,
+    /// Timed out while the deployment was still going.
+    TimedOut,
+    /// Interrupted (Ctrl-C).
+    Interrupted,
+}
+
+impl Exit {
+    /// The process exit status.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::BadInput => 2,
+            Self::Differs => 3,
+            Self::TimedOut => 4,
+            Self::Interrupted => 130,
+        }
+    }
+}
+
+/// The exit code table as `--help` prints it.
+pub const HELP: &str = "\
+Exit codes:
+  0    success (and `diff` with no differences)
+  1    the operation failed (AWS error, deployment failed or rolled back)
+  2    bad input (flags, config, template, definition): nothing was changed
+  3    `diff --exit-code` found differences
+  4    timed out while the deployment was still going
+  130  interrupted (Ctrl-C)";

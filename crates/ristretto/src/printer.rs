@@ -1,0 +1,71 @@
+//! All output goes through here: data on stdout, logs on stderr, colours only
+//! where they help (a terminal, no `NO_COLOR`).
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::cli::OutputFormat;
+
+/// Writes data and messages.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    color: bool,
+    output: OutputFormat,
+}
+
+const BOLD_RED: Style = AnsiColor::Red.on_default().bold();
+const BOLD_YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const BOLD_CYAN: Style = AnsiColor::Cyan.on_default().bold();
+const BOLD: Style = Style::new().bold();
+
+impl Printer {
+    /// A printer; `color` decides whether stderr gets ANSI styles.
+    #[must_use]
+    pub fn new(color: bool, output: OutputFormat) -> Self {
+        Self { color, output }
+    }
+
+    /// The output format data should use.
+    #[must_use]
+    pub fn output(&self) -> OutputFormat {
+        self.output
+    }
+
+    /// Data for stdout (rendered files, diffs, status). Written as given.
+    pub fn data(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`ristretto render | head`) is not an error worth reporting.
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    /// A warning on stderr.
+    pub fn warn(&self, message: &str) {
+        self.line(&format!("{}: {message}", self.paint(BOLD_YELLOW, "warning")));
+    }
+
+    /// An error report on stderr: the error, its causes, the details and a hint.
+    pub fn error(&self, message: &str, details: &[String], causes: &[String], hint: Option<&str>) {
+        let mut text = format!("{}: {message}", self.paint(BOLD_RED, "error"));
+        for detail in details {
+            text.push_str(&format!("\n  {} {detail}", self.paint(BOLD, "-->")));
+        }
+        for cause in causes {
+            text.push_str(&format!("\n  {}: {cause}", self.paint(BOLD, "caused by")));
+        }
+        if let Some(hint) = hint {
+            text.push_str(&format!("\n{}: {hint}", self.paint(BOLD_CYAN, "hint")));
+        }
+        self.line(&text);
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color { format!("{style}{text}{style:#}") } else { text.to_owned() }
+    }
+
+    fn line(&self, text: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{text}");
+    }
+}

@@ -1,0 +1,164 @@
+//! Raw flags to the settings commands receive, resolved once: a flag wins over
+//! `RISTRETTO_<FLAG>`, which wins over `ECSPRESSO_<FLAG>`, which wins over the
+//! config. Commands never read flags or the environment themselves.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ristretto_core::LoadError;
+use ristretto_template::{JsonnetVars, ProcessEnv};
+
+use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
+use crate::env_vars;
+use crate::report::{CliError, bad_input};
+
+/// Everything a command needs to know from the command line and environment.
+#[derive(Clone)]
+pub struct Settings {
+    /// The config files, in order (globs expanded; discovered when none given).
+    pub configs: Vec<PathBuf>,
+    /// Variables for templates: the process environment with `--envfile` values on top.
+    pub env: Arc<ProcessEnv>,
+    /// `--ext-str` / `--ext-code`.
+    pub jsonnet: JsonnetVars,
+    /// `--timeout`, overriding the config's.
+    pub timeout: Option<Duration>,
+    /// `--region`, overriding the config's.
+    pub region: Option<String>,
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--endpoint-url`.
+    pub endpoint_url: Option<String>,
+    /// `--assume-role-arn`.
+    pub assume_role_arn: Option<String>,
+    /// `--output`.
+    pub output: OutputFormat,
+    /// Whether stderr gets colours.
+    pub color: bool,
+    /// `--debug`.
+    pub debug: bool,
+}
+
+impl Settings {
+    /// Resolves the global flags; `cwd` is where configs are discovered.
+    ///
+    /// # Errors
+    /// Bad flag values (exit code 2).
+    pub fn resolve(args: &GlobalArgs, cwd: &Path) -> Result<Self, CliError> {
+        let output = match args.output {
+            Some(o) => o,
+            None => match env_vars::flag("OUTPUT").as_deref() {
+                None | Some("text") => OutputFormat::Text,
+                Some("json") => OutputFormat::Json,
+                Some(other) => return Err(bad_input(format!("`RISTRETTO_OUTPUT={other}` is not `text` or `json`"), None)),
+            },
+        };
+        let color_choice = match args.color {
+            Some(c) => c,
+            None => match env_vars::flag("COLOR").as_deref() {
+                None | Some("auto") => ColorChoice::Auto,
+                Some("always") => ColorChoice::Always,
+                Some("never") => ColorChoice::Never,
+                Some(other) => {
+                    return Err(bad_input(format!("`RISTRETTO_COLOR={other}` is not `auto`, `always` or `never`"), None));
+                }
+            },
+        };
+        let color = match color_choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !env_vars::no_color() && std::io::stderr().is_terminal(),
+        };
+
+        let envfiles: Vec<PathBuf> = if args.envfile.is_empty() {
+            env_vars::flag("ENVFILE").map(|v| v.split(',').map(PathBuf::from).collect()).unwrap_or_default()
+        } else {
+            args.envfile.clone()
+        };
+        let env = Arc::new(ProcessEnv::with_envfiles(&envfiles).map_err(LoadError::from)?);
+
+        let jsonnet = JsonnetVars {
+            ext_str: pairs(&args.ext_str, "EXT_STR", "--ext-str")?,
+            ext_code: pairs(&args.ext_code, "EXT_CODE", "--ext-code")?,
+        };
+
+        let timeout = match args.timeout.clone().or_else(|| env_vars::flag("TIMEOUT")) {
+            Some(text) => Some(ristretto_core::duration::parse(&text).map_err(|m| {
+                bad_input(format!("--timeout: {m}"), Some("write a duration like `10m`, `90s` or `1h30m`"))
+            })?),
+            None => None,
+        };
+
+        let config_args: Vec<String> = if args.config.is_empty() {
+            env_vars::flag("CONFIG").map(|c| vec![c]).unwrap_or_default()
+        } else {
+            args.config.clone()
+        };
+        let configs = expand_configs(&config_args, cwd)?;
+
+        Ok(Self {
+            configs,
+            env,
+            jsonnet,
+            timeout,
+            region: args.region.clone().or_else(|| env_vars::flag("REGION")),
+            profile: args.profile.clone().or_else(|| env_vars::flag("PROFILE")),
+            endpoint_url: args.endpoint_url.clone().or_else(|| env_vars::flag("ENDPOINT_URL")),
+            assume_role_arn: args.assume_role_arn.clone().or_else(|| env_vars::flag("ASSUME_ROLE_ARN")),
+            output,
+            color,
+            debug: args.debug || env_vars::flag_bool("DEBUG"),
+        })
+    }
+}
+
+/// `NAME=VALUE` flags, or the `;`-separated environment form ecspresso uses.
+fn pairs(
+    flags: &[String],
+    env_name: &str,
+    flag: &str,
+) -> Result<std::collections::BTreeMap<String, String>, CliError> {
+    let items: Vec<String> = if flags.is_empty() {
+        env_vars::flag(env_name).map(|v| v.split(';').map(str::to_owned).collect()).unwrap_or_default()
+    } else {
+        flags.to_vec()
+    };
+    items
+        .iter()
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| bad_input(format!("{flag} `{item}` is not NAME=VALUE"), None))
+        })
+        .collect()
+}
+
+/// Expands globs in `--config` values; with none, discovers the default file.
+fn expand_configs(args: &[String], cwd: &Path) -> Result<Vec<PathBuf>, CliError> {
+    if args.is_empty() {
+        return Ok(vec![ristretto_core::config::discover(cwd)?]);
+    }
+    let mut configs = Vec::new();
+    for arg in args {
+        let is_glob = arg.contains(['*', '?', '[']);
+        if !is_glob {
+            configs.push(PathBuf::from(arg));
+            continue;
+        }
+        let matches: Vec<PathBuf> = glob::glob(arg)
+            .map_err(|e| bad_input(format!("--config `{arg}` is not a valid glob: {e}"), None))?
+            .filter_map(Result::ok)
+            .collect();
+        if matches.is_empty() {
+            return Err(bad_input(
+                format!("--config `{arg}` matches no file"),
+                Some("check the pattern; quote it so the shell does not expand it"),
+            ));
+        }
+        configs.extend(matches);
+    }
+    Ok(configs)
+}
