@@ -163,13 +163,11 @@ fn positional(
             }
             continue;
         };
-        if i + 1 == params.len() && variadic {
-            if let Some(items) = v.as_array() {
-                for item in items {
-                    out.push(from_tera(item, name, p)?);
-                }
-                continue;
+        if let Some(items) = v.as_array().filter(|_| i + 1 == params.len() && variadic) {
+            for item in items {
+                out.push(from_tera(item, name, p)?);
             }
+            continue;
         }
         // optional parameters are positional: fill a gap with nil so that the next lands right
         while out.len() < i {
@@ -254,6 +252,20 @@ fn convert_error(
     });
     if err.hint.is_none() {
         err.hint = crate::syntax::go_hint(source);
+    }
+    if err.hint.is_none() && err.message.starts_with("variable `") {
+        err.hint = Some(
+            "templates are rendered without variables: read the environment with \
+             `env(name=\"…\")` or `must_env(name=\"…\")`"
+                .into(),
+        );
+    }
+    if err.hint.is_none() && matches!(e.kind(), ErrorKind::SyntaxError(_)) {
+        err.hint = Some(
+            "tera syntax: `{{ function(name=value) }}`, `{% if … %}…{% else %}…{% endif %}`, \
+             `{# comment #}`; see https://keats.github.io/tera/docs/"
+                .into(),
+        );
     }
     err
 }

@@ -213,6 +213,7 @@ fn syntax_errors_have_position_and_hint() {
     let e = render_err("x {{ end }}", &[]);
     assert_eq!((e.line(), e.column()), (1, 6));
     assert_eq!(e.message, "unexpected {{end}}");
+    assert!(e.hint.is_some());
 
     let e = render_err("a\n  {{ env `X` ", &[]);
     assert_eq!((e.line(), e.column()), (2, 3));
@@ -222,6 +223,11 @@ fn syntax_errors_have_position_and_hint() {
     let e = render_err(r#"{{ "abc }}"#, &[]);
     assert_eq!(e.message, "unterminated quoted string");
     assert_eq!((e.line(), e.column()), (1, 4));
+    assert!(e.hint.is_some());
+
+    let e = render_err("{{ }}", &[]);
+    assert_eq!(e.message, "missing value for command");
+    assert!(e.hint.is_some());
 }
 
 #[test]

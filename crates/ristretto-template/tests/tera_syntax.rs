@@ -137,6 +137,11 @@ fn missing_variable_is_an_error_with_position() {
     assert_eq!(e.line(), 2);
     assert!(e.column() >= 3, "{e}");
     assert!(e.message.contains("tag"), "{e}");
+    assert!(
+        e.hint.as_deref().unwrap().contains("env(name="),
+        "{:?}",
+        e.hint
+    );
 }
 
 #[test]
@@ -144,6 +149,11 @@ fn syntax_error_has_position() {
     let e = render_err("ok\n{% if %}", &[]);
     assert_eq!(e.line(), 2);
     assert!(e.column() > 0, "{e}");
+    assert!(
+        e.hint.as_deref().unwrap().contains("tera syntax"),
+        "{:?}",
+        e.hint
+    );
 }
 
 #[test]

@@ -64,10 +64,8 @@ impl Exec<'_> {
                             break;
                         }
                     }
-                    if !taken {
-                        if let Some(body) = &if_node.otherwise {
-                            self.run(body, out)?;
-                        }
+                    if let Some(body) = if_node.otherwise.as_ref().filter(|_| !taken) {
+                        self.run(body, out)?;
                     }
                 }
             }

@@ -32,6 +32,9 @@ pub(crate) fn render(
         if let Some(hint) = crate::syntax::tera_hint(source) {
             err.hint = Some(hint);
         }
+        if err.hint.is_none() {
+            err.hint = Some(syntax_hint(&err.message).into());
+        }
         err
     };
     let items = lex::lex(source).map_err(syntax_error)?;
@@ -61,4 +64,24 @@ pub(crate) fn render(
     let mut out = String::with_capacity(source.len());
     exec.run(&nodes, &mut out)?;
     Ok((out, exec.secrets))
+}
+
+/// A hint for a syntax error that has no more specific one.
+fn syntax_hint(message: &str) -> &'static str {
+    match message {
+        "unexpected {{end}}" => {
+            "no `{{ if }}` is open here: remove this `{{ end }}` or add the `{{ if … }}`"
+        }
+        "unexpected {{else}}" => "`{{ else }}` belongs between `{{ if … }}` and `{{ end }}`",
+        "unterminated quoted string" => {
+            "close the string with `\"` on the same line, or use a backquoted raw string"
+        }
+        "missing value for command" => {
+            "an action needs a value or a call, e.g. ``{{ env `TAG` `latest` }}``"
+        }
+        _ => {
+            "the syntax is Go's text/template: ``{{ function `arg` }}``, ``{{ … | json_escape }}``, \
+             ``{{ if … }}…{{ else }}…{{ end }}``, `{{/* comment */}}`"
+        }
+    }
 }

@@ -68,9 +68,9 @@ pub(crate) fn parse(
     };
     let (nodes, end) = p.list()?;
     match end {
-        End::Eof => Ok(nodes),
-        End::End(o) => Err(error("unexpected {{end}}", o)),
-        End::Else(o, _) => Err(error("unexpected {{else}}", o)),
+        Stop::Eof => Ok(nodes),
+        Stop::End(o) => Err(error("unexpected {{end}}", o)),
+        Stop::Else(o, _) => Err(error("unexpected {{else}}", o)),
     }
 }
 
@@ -83,7 +83,7 @@ fn error(message: impl Into<String>, offset: usize) -> LexError {
 }
 
 /// How a list of nodes ended.
-enum End {
+enum Stop {
     Eof,
     End(usize),
     /// `{{else}}` (no pipe) or `{{else if pipe}}`.
@@ -97,7 +97,7 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn list(&mut self) -> Result<(Vec<Node>, End), LexError> {
+    fn list(&mut self) -> Result<(Vec<Node>, Stop), LexError> {
         let mut nodes = Vec::new();
         while let Some(item) = self.items.next() {
             match item {
@@ -112,7 +112,7 @@ impl Parser<'_> {
                                 if toks.len() > 1 {
                                     return Err(error("unexpected token after end", toks[1].1));
                                 }
-                                return Ok((nodes, End::End(at)));
+                                return Ok((nodes, Stop::End(at)));
                             }
                             "else" => return Ok((nodes, self.else_end(&toks, at)?)),
                             "range" | "with" | "define" | "template" | "block" | "break"
@@ -130,15 +130,15 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok((nodes, End::Eof))
+        Ok((nodes, Stop::Eof))
     }
 
-    fn else_end(&self, toks: &[(Tok, usize)], at: usize) -> Result<End, LexError> {
+    fn else_end(&self, toks: &[(Tok, usize)], at: usize) -> Result<Stop, LexError> {
         match toks.get(1) {
-            None => Ok(End::Else(at, None)),
+            None => Ok(Stop::Else(at, None)),
             Some((Tok::Ident(kw), if_at)) if kw == "if" => {
                 let pipe = self.pipe_all(&toks[2..], *if_at)?;
-                Ok(End::Else(at, Some(pipe)))
+                Ok(Stop::Else(at, Some(pipe)))
             }
             Some((Tok::Ident(kw), kw_at)) if kw == "with" => Err(LexError {
                 message: "`else with` is not supported".into(),
@@ -158,34 +158,34 @@ impl Parser<'_> {
         loop {
             let (body, end) = self.list()?;
             match end {
-                End::Eof => {
+                Stop::Eof => {
                     return Err(LexError {
                         message: "unexpected EOF".into(),
                         offset: at,
                         hint: Some("this `if` has no `{{ end }}`".into()),
                     });
                 }
-                End::End(_) => {
+                Stop::End(_) => {
                     branches.push((cond, body));
                     return Ok(Node::If(Box::new(IfNode {
                         branches,
                         otherwise: None,
                     })));
                 }
-                End::Else(_, Some(next)) => {
+                Stop::Else(_, Some(next)) => {
                     branches.push((cond, body));
                     cond = next;
                 }
-                End::Else(else_at, None) => {
+                Stop::Else(else_at, None) => {
                     branches.push((cond, body));
                     let (otherwise, end) = self.list()?;
                     return match end {
-                        End::End(_) => Ok(Node::If(Box::new(IfNode {
+                        Stop::End(_) => Ok(Node::If(Box::new(IfNode {
                             branches,
                             otherwise: Some(otherwise),
                         }))),
-                        End::Else(o, _) => Err(error("expected end; found {{else}}", o)),
-                        End::Eof => Err(LexError {
+                        Stop::Else(o, _) => Err(error("expected end; found {{else}}", o)),
+                        Stop::Eof => Err(LexError {
                             message: "unexpected EOF".into(),
                             offset: else_at,
                             hint: Some("this `else` has no `{{ end }}`".into()),
