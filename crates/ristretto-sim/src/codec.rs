@@ -10,7 +10,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::LazyLock;
 
 use aws_smithy_json::codec::{JsonCodec, JsonCodecSettings};
-use aws_smithy_schema::codec::{Codec, FinishSerializer};
+use aws_smithy_schema::codec::Codec;
 use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer, ShapeSerializer};
 
 use crate::error::ApiError;
@@ -79,8 +79,6 @@ shapes!(
     aws_sdk_ecs::types::Tag,
     aws_sdk_ecs::types::ServiceDeployment,
     aws_sdk_ecs::types::ServiceRevision,
-    aws_sdk_applicationautoscaling::types::ScalableTarget,
-    aws_sdk_applicationautoscaling::types::ScalingPolicy,
 );
 
 /// An SDK value stored in the simulator's state; serialised through the SDK codec.

@@ -5,6 +5,7 @@
 //! ...) exactly as AWS spells it, because clients classify errors by that code, never by the
 //! message text.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// An error of the simulator itself (not of a simulated API call).
@@ -57,7 +58,7 @@ pub enum SimError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: u16,
-    pub code: &'static str,
+    pub code: Cow<'static, str>,
     pub message: String,
 }
 
@@ -66,16 +67,16 @@ impl ApiError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status: 400,
-            code,
+            code: Cow::Borrowed(code),
             message: message.into(),
         }
     }
 
     /// An error with an explicit HTTP status (5xx faults, S3's 404).
-    pub fn with_status(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn with_status(status: u16, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
         }
     }

@@ -512,6 +512,7 @@ pub fn roll_back_to(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, good: &L
     let existing = svc.service.deployments().iter().position(|d| {
         d.status() == Some("ACTIVE") && d.task_definition() == Some(good.task_definition.as_str())
     });
+    let desired = svc.service.desired_count;
     let deployments = svc.service.deployments.get_or_insert_with(Vec::new);
     for d in deployments.iter_mut() {
         d.status = Some("ACTIVE".to_owned());
@@ -541,7 +542,7 @@ pub fn roll_back_to(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, good: &L
             d.id = Some(id.clone());
             d.status = Some("PRIMARY".to_owned());
             d.task_definition = Some(good.task_definition.clone());
-            d.desired_count = svc.service.desired_count;
+            d.desired_count = desired;
             d.pending_count = 0;
             d.running_count = 0;
             d.failed_tasks = 0;

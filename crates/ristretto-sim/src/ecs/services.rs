@@ -132,8 +132,8 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             scheduler::start_deployment(&mut record, &mut state.ids, ctx, &arn, images);
         }
         (DeploymentControllerType::CodeDeploy, Some((arn, _))) => {
-            super::task_sets::create_task_set(&mut record, &mut state.ids, ctx, &arn, 100.0, None, "CodeDeploy")?;
-            super::task_sets::make_primary(&mut record, &record_first_set(&record), ctx.now)?;
+            let set = super::task_sets::create_task_set(&mut record, &mut state.ids, ctx, &arn, 100.0, None, "CodeDeploy")?;
+            super::task_sets::make_primary(&mut record, set.id().unwrap_or_default(), ctx.now)?;
         }
         _ => {}
     }
@@ -144,27 +144,15 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     Ok(encode(&CreateServiceOutput::builder().service(service).build()))
 }
 
-fn record_first_set(record: &ServiceRecord) -> String {
-    record
-        .service
-        .task_sets()
-        .first()
-        .and_then(|t| t.id())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 fn with_defaults(dc: Option<DeploymentConfiguration>, controller: &DeploymentControllerType) -> DeploymentConfiguration {
     let mut dc = dc.unwrap_or_else(|| DeploymentConfiguration::builder().build());
     if *controller == DeploymentControllerType::Ecs {
         dc.maximum_percent.get_or_insert(200);
         dc.minimum_healthy_percent.get_or_insert(100);
         if dc.deployment_circuit_breaker.is_none() {
-            dc.deployment_circuit_breaker = DeploymentCircuitBreaker::builder()
-                .enable(false)
-                .rollback(false)
-                .build()
-                .ok();
+            dc.deployment_circuit_breaker = Some(
+                DeploymentCircuitBreaker::builder().enable(false).rollback(false).build(),
+            );
         }
     }
     dc

@@ -1,0 +1,355 @@
+//! The HTTP side: a loopback HTTP/1.1 server that routes each request to a simulated service by
+//! its `X-Amz-Target` header (awsJson 1.1) or, without one, to S3 path-style GetObject; records
+//! every request; applies throttling and injected faults; saves the state after each successful
+//! mutating call.
+
+use std::convert::Infallible;
+use std::fs::File;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::clock::{Clock, real_now};
+use crate::error::{ApiError, SimError};
+use crate::faults::Faults;
+use crate::state::{Ctx, State, write_state_file};
+use crate::{RequestRecord, SimConfig};
+
+/// The running world and its clock.
+pub(crate) struct Sim {
+    pub state: State,
+    pub clock: Clock,
+}
+
+/// Everything the connections share.
+pub(crate) struct Shared {
+    pub sim: Mutex<Sim>,
+    pub requests: Mutex<Vec<RequestRecord>>,
+    log_file: Option<Mutex<File>>,
+    faults: Mutex<Faults>,
+    state_file: Option<PathBuf>,
+    save_lock: Mutex<()>,
+}
+
+/// Locks a mutex, recovering the data if a handler panicked while holding it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn new(config: &SimConfig) -> Result<Shared, SimError> {
+        let state = match &config.state_file {
+            Some(path) if path.exists() => State::load(path, &config.world)?,
+            _ => State::seeded(&config.world),
+        };
+        // Resume the world clock where it stopped, plus the real time spent since, sped up.
+        let away = (real_now() - state.saved_at).max(0.0);
+        let clock = Clock::new(state.now + away * config.speed.max(0.0), config.speed);
+        let log_file = match &config.request_log {
+            Some(path) => Some(Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| SimError::RequestLog {
+                        path: path.clone(),
+                        source,
+                    })?,
+            )),
+            None => None,
+        };
+        let shared = Shared {
+            faults: Mutex::new(Faults::new(&config.world)),
+            sim: Mutex::new(Sim { state, clock }),
+            requests: Mutex::new(Vec::new()),
+            log_file,
+            state_file: config.state_file.clone(),
+            save_lock: Mutex::new(()),
+        };
+        shared.save()?;
+        Ok(shared)
+    }
+
+    /// Saves the state file (when there is one).
+    pub(crate) fn save(&self) -> Result<(), SimError> {
+        let Some(path) = &self.state_file else { return Ok(()) };
+        let mut sim = lock(&self.sim);
+        let now = sim.clock.now();
+        sim.state.advance(now);
+        let bytes = sim.state.to_bytes();
+        let _order = lock(&self.save_lock);
+        drop(sim);
+        write_state_file(path, &bytes)
+    }
+
+    fn record(&self, record: RequestRecord) {
+        if let Some(file) = &self.log_file
+            && let Ok(mut line) = serde_json::to_vec(&record)
+        {
+            line.push(b'\n');
+            if let Err(e) = lock(file).write_all(&line) {
+                tracing::warn!("cannot write request log: {e}");
+            }
+        }
+        lock(&self.requests).push(record);
+    }
+
+    /// Runs one awsJson call against the world.
+    fn call(&self, service: &'static str, op: &str, body: &[u8], region: Option<String>) -> Result<Vec<u8>, ApiError> {
+        let mut sim = lock(&self.sim);
+        let now = sim.clock.now();
+        sim.state.advance(now);
+        let ctx = Ctx {
+            now,
+            region: region.unwrap_or_else(|| sim.state.rules.region().to_owned()),
+            account: sim.state.rules.account_id().to_owned(),
+        };
+        let state = &mut sim.state;
+        let result = match service {
+            "ecs" => crate::ecs::handle(state, &ctx, op, body),
+            "application-autoscaling" => crate::autoscaling::handle(state, &ctx, op, body),
+            "ssm" => crate::ssm::handle(state, op, body),
+            "secretsmanager" => crate::secrets::handle(state, op, body),
+            "codedeploy" => crate::codedeploy::handle(state, &ctx, op, body),
+            _ => None,
+        };
+        let result = result.unwrap_or_else(|| {
+            Err(ApiError::new(
+                "UnknownOperationException",
+                format!("The operation {op} is not supported by the ristretto simulator."),
+            ))
+        });
+        if result.is_ok()
+            && is_mutating(op)
+            && let Some(path) = &self.state_file
+        {
+            let bytes = sim.state.to_bytes();
+            let _order = lock(&self.save_lock);
+            drop(sim);
+            if let Err(e) = write_state_file(path, &bytes) {
+                tracing::warn!("{e}");
+            }
+        }
+        result
+    }
+}
+
+/// Read-only operations by AWS's naming convention.
+fn is_mutating(op: &str) -> bool {
+    !["Describe", "List", "Get", "BatchGet", "Head"]
+        .iter()
+        .any(|p| op.starts_with(p))
+}
+
+/// The simulated service of an `X-Amz-Target` prefix.
+fn service_of(prefix: &str) -> Option<&'static str> {
+    Some(match prefix {
+        "AmazonEC2ContainerServiceV20141113" => "ecs",
+        "CodeDeploy_20141006" => "codedeploy",
+        "AnyScaleFrontendService" => "application-autoscaling",
+        "AmazonSSM" => "ssm",
+        "secretsmanager" => "secretsmanager",
+        _ => return None,
+    })
+}
+
+/// The region of a SigV4 `Authorization` header's credential scope.
+fn region_of(auth: &str) -> Option<String> {
+    let scope = auth.split("Credential=").nth(1)?;
+    let scope = scope.split([',', ' ']).next()?;
+    scope.split('/').nth(2).map(str::to_owned)
+}
+
+fn json_response(status: u16, body: Vec<u8>, error_code: Option<&str>) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder()
+        .status(status)
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amzn-requestid", "00000000-0000-4000-8000-000000000000");
+    if let Some(code) = error_code {
+        builder = builder.header("x-amzn-errortype", code);
+    }
+    builder
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let target = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let region = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(region_of);
+    let method = req.method().clone();
+    let path = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            let err = ApiError::serialization(format!("cannot read request body: {e}"));
+            return Ok(json_response(400, err.json_body(), Some(&err.code)));
+        }
+    };
+
+    let Some(target) = target else {
+        return Ok(s3(&shared, &method, &path).await);
+    };
+    let (prefix, op) = target.split_once('.').unwrap_or((target.as_str(), ""));
+    let service = service_of(prefix);
+    let service_name = service.unwrap_or("unknown");
+    let verdict = lock(&shared.faults).check(service_name, op);
+    if let Some(latency) = verdict.latency {
+        tokio::time::sleep(latency).await;
+    }
+    let result = match (verdict.error, service) {
+        (Some(err), _) => Err(err),
+        (None, Some(service)) => {
+            let shared2 = Arc::clone(&shared);
+            let op2 = op.to_owned();
+            // The world is advanced and changed synchronously; keep it off the async workers.
+            tokio::task::spawn_blocking(move || shared2.call(service, &op2, &body, region))
+                .await
+                .unwrap_or_else(|e| Err(ApiError::with_status(500, "InternalFailure", e.to_string())))
+        }
+        (None, None) => Err(ApiError::new(
+            "UnknownOperationException",
+            format!("Unknown target {target}"),
+        )),
+    };
+    let (status, response) = match result {
+        Ok(body) => (200, json_response(200, body, None)),
+        Err(err) => (err.status, json_response(err.status, err.json_body(), Some(&err.code))),
+    };
+    let error = (status != 200).then(|| {
+        response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    });
+    shared.record(RequestRecord {
+        service: service_name.to_owned(),
+        operation: op.to_owned(),
+        mutating: is_mutating(op),
+        status,
+        error,
+    });
+    Ok(response)
+}
+
+async fn s3(shared: &Shared, method: &hyper::Method, path: &str) -> Response<Full<Bytes>> {
+    let head = method == hyper::Method::HEAD;
+    let verdict = lock(&shared.faults).check("s3", "GetObject");
+    if let Some(latency) = verdict.latency {
+        tokio::time::sleep(latency).await;
+    }
+    let (status, content_type, body, error) = if method != hyper::Method::GET && !head {
+        (
+            405,
+            "application/xml",
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>MethodNotAllowed</Code><Message>The specified method is not allowed against this resource.</Message></Error>".to_vec(),
+            Some("MethodNotAllowed".to_owned()),
+        )
+    } else if let Some(err) = verdict.error {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message></Error>",
+            if err.code == "ThrottlingException" { "SlowDown" } else { &err.code },
+            err.message
+        );
+        (if err.status == 400 { 503 } else { err.status }, "application/xml", body.into_bytes(), Some(err.code.into_owned()))
+    } else {
+        let sim = lock(&shared.sim);
+        let r = crate::s3::get_object(&sim.state, path, head);
+        (r.status, r.content_type, r.body, r.error_code.map(str::to_owned))
+    };
+    shared.record(RequestRecord {
+        service: "s3".to_owned(),
+        operation: if head { "HeadObject" } else { "GetObject" }.to_owned(),
+        mutating: false,
+        status,
+        error,
+    });
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .header("x-amz-request-id", "0000000000000000")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// Binds the listening socket.
+pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, SimError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimError::Bind { addr, source })
+}
+
+/// Accepts connections until `shutdown` completes, then lets open requests finish and saves.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), SimError> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let shared = Arc::clone(&shared);
+                let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!("connection ended: {e}");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
+    shared.save()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let auth = "AWS4-HMAC-SHA256 Credential=test/20261122/eu-west-1/ecs/aws4_request, SignedHeaders=host, Signature=x";
+        assert_eq!(region_of(auth).as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn reads_are_not_mutating() {
+        assert!(!is_mutating("DescribeServices"));
+        assert!(!is_mutating("ListTasks"));
+        assert!(is_mutating("UpdateService"));
+    }
+}
