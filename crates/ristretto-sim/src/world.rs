@@ -12,6 +12,7 @@
 //! clusters: [default, prod]      # or [{name: prod, tags: {team: web}}]
 //! taskStartDelaySeconds: 10      # world seconds from PENDING to RUNNING (health grace included)
 //! taskStopDelaySeconds: 2        # world seconds from a stop request to STOPPED
+//! taskStartJitter: 0.5           # each task's start delay is longer by up to this fraction
 //! parameters:                    # SSM Parameter Store
 //!   - {name: /app/db/host, value: db.internal}              # type String
 //!   - {name: /app/db/password, value: s3cret, type: SecureString}
@@ -58,6 +59,7 @@ pub struct World {
     pub clusters: Vec<ClusterSeed>,
     pub task_start_delay_seconds: Option<f64>,
     pub task_stop_delay_seconds: Option<f64>,
+    pub task_start_jitter: Option<f64>,
     #[serde(default)]
     pub parameters: Vec<ParameterSeed>,
     #[serde(default)]
@@ -286,6 +288,10 @@ impl World {
 
     pub(crate) fn start_delay(&self) -> f64 {
         self.task_start_delay_seconds.unwrap_or(10.0).max(0.001)
+    }
+
+    pub(crate) fn start_jitter(&self) -> f64 {
+        self.task_start_jitter.unwrap_or(0.5).clamp(0.0, 10.0)
     }
 
     pub(crate) fn stop_delay(&self) -> f64 {

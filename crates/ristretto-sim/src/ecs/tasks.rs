@@ -71,7 +71,9 @@ pub fn new_task(ids: &mut Ids, ctx: &Ctx, rules: &World, spec: TaskSpec<'_>) -> 
         })
         .collect();
     let images = td.container_definitions().iter().filter_map(|c| c.image());
-    let start_delay = rules.start_delay();
+    // Tasks do not all start at once: a deterministic share of the jitter, from the task ID.
+    let spread = u64::from_str_radix(&id[..8], 16).unwrap_or(0) as f64 / f64::from(u32::MAX);
+    let start_delay = rules.start_delay() * (1.0 + rules.start_jitter() * spread);
     let exit = rules.failure_for(family, images).map(|rule| TaskExit {
         at: now + start_delay + rule.after_seconds.unwrap_or(0.0).max(0.0),
         exit_code: rule.exit_code,
