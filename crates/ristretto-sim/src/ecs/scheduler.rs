@@ -912,7 +912,10 @@ fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
     let name = svc_name(svc);
     if let Some(d) = svc.service.deployments.iter_mut().flatten().next() {
         d.rollout_state = Some(DeploymentRolloutState::Completed);
-        d.rollout_state_reason = Some(format!("ECS deployment {} completed.", primary.deployment_id));
+        // A completed rollback keeps saying why it happened.
+        if !primary.is_rollback {
+            d.rollout_state_reason = Some(format!("ECS deployment {} completed.", primary.deployment_id));
+        }
         d.updated_at = Some(ts(now));
     }
     if let Some(r) = svc.rollouts.first_mut() {
@@ -932,6 +935,15 @@ fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
         sd.finished_at = Some(ts(now));
         sd.updated_at = Some(ts(now));
         sd.lifecycle_stage = None;
+        // A native strategy ends with all production traffic on the target revision.
+        if let Some(t) = sd.target_service_revision.as_mut()
+            && t.requested_production_traffic_weight.is_some()
+        {
+            t.requested_production_traffic_weight = Some(100.0);
+            for s in sd.source_service_revisions.iter_mut().flatten() {
+                s.requested_production_traffic_weight = Some(0.0);
+            }
+        }
         if let Some(cb) = sd.deployment_circuit_breaker.as_mut()
             && cb.status() == Some(&ServiceDeploymentRollbackMonitorsStatus::Monitoring)
         {
