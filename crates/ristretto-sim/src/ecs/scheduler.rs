@@ -391,7 +391,7 @@ fn reconcile_service(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>) 
         complete_if_done(svc, ids, now);
         update_counts(svc, now);
     }
-    if svc.service.status() == Some("DRAINING") && !svc.tasks.values().any(|t| t.is_alive()) {
+    if svc.service.status() == Some("DRAINING") && svc.tasks.values().all(|t| t.is_stopped()) {
         svc.service.status = Some("INACTIVE".to_owned());
         svc.service.running_count = 0;
         svc.service.pending_count = 0;

@@ -18,7 +18,7 @@ fn not_found() -> ApiError {
 
 /// Runs `f` on the tag list of the resource named by `arn`.
 fn with_tags<R>(state: &mut State, arn: &str, f: impl FnOnce(&mut Vec<Tag>) -> R) -> Result<R, ApiError> {
-    let resource = arn.split(':').nth(5).unwrap_or_default();
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
     let (kind, path) = resource.split_once('/').ok_or_else(not_found)?;
     let ecs = &mut state.ecs;
     match kind {
