@@ -68,3 +68,10 @@ mod tests {
         assert!((clock.now() - 1060.0).abs() < f64::EPSILON);
     }
 }
+
+/// An AWS timestamp for a world time, at millisecond precision (what AWS sends, and what
+/// survives the epoch-seconds round trip through the state file unchanged).
+pub fn timestamp(t: Epoch) -> aws_smithy_types::DateTime {
+    let millis = (t * 1000.0).round() as i64;
+    aws_smithy_types::DateTime::from_millis(millis)
+}

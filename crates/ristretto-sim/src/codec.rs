@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn timestamps_are_epoch_seconds() {
         let td = TaskDefinition::builder()
-            .registered_at(aws_smithy_types::DateTime::from_secs_f64(1_700_000_000.5))
+            .registered_at(crate::clock::timestamp(1_700_000_000.5))
             .build();
         let json = to_json(&td);
         assert_eq!(json["registeredAt"], serde_json::json!(1_700_000_000.5));

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use aws_sdk_ssm::operation::get_parameter::{GetParameterInput, GetParameterOutput};
 use aws_sdk_ssm::operation::get_parameters::{GetParametersInput, GetParametersOutput};
 use aws_sdk_ssm::types::{Parameter, ParameterType};
-use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Epoch;
@@ -66,7 +65,7 @@ fn to_parameter(name: &str, p: &StoredParameter, decrypt: bool) -> Parameter {
         .r#type(ParameterType::from(p.kind.as_str()))
         .value(value)
         .version(p.version)
-        .last_modified_date(DateTime::from_secs_f64(p.last_modified))
+        .last_modified_date(crate::clock::timestamp(p.last_modified))
         .arn(&p.arn)
         .data_type("text")
         .build()

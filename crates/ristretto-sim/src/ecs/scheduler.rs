@@ -43,7 +43,7 @@ const STOPPED_TASK_RETENTION: f64 = 3600.0;
 const MAX_EVENTS: usize = 100;
 
 fn ts(t: Epoch) -> DateTime {
-    DateTime::from_secs_f64(t)
+    crate::clock::timestamp(t)
 }
 
 /// Brings ECS from `state.now` to `to`.
@@ -426,7 +426,8 @@ fn check_breaker(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
     let Some((rollback, threshold)) = breaker(svc) else { return };
     let Some(r) = svc.rollouts.first() else { return };
     let Some(d) = svc.service.deployments().first() else { return };
-    if r.halted || d.rollout_state() != Some(&DeploymentRolloutState::InProgress) {
+    // A rollback is not rolled back again.
+    if r.halted || r.is_rollback || d.rollout_state() != Some(&DeploymentRolloutState::InProgress) {
         return;
     }
     let failures = r.breaker_failures;
@@ -872,11 +873,11 @@ fn report(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, name: &str, starte
 /// Completes the PRIMARY deployment once it runs the desired count alone.
 fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
     let Some(primary) = svc.rollouts.first().cloned() else { return };
-    // Drop drained older deployments.
+    // Drop older deployments once their last task has stopped.
     let alive_owners: Vec<String> = svc
         .tasks
         .values()
-        .filter(|t| t.is_alive())
+        .filter(|t| !t.is_stopped())
         .filter_map(|t| t.owner.clone())
         .collect();
     let keep: Vec<bool> = svc

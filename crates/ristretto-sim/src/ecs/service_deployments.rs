@@ -143,11 +143,11 @@ pub fn stop(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             if let Some(sd) = svc.service_deployments.iter_mut().find(|sd| sd.service_deployment_arn() == Some(arn.as_str())) {
                 sd.status = Some(ServiceDeploymentStatus::RollbackInProgress);
                 sd.status_reason = Some("Service deployment rollback requested by user.".to_owned());
-                sd.updated_at = Some(DateTime::from_secs_f64(now));
+                sd.updated_at = Some(crate::clock::timestamp(now));
                 sd.rollback = Some(
                     Rollback::builder()
                         .reason("Service deployment rollback requested by user.")
-                        .started_at(DateTime::from_secs_f64(now))
+                        .started_at(crate::clock::timestamp(now))
                         .service_revision_arn(&good.revision_arn)
                         .build(),
                 );
@@ -162,8 +162,8 @@ pub fn stop(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             if let Some(sd) = svc.service_deployments.iter_mut().find(|sd| sd.service_deployment_arn() == Some(arn.as_str())) {
                 sd.status = Some(ServiceDeploymentStatus::Stopped);
                 sd.status_reason = Some("Service deployment stopped by user.".to_owned());
-                sd.stopped_at = Some(DateTime::from_secs_f64(now));
-                sd.updated_at = Some(DateTime::from_secs_f64(now));
+                sd.stopped_at = Some(crate::clock::timestamp(now));
+                sd.updated_at = Some(crate::clock::timestamp(now));
             }
             if let Some(r) = svc.rollouts.first_mut() {
                 r.halted = true;

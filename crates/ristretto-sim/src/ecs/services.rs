@@ -17,7 +17,6 @@ use aws_sdk_ecs::types::{
     DeploymentControllerType, Failure, LaunchType, SchedulingStrategy, Service, ServiceField,
     TaskDefinitionStatus,
 };
-use aws_smithy_types::DateTime;
 
 use super::{EcsState, ServiceRecord, cluster_name, paginate, scheduler, service_not_found, short_name};
 use crate::codec::{Sdk, convert, decode, encode, to_json};
@@ -92,7 +91,7 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     service.desired_count = input.desired_count().unwrap_or(0);
     service.running_count = 0;
     service.pending_count = 0;
-    service.created_at = Some(DateTime::from_secs_f64(ctx.now));
+    service.created_at = Some(crate::clock::timestamp(ctx.now));
     service.created_by = Some(format!("arn:aws:iam::{}:root", ctx.account));
     service.role_arn = input.role().map(str::to_owned);
     service.task_definition = td.as_ref().map(|t| t.0.clone());

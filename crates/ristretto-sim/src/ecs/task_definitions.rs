@@ -23,7 +23,6 @@ use aws_sdk_ecs::types::{
     Compatibility, Failure, SortOrder, TaskDefinition, TaskDefinitionFamilyStatus,
     TaskDefinitionField, TaskDefinitionStatus,
 };
-use aws_smithy_types::DateTime;
 
 use super::{EcsState, TaskDefRecord, paginate};
 use crate::codec::{Sdk, convert, decode, encode};
@@ -94,7 +93,7 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     td.task_definition_arn = Some(ctx.arn("ecs", &format!("task-definition/{family}:{revision}")));
     td.revision = revision;
     td.status = Some(TaskDefinitionStatus::Active);
-    td.registered_at = Some(DateTime::from_secs_f64(ctx.now));
+    td.registered_at = Some(crate::clock::timestamp(ctx.now));
     td.registered_by = Some(format!("arn:aws:iam::{}:root", ctx.account));
     td.compatibilities = Some(if fargate || input.network_mode().map(|m| m.as_str()) == Some("awsvpc") {
         vec![Compatibility::Ec2, Compatibility::Fargate]
@@ -201,7 +200,7 @@ pub fn deregister(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let rec = resolve_mut(&mut state.ecs, id).ok_or_else(unable_to_describe)?;
     if rec.task_definition.status() == Some(&TaskDefinitionStatus::Active) {
         rec.task_definition.status = Some(TaskDefinitionStatus::Inactive);
-        rec.task_definition.deregistered_at = Some(DateTime::from_secs_f64(ctx.now));
+        rec.task_definition.deregistered_at = Some(crate::clock::timestamp(ctx.now));
     }
     Ok(encode(
         &DeregisterTaskDefinitionOutput::builder()
@@ -217,7 +216,7 @@ pub fn delete(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         match resolve_mut(&mut state.ecs, id).filter(|_| id.contains(':')) {
             Some(rec) if rec.task_definition.status() == Some(&TaskDefinitionStatus::Inactive) => {
                 rec.task_definition.status = Some(TaskDefinitionStatus::DeleteInProgress);
-                rec.task_definition.delete_requested_at = Some(DateTime::from_secs_f64(ctx.now));
+                rec.task_definition.delete_requested_at = Some(crate::clock::timestamp(ctx.now));
                 out = out.task_definitions(rec.task_definition.0.clone());
             }
             Some(rec) => {

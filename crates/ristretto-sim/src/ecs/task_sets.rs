@@ -17,7 +17,6 @@ use aws_sdk_ecs::operation::update_task_set::{UpdateTaskSetInput, UpdateTaskSetO
 use aws_sdk_ecs::types::{
     DeploymentControllerType, Failure, Scale, ScaleUnit, StabilityStatus, TaskSet, TaskSetField,
 };
-use aws_smithy_types::DateTime;
 
 use super::{ServiceRecord, cluster_name, scheduler, service_not_found, short_name};
 use crate::clock::Epoch;
@@ -43,7 +42,7 @@ pub fn create_task_set(
     let s = &svc.service;
     let cluster = short_name(s.cluster_arn().unwrap_or_default());
     let name = s.service_name().unwrap_or_default();
-    let now = DateTime::from_secs_f64(ctx.now);
+    let now = crate::clock::timestamp(ctx.now);
     let set = TaskSet::builder()
         .id(&id)
         .task_set_arn(ctx.arn("ecs", &format!("task-set/{cluster}/{name}/{id}")))
@@ -92,11 +91,11 @@ pub fn make_primary(svc: &mut ServiceRecord, id: &str, now: Epoch) -> Result<Tas
     for t in svc.service.task_sets.iter_mut().flatten() {
         if t.status() == Some("PRIMARY") {
             t.status = Some("ACTIVE".to_owned());
-            t.updated_at = Some(DateTime::from_secs_f64(now));
+            t.updated_at = Some(crate::clock::timestamp(now));
         }
         if t.id() == target.as_deref() {
             t.status = Some("PRIMARY".to_owned());
-            t.updated_at = Some(DateTime::from_secs_f64(now));
+            t.updated_at = Some(crate::clock::timestamp(now));
         }
     }
     svc.service.task_definition = td;
@@ -107,7 +106,7 @@ pub fn make_primary(svc: &mut ServiceRecord, id: &str, now: Epoch) -> Result<Tas
 pub fn set_scale(svc: &mut ServiceRecord, id: &str, percent: f64, now: Epoch) -> Result<TaskSet, ApiError> {
     let set = find(svc, id)?;
     set.scale = Some(Scale::builder().value(percent).unit(ScaleUnit::Percent).build());
-    set.updated_at = Some(DateTime::from_secs_f64(now));
+    set.updated_at = Some(crate::clock::timestamp(now));
     set.stability_status = Some(StabilityStatus::Stabilizing);
     let out = set.clone();
     svc.steady = false;
@@ -123,7 +122,7 @@ pub fn delete_task_set(svc: &mut ServiceRecord, id: &str, force: bool, now: Epoc
         ));
     }
     set.status = Some("DRAINING".to_owned());
-    set.updated_at = Some(DateTime::from_secs_f64(now));
+    set.updated_at = Some(crate::clock::timestamp(now));
     set.computed_desired_count = 0;
     Ok(set.clone())
 }

@@ -42,7 +42,7 @@ pub struct TaskSpec<'a> {
 }
 
 fn ts(t: Epoch) -> DateTime {
-    DateTime::from_secs_f64(t)
+    crate::clock::timestamp(t)
 }
 
 /// Creates a PENDING task; failure rules of the world decide whether and when it exits.
