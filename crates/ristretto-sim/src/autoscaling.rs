@@ -263,9 +263,15 @@ fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
                 role_arn: input.role_arn.unwrap_or_else(|| ecs_role(&ctx.account)),
                 creation_time: ctx.now,
                 suspended_state: SuspendedState {
-                    dynamic_scaling_in_suspended: suspended.dynamic_scaling_in_suspended.unwrap_or(false),
-                    dynamic_scaling_out_suspended: suspended.dynamic_scaling_out_suspended.unwrap_or(false),
-                    scheduled_scaling_suspended: suspended.scheduled_scaling_suspended.unwrap_or(false),
+                    dynamic_scaling_in_suspended: suspended
+                        .dynamic_scaling_in_suspended
+                        .unwrap_or(false),
+                    dynamic_scaling_out_suspended: suspended
+                        .dynamic_scaling_out_suspended
+                        .unwrap_or(false),
+                    scheduled_scaling_suspended: suspended
+                        .scheduled_scaling_suspended
+                        .unwrap_or(false),
                 },
                 scalable_target_arn: arn,
             };
@@ -274,7 +280,9 @@ fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         }
     };
     if target.min_capacity > target.max_capacity {
-        return Err(validation("Minimum capacity cannot be greater than maximum capacity"));
+        return Err(validation(
+            "Minimum capacity cannot be greater than maximum capacity",
+        ));
     }
     json(&serde_json::json!({ "ScalableTargetARN": target.scalable_target_arn }))
 }
@@ -290,7 +298,12 @@ fn describe_targets(state: &mut State, body: &[u8]) -> ApiResult {
         .iter()
         .filter(|t| t.service_namespace == ns)
         .filter(|t| input.resource_ids.is_empty() || input.resource_ids.contains(&t.resource_id))
-        .filter(|t| input.scalable_dimension.as_ref().is_none_or(|d| &t.scalable_dimension == d))
+        .filter(|t| {
+            input
+                .scalable_dimension
+                .as_ref()
+                .is_none_or(|d| &t.scalable_dimension == d)
+        })
         .collect();
     let (page, next) = paginate(&targets, input.next_token.as_deref(), input.max_results, 50)?;
     let mut out = serde_json::json!({ "ScalableTargets": page });
@@ -320,12 +333,13 @@ fn put_policy(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     if position(state, &k).is_none() {
         return Err(not_registered(&k));
     }
-    let policy_type = input.policy_type.unwrap_or_else(|| "StepScaling".to_owned());
-    let existing = state
-        .autoscaling
-        .policies
-        .iter()
-        .position(|p| p.policy_name == name && p.resource_id == k.1 && p.scalable_dimension == k.2);
+    let policy_type = input
+        .policy_type
+        .unwrap_or_else(|| "StepScaling".to_owned());
+    let existing =
+        state.autoscaling.policies.iter().position(|p| {
+            p.policy_name == name && p.resource_id == k.1 && p.scalable_dimension == k.2
+        });
     let arn = match existing {
         Some(i) => state.autoscaling.policies[i].policy_arn.clone(),
         None => ctx.arn(
@@ -360,7 +374,8 @@ fn put_policy(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         scalable_dimension: k.2,
         policy_type,
         step_scaling_policy_configuration: input.step_scaling_policy_configuration,
-        target_tracking_scaling_policy_configuration: input.target_tracking_scaling_policy_configuration,
+        target_tracking_scaling_policy_configuration: input
+            .target_tracking_scaling_policy_configuration,
         predictive_scaling_policy_configuration: input.predictive_scaling_policy_configuration,
         alarms: alarms.clone(),
         creation_time: ctx.now,
@@ -382,11 +397,26 @@ fn describe_policies(state: &mut State, body: &[u8]) -> ApiResult {
         .policies
         .iter()
         .filter(|p| p.service_namespace == ns)
-        .filter(|p| input.resource_id.as_ref().is_none_or(|r| &p.resource_id == r))
-        .filter(|p| input.scalable_dimension.as_ref().is_none_or(|d| &p.scalable_dimension == d))
+        .filter(|p| {
+            input
+                .resource_id
+                .as_ref()
+                .is_none_or(|r| &p.resource_id == r)
+        })
+        .filter(|p| {
+            input
+                .scalable_dimension
+                .as_ref()
+                .is_none_or(|d| &p.scalable_dimension == d)
+        })
         .filter(|p| input.policy_names.is_empty() || input.policy_names.contains(&p.policy_name))
         .collect();
-    let (page, next) = paginate(&policies, input.next_token.as_deref(), input.max_results, 50)?;
+    let (page, next) = paginate(
+        &policies,
+        input.next_token.as_deref(),
+        input.max_results,
+        50,
+    )?;
     let mut out = serde_json::json!({ "ScalingPolicies": page });
     if let Some(next) = next {
         out["NextToken"] = Value::String(next);
@@ -399,10 +429,9 @@ fn delete_policy(state: &mut State, body: &[u8]) -> ApiResult {
     let k = key(input.key)?;
     let name = input.policy_name.unwrap_or_default();
     let before = state.autoscaling.policies.len();
-    state
-        .autoscaling
-        .policies
-        .retain(|p| !(p.policy_name == name && p.resource_id == k.1 && p.scalable_dimension == k.2));
+    state.autoscaling.policies.retain(|p| {
+        !(p.policy_name == name && p.resource_id == k.1 && p.scalable_dimension == k.2)
+    });
     if state.autoscaling.policies.len() == before {
         return Err(ApiError::new(
             "ObjectNotFoundException",

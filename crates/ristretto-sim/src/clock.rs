@@ -30,7 +30,11 @@ impl Clock {
     /// A clock whose world time is `world_now` at this instant and runs `speed` times faster
     /// than real time (a speed of 0 or below stops the world clock; only [`Clock::skip`] moves it).
     pub fn new(world_now: Epoch, speed: f64) -> Self {
-        let speed = if speed.is_finite() && speed > 0.0 { speed } else { 0.0 };
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            0.0
+        };
         Clock {
             base_world: world_now,
             base_real: Instant::now(),
@@ -56,6 +60,13 @@ impl Clock {
     }
 }
 
+/// An AWS timestamp for a world time, at millisecond precision (what AWS sends, and what
+/// survives the epoch-seconds round trip through the state file unchanged).
+pub fn timestamp(t: Epoch) -> aws_smithy_types::DateTime {
+    let millis = (t * 1000.0).round() as i64;
+    aws_smithy_types::DateTime::from_millis(millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,11 +78,4 @@ mod tests {
         clock.skip(60.0);
         assert!((clock.now() - 1060.0).abs() < f64::EPSILON);
     }
-}
-
-/// An AWS timestamp for a world time, at millisecond precision (what AWS sends, and what
-/// survives the epoch-seconds round trip through the state file unchanged).
-pub fn timestamp(t: Epoch) -> aws_smithy_types::DateTime {
-    let millis = (t * 1000.0).round() as i64;
-    aws_smithy_types::DateTime::from_millis(millis)
 }

@@ -11,7 +11,9 @@ use std::sync::LazyLock;
 
 use aws_smithy_json::codec::{JsonCodec, JsonCodecSettings};
 use aws_smithy_schema::codec::Codec;
-use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer, ShapeSerializer};
+use aws_smithy_schema::serde::{
+    SerdeError, SerializableStruct, ShapeDeserializer, ShapeSerializer,
+};
 
 use crate::error::ApiError;
 
@@ -25,7 +27,11 @@ pub fn decode<T>(
     body: &[u8],
     deserialize: impl FnOnce(&mut dyn ShapeDeserializer) -> Result<T, SerdeError>,
 ) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
     let mut de = CODEC.create_deserializer(body);
     deserialize(&mut de).map_err(|e| ApiError::serialization(format!("cannot decode request: {e}")))
 }
@@ -117,7 +123,9 @@ impl<'de, T: Shape> serde::Deserialize<'de> for Sdk<T> {
         let value = serde_json::Value::deserialize(d)?;
         let bytes = serde_json::to_vec(&value).map_err(serde::de::Error::custom)?;
         let mut de = CODEC.create_deserializer(&bytes);
-        T::decode_shape(&mut de).map(Sdk).map_err(serde::de::Error::custom)
+        T::decode_shape(&mut de)
+            .map(Sdk)
+            .map_err(serde::de::Error::custom)
     }
 }
 

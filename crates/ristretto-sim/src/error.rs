@@ -73,7 +73,11 @@ impl ApiError {
     }
 
     /// An error with an explicit HTTP status (5xx faults, S3's 404).
-    pub fn with_status(status: u16, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+    pub fn with_status(
+        status: u16,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError {
             status,
             code: code.into(),

@@ -79,7 +79,8 @@ impl Faults {
             }
             *count += 1;
             if let Some(ms) = rule.latency_ms {
-                verdict.latency = Some(verdict.latency.unwrap_or_default() + Duration::from_millis(ms));
+                verdict.latency =
+                    Some(verdict.latency.unwrap_or_default() + Duration::from_millis(ms));
             }
             if let Some(status) = rule.status
                 && verdict.error.is_none()
@@ -122,10 +123,14 @@ mod tests {
 
     #[test]
     fn fault_applies_only_the_first_times() {
-        let world = World::from_yaml_str("faults: [{action: UpdateService, status: 503, times: 1}]")
-            .expect("world");
+        let world =
+            World::from_yaml_str("faults: [{action: UpdateService, status: 503, times: 1}]")
+                .expect("world");
         let mut f = Faults::new(&world);
-        assert_eq!(f.check("ecs", "UpdateService").error.map(|e| e.status), Some(503));
+        assert_eq!(
+            f.check("ecs", "UpdateService").error.map(|e| e.status),
+            Some(503)
+        );
         assert!(f.check("ecs", "UpdateService").error.is_none());
     }
 }

@@ -63,7 +63,11 @@ pub fn get_object(state: &State, path: &str, head: bool) -> S3Response {
         Some(body) => S3Response {
             status: 200,
             content_type: "application/octet-stream",
-            body: if head { Vec::new() } else { body.clone().into_bytes() },
+            body: if head {
+                Vec::new()
+            } else {
+                body.clone().into_bytes()
+            },
             error_code: None,
         },
         None => error(
@@ -75,7 +79,9 @@ pub fn get_object(state: &State, path: &str, head: bool) -> S3Response {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn percent_decode(s: &str) -> String {
@@ -84,8 +90,9 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && i + 2 < bytes.len() + 0
-            && let Some(h) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(h) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(h);
             i += 3;

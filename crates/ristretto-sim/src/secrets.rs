@@ -56,7 +56,10 @@ pub fn handle(state: &mut State, op: &str, body: &[u8]) -> Option<ApiResult> {
 }
 
 fn not_found() -> ApiError {
-    ApiError::new("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+    ApiError::new(
+        "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret.",
+    )
 }
 
 /// By name, full ARN, or ARN without its random suffix.
@@ -91,7 +94,8 @@ fn parse(body: &[u8]) -> Result<SecretInput, ApiError> {
 
 fn describe(state: &mut State, body: &[u8]) -> ApiResult {
     let input = parse(body)?;
-    let (name, s) = lookup(state, input.secret_id.as_deref().unwrap_or_default()).ok_or_else(not_found)?;
+    let (name, s) =
+        lookup(state, input.secret_id.as_deref().unwrap_or_default()).ok_or_else(not_found)?;
     let mut out = serde_json::json!({
         "ARN": s.arn,
         "Name": name,
@@ -107,9 +111,16 @@ fn describe(state: &mut State, body: &[u8]) -> ApiResult {
 
 fn get_value(state: &mut State, body: &[u8]) -> ApiResult {
     let input = parse(body)?;
-    let (name, s) = lookup(state, input.secret_id.as_deref().unwrap_or_default()).ok_or_else(not_found)?;
-    if input.version_id.as_ref().is_some_and(|v| *v != s.version_id)
-        || input.version_stage.as_ref().is_some_and(|v| v != "AWSCURRENT")
+    let (name, s) =
+        lookup(state, input.secret_id.as_deref().unwrap_or_default()).ok_or_else(not_found)?;
+    if input
+        .version_id
+        .as_ref()
+        .is_some_and(|v| *v != s.version_id)
+        || input
+            .version_stage
+            .as_ref()
+            .is_some_and(|v| v != "AWSCURRENT")
     {
         return Err(ApiError::new(
             "ResourceNotFoundException",

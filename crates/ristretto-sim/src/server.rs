@@ -83,7 +83,9 @@ impl Shared {
 
     /// Saves the state file (when there is one).
     pub(crate) fn save(&self) -> Result<(), SimError> {
-        let Some(path) = &self.state_file else { return Ok(()) };
+        let Some(path) = &self.state_file else {
+            return Ok(());
+        };
         let mut sim = lock(&self.sim);
         let now = sim.clock.now();
         sim.state.advance(now);
@@ -106,7 +108,13 @@ impl Shared {
     }
 
     /// Runs one awsJson call against the world.
-    fn call(&self, service: &'static str, op: &str, body: &[u8], region: Option<String>) -> Result<Vec<u8>, ApiError> {
+    fn call(
+        &self,
+        service: &'static str,
+        op: &str,
+        body: &[u8],
+        region: Option<String>,
+    ) -> Result<Vec<u8>, ApiError> {
         let mut sim = lock(&self.sim);
         let now = sim.clock.now();
         sim.state.advance(now);
@@ -184,7 +192,10 @@ fn json_response(status: u16, body: Vec<u8>, error_code: Option<&str>) -> Respon
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let target = req
         .headers()
         .get("x-amz-target")
@@ -196,7 +207,11 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         .and_then(|v| v.to_str().ok())
         .and_then(region_of);
     let method = req.method().clone();
-    let path = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => {
@@ -223,7 +238,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
             // The world is advanced and changed synchronously; keep it off the async workers.
             tokio::task::spawn_blocking(move || shared2.call(service, &op2, &body, region))
                 .await
-                .unwrap_or_else(|e| Err(ApiError::with_status(500, "InternalFailure", e.to_string())))
+                .unwrap_or_else(|e| {
+                    Err(ApiError::with_status(500, "InternalFailure", e.to_string()))
+                })
         }
         (None, None) => Err(ApiError::new(
             "UnknownOperationException",
@@ -232,7 +249,10 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     };
     let (status, response) = match result {
         Ok(body) => (200, json_response(200, body, None)),
-        Err(err) => (err.status, json_response(err.status, err.json_body(), Some(&err.code))),
+        Err(err) => (
+            err.status,
+            json_response(err.status, err.json_body(), Some(&err.code)),
+        ),
     };
     let error = (status != 200).then(|| {
         response
@@ -268,14 +288,28 @@ async fn s3(shared: &Shared, method: &hyper::Method, path: &str) -> Response<Ful
     } else if let Some(err) = verdict.error {
         let body = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message></Error>",
-            if err.code == "ThrottlingException" { "SlowDown" } else { &err.code },
+            if err.code == "ThrottlingException" {
+                "SlowDown"
+            } else {
+                &err.code
+            },
             err.message
         );
-        (if err.status == 400 { 503 } else { err.status }, "application/xml", body.into_bytes(), Some(err.code.into_owned()))
+        (
+            if err.status == 400 { 503 } else { err.status },
+            "application/xml",
+            body.into_bytes(),
+            Some(err.code.into_owned()),
+        )
     } else {
         let sim = lock(&shared.sim);
         let r = crate::s3::get_object(&sim.state, path, head);
-        (r.status, r.content_type, r.body, r.error_code.map(str::to_owned))
+        (
+            r.status,
+            r.content_type,
+            r.body,
+            r.error_code.map(str::to_owned),
+        )
     };
     shared.record(RequestRecord {
         service: "s3".to_owned(),

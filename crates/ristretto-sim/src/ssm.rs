@@ -31,7 +31,11 @@ pub struct StoredParameter {
 
 pub fn seed(state: &mut State, ctx: &Ctx, world: &World) {
     for p in &world.parameters {
-        let path = if p.name.starts_with('/') { p.name.clone() } else { format!("/{}", p.name) };
+        let path = if p.name.starts_with('/') {
+            p.name.clone()
+        } else {
+            format!("/{}", p.name)
+        };
         state.ssm.parameters.insert(
             p.name.clone(),
             StoredParameter {
@@ -77,7 +81,11 @@ fn lookup<'a>(state: &'a State, name: &str) -> Option<(&'a str, &'a StoredParame
         Some((n, v)) if v.chars().all(|c| c.is_ascii_digit()) => n,
         _ => name,
     };
-    state.ssm.parameters.get_key_value(plain).map(|(k, v)| (k.as_str(), v))
+    state
+        .ssm
+        .parameters
+        .get_key_value(plain)
+        .map(|(k, v)| (k.as_str(), v))
 }
 
 fn get_parameter(state: &mut State, body: &[u8]) -> ApiResult {
@@ -85,7 +93,9 @@ fn get_parameter(state: &mut State, body: &[u8]) -> ApiResult {
     let name = input.name().unwrap_or_default();
     let (key, p) = lookup(state, name).ok_or_else(|| ApiError::new("ParameterNotFound", ""))?;
     let parameter = to_parameter(key, p, input.with_decryption() == Some(true));
-    Ok(encode(&GetParameterOutput::builder().parameter(parameter).build()))
+    Ok(encode(
+        &GetParameterOutput::builder().parameter(parameter).build(),
+    ))
 }
 
 fn get_parameters(state: &mut State, body: &[u8]) -> ApiResult {
@@ -95,10 +105,14 @@ fn get_parameters(state: &mut State, body: &[u8]) -> ApiResult {
     let mut found = Vec::new();
     for name in input.names() {
         match lookup(state, name) {
-            Some((key, p)) => found.push(to_parameter(key, p, input.with_decryption() == Some(true))),
+            Some((key, p)) => {
+                found.push(to_parameter(key, p, input.with_decryption() == Some(true)))
+            }
             None => invalid.push(name.clone()),
         }
     }
-    out = out.set_parameters(Some(found)).set_invalid_parameters(Some(invalid));
+    out = out
+        .set_parameters(Some(found))
+        .set_invalid_parameters(Some(invalid));
     Ok(encode(&out.build()))
 }

@@ -60,7 +60,10 @@ pub struct Ctx {
 impl Ctx {
     /// `arn:aws:<service>:<region>:<account>:<resource>`
     pub fn arn(&self, service: &str, resource: &str) -> String {
-        format!("arn:aws:{service}:{}:{}:{resource}", self.region, self.account)
+        format!(
+            "arn:aws:{service}:{}:{}:{resource}",
+            self.region, self.account
+        )
     }
 }
 
@@ -136,7 +139,7 @@ pub struct Ids {
 
 impl Ids {
     /// A fresh number for an ID.
-    pub fn next(&mut self) -> u64 {
+    pub fn number(&mut self) -> u64 {
         let id = self.next;
         self.next += 1;
         id
@@ -144,26 +147,33 @@ impl Ids {
 
     /// 32 lowercase hex digits (task IDs, event IDs).
     pub fn hex_id(&mut self) -> String {
-        let n = self.next();
+        let n = self.number();
         format!("{:016x}{:016x}", mix(n), mix(n ^ 0x5eed))
     }
 
     /// 19 decimal digits (deployment and task set IDs, `ecs-svc/<digits>`).
     pub fn digits_id(&mut self) -> String {
-        let n = self.next();
+        let n = self.number();
         format!("{:019}", mix(n) % 10_000_000_000_000_000_000)
     }
 
     /// A UUID-shaped ID.
     pub fn uuid(&mut self) -> String {
         let h = self.hex_id();
-        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
     }
 
     /// `n` alphanumeric characters (Secrets Manager ARN suffixes, service deployment IDs).
     pub fn alnum_id(&mut self, n: usize) -> String {
         const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        let mut x = mix(self.next());
+        let mut x = mix(self.number());
         (0..n)
             .map(|_| {
                 let c = CHARS[(x % CHARS.len() as u64) as usize] as char;
@@ -172,7 +182,6 @@ impl Ids {
             })
             .collect()
     }
-
 }
 
 /// Writes the state file atomically (temporary file, then rename).

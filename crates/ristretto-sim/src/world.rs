@@ -224,10 +224,11 @@ impl World {
         for object in &mut world.s3 {
             if let Some(file) = object.file.take() {
                 let full = base.join(&file);
-                let body = std::fs::read_to_string(&full).map_err(|source| SimError::ReadWorld {
-                    path: full.clone(),
-                    source,
-                })?;
+                let body =
+                    std::fs::read_to_string(&full).map_err(|source| SimError::ReadWorld {
+                        path: full.clone(),
+                        source,
+                    })?;
                 object.body = Some(body);
             }
         }
@@ -306,7 +307,10 @@ impl World {
     ) -> Option<&FailureRule> {
         self.failures.iter().find(|rule| {
             rule.family.as_deref().is_none_or(|f| glob_match(f, family))
-                && images.clone().into_iter().any(|image| glob_match(&rule.image, image))
+                && images
+                    .clone()
+                    .into_iter()
+                    .any(|image| glob_match(&rule.image, image))
         })
     }
 }

@@ -24,10 +24,22 @@ async fn raw(addr: std::net::SocketAddr, target: &str, body: &str) -> String {
 #[tokio::test]
 async fn unknown_operation_is_a_400_with_unknown_operation_exception() {
     let sim = start("clusters: [default]\n", 1.0).await;
-    let out = raw(sim.handle.local_addr(), "CodeDeploy_20141006.ListApplications", "{}").await;
+    let out = raw(
+        sim.handle.local_addr(),
+        "CodeDeploy_20141006.ListApplications",
+        "{}",
+    )
+    .await;
     assert!(out.starts_with("HTTP/1.1 400"), "{out}");
-    assert!(out.to_lowercase().contains("x-amzn-errortype: unknownoperationexception"), "{out}");
-    assert!(out.contains(r#""__type":"UnknownOperationException""#), "{out}");
+    assert!(
+        out.to_lowercase()
+            .contains("x-amzn-errortype: unknownoperationexception"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#""__type":"UnknownOperationException""#),
+        "{out}"
+    );
     let out = raw(sim.handle.local_addr(), "NoSuchService_2020.Foo", "{}").await;
     assert!(out.starts_with("HTTP/1.1 400"), "{out}");
 
@@ -35,7 +47,10 @@ async fn unknown_operation_is_a_400_with_unknown_operation_exception() {
     let err = sim.ecs().list_account_settings().send().await.unwrap_err();
     assert_eq!(err.code(), Some("UnknownOperationException"));
     let log = sim.handle.requests();
-    assert_eq!(log.last().unwrap().error.as_deref(), Some("UnknownOperationException"));
+    assert_eq!(
+        log.last().unwrap().error.as_deref(),
+        Some("UnknownOperationException")
+    );
 }
 
 #[tokio::test]
@@ -46,7 +61,12 @@ async fn throttle_rule_answers_throttling_exception() {
     for _ in 0..3 {
         ecs.describe_services().services("x").send().await.unwrap();
     }
-    let err = ecs.describe_services().services("x").send().await.unwrap_err();
+    let err = ecs
+        .describe_services()
+        .services("x")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ThrottlingException"));
     assert_eq!(err.message(), Some("Rate exceeded"));
     // Other actions have their own quota.
@@ -55,12 +75,21 @@ async fn throttle_rule_answers_throttling_exception() {
 
 #[tokio::test]
 async fn injected_fault_fails_the_first_calls_only() {
-    let world = "clusters: [default]\nfaults:\n  - {action: 'ecs:ListClusters', status: 503, times: 1}\n";
+    let world =
+        "clusters: [default]\nfaults:\n  - {action: 'ecs:ListClusters', status: 503, times: 1}\n";
     let sim = start(world, 1.0).await;
     let ecs = sim.ecs();
     let err = ecs.list_clusters().send().await.unwrap_err();
     assert_eq!(err.code(), Some("ServiceUnavailableException"));
-    assert_eq!(ecs.list_clusters().send().await.unwrap().cluster_arns().len(), 1);
+    assert_eq!(
+        ecs.list_clusters()
+            .send()
+            .await
+            .unwrap()
+            .cluster_arns()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -69,26 +98,73 @@ async fn service_validation_matches_aws() {
     let ecs = sim.ecs();
     let td = register(&ecs, "web", "web:1").await;
 
-    let err = ecs.describe_services().cluster("nope").services("web").send().await.unwrap_err();
+    let err = ecs
+        .describe_services()
+        .cluster("nope")
+        .services("web")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ClusterNotFoundException"));
 
-    ecs.create_service().service_name("web").task_definition(&td).desired_count(1).send().await.unwrap();
-    let err = ecs.create_service().service_name("web").task_definition(&td).send().await.unwrap_err();
+    ecs.create_service()
+        .service_name("web")
+        .task_definition(&td)
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap();
+    let err = ecs
+        .create_service()
+        .service_name("web")
+        .task_definition(&td)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("InvalidParameterException"));
-    assert_eq!(err.message(), Some("Creation of service was not idempotent."));
+    assert_eq!(
+        err.message(),
+        Some("Creation of service was not idempotent.")
+    );
 
-    let err = ecs.update_service().service("missing").desired_count(1).send().await.unwrap_err();
+    let err = ecs
+        .update_service()
+        .service("missing")
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ServiceNotFoundException"));
 
-    let err = ecs.update_service().service("web").task_definition("nope:9").send().await.unwrap_err();
+    let err = ecs
+        .update_service()
+        .service("web")
+        .task_definition("nope:9")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("InvalidParameterException"));
 
-    let err = ecs.delete_service().service("web").send().await.unwrap_err();
+    let err = ecs
+        .delete_service()
+        .service("web")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("InvalidParameterException"));
-    assert_eq!(err.message(), Some("The service cannot be stopped while it is scaled above 0."));
+    assert_eq!(
+        err.message(),
+        Some("The service cannot be stopped while it is scaled above 0.")
+    );
 
     wait_steady(&ecs, "default", "web").await;
-    let deleted = ecs.delete_service().service("web").force(true).send().await.unwrap();
+    let deleted = ecs
+        .delete_service()
+        .service("web")
+        .force(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.service().unwrap().status(), Some("DRAINING"));
     let inactive = common::poll(std::time::Duration::from_secs(10), || async {
         let s = common::describe(&ecs, "default", "web").await;
@@ -96,17 +172,45 @@ async fn service_validation_matches_aws() {
     })
     .await;
     assert_eq!(inactive.running_count, 0);
-    assert!(ecs.list_services().send().await.unwrap().service_arns().is_empty());
-    let err = ecs.update_service().service("web").desired_count(1).send().await.unwrap_err();
+    assert!(
+        ecs.list_services()
+            .send()
+            .await
+            .unwrap()
+            .service_arns()
+            .is_empty()
+    );
+    let err = ecs
+        .update_service()
+        .service("web")
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ServiceNotActiveException"));
 
     // Missing services are failures, not errors.
-    let out = ecs.describe_services().services("ghost").send().await.unwrap();
+    let out = ecs
+        .describe_services()
+        .services("ghost")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.failures()[0].reason(), Some("MISSING"));
-    assert!(out.failures()[0].arn().unwrap().ends_with(":service/default/ghost"));
+    assert!(
+        out.failures()[0]
+            .arn()
+            .unwrap()
+            .ends_with(":service/default/ghost")
+    );
 
     // The name can be used again once the service is INACTIVE.
-    ecs.create_service().service_name("web").task_definition(&td).send().await.unwrap();
+    ecs.create_service()
+        .service_name("web")
+        .task_definition(&td)
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -119,7 +223,12 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
         .service_name("bg")
         .task_definition(&td)
         .desired_count(2)
-        .deployment_controller(DeploymentController::builder().r#type(DeploymentControllerType::CodeDeploy).build().unwrap())
+        .deployment_controller(
+            DeploymentController::builder()
+                .r#type(DeploymentControllerType::CodeDeploy)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -127,20 +236,34 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
     assert!(s.deployments().is_empty());
     assert_eq!(s.task_sets().len(), 1);
     assert_eq!(s.task_sets()[0].status(), Some("PRIMARY"));
-    let err = ecs.update_service().service("bg").task_definition(&td).send().await.unwrap_err();
+    let err = ecs
+        .update_service()
+        .service("bg")
+        .task_definition(&td)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("InvalidParameterException"));
     assert_eq!(
         err.message(),
-        Some("Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to deploy new task definitions.")
+        Some(
+            "Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to deploy new task definitions."
+        )
     );
     let steady = common::poll(std::time::Duration::from_secs(10), || async {
         let s = common::describe(&ecs, "default", "bg").await;
-        (s.task_sets()[0].stability_status().map(|x| x.as_str()) == Some("STEADY_STATE")).then_some(s)
+        (s.task_sets()[0].stability_status().map(|x| x.as_str()) == Some("STEADY_STATE"))
+            .then_some(s)
     })
     .await;
     assert_eq!(steady.running_count, 2);
     assert_eq!(steady.task_sets()[0].running_count, 2);
-    assert!(steady.events().iter().any(|e| e.message() == Some("(service bg) has reached a steady state.")));
+    assert!(
+        steady
+            .events()
+            .iter()
+            .any(|e| e.message() == Some("(service bg) has reached a steady state."))
+    );
 
     // A green task set next to it, made primary, then the blue one deleted.
     let td2 = register(&ecs, "bg", "bg:2").await;
@@ -149,14 +272,31 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
         .service("bg")
         .cluster("default")
         .task_definition(&td2)
-        .scale(aws_sdk_ecs::types::Scale::builder().value(100.0).unit(aws_sdk_ecs::types::ScaleUnit::Percent).build())
+        .scale(
+            aws_sdk_ecs::types::Scale::builder()
+                .value(100.0)
+                .unit(aws_sdk_ecs::types::ScaleUnit::Percent)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
     let green_id = green.task_set().unwrap().id().unwrap().to_owned();
     let blue_id = steady.task_sets()[0].id().unwrap().to_owned();
-    ecs.update_service_primary_task_set().service("bg").cluster("default").primary_task_set(&green_id).send().await.unwrap();
-    ecs.delete_task_set().service("bg").cluster("default").task_set(&blue_id).send().await.unwrap();
+    ecs.update_service_primary_task_set()
+        .service("bg")
+        .cluster("default")
+        .primary_task_set(&green_id)
+        .send()
+        .await
+        .unwrap();
+    ecs.delete_task_set()
+        .service("bg")
+        .cluster("default")
+        .task_set(&blue_id)
+        .send()
+        .await
+        .unwrap();
     let done = common::poll(std::time::Duration::from_secs(10), || async {
         let s = common::describe(&ecs, "default", "bg").await;
         (s.task_sets().len() == 1 && s.running_count == 2 && s.pending_count == 0).then_some(s)
@@ -196,23 +336,64 @@ async fn task_definitions_list_sort_paginate_and_deregister() {
         .unwrap();
     assert_eq!(all.len(), 3);
 
-    ecs.deregister_task_definition().task_definition("app:3").send().await.unwrap();
-    let latest = ecs.describe_task_definition().task_definition("app").send().await.unwrap();
-    assert_eq!(latest.task_definition().unwrap().revision, 2, "a family resolves to its latest ACTIVE revision");
-    let err = ecs.delete_task_definitions().task_definitions("app:2").send().await.unwrap();
+    ecs.deregister_task_definition()
+        .task_definition("app:3")
+        .send()
+        .await
+        .unwrap();
+    let latest = ecs
+        .describe_task_definition()
+        .task_definition("app")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        latest.task_definition().unwrap().revision,
+        2,
+        "a family resolves to its latest ACTIVE revision"
+    );
+    let err = ecs
+        .delete_task_definitions()
+        .task_definitions("app:2")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(err.failures().len(), 1);
-    let ok = ecs.delete_task_definitions().task_definitions("app:3").send().await.unwrap();
-    assert_eq!(ok.task_definitions()[0].status().map(|s| s.as_str()), Some("DELETE_IN_PROGRESS"));
+    let ok = ecs
+        .delete_task_definitions()
+        .task_definitions("app:3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ok.task_definitions()[0].status().map(|s| s.as_str()),
+        Some("DELETE_IN_PROGRESS")
+    );
 
-    let err = ecs.describe_task_definition().task_definition("nope").send().await.unwrap_err();
+    let err = ecs
+        .describe_task_definition()
+        .task_definition("nope")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ClientException"));
     assert_eq!(err.message(), Some("Unable to describe task definition."));
 
     // Tags round-trip through TagResource and DescribeTaskDefinition(include TAGS).
-    let arn = latest.task_definition().unwrap().task_definition_arn().unwrap().to_owned();
+    let arn = latest
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_owned();
     ecs.tag_resource()
         .resource_arn(&arn)
-        .tags(aws_sdk_ecs::types::Tag::builder().key("team").value("web").build())
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key("team")
+                .value("web")
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -224,10 +405,28 @@ async fn task_definitions_list_sort_paginate_and_deregister() {
         .await
         .unwrap();
     assert_eq!(with_tags.tags()[0].key(), Some("team"));
-    let listed = ecs.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
+    let listed = ecs
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(listed.tags().len(), 1);
-    ecs.untag_resource().resource_arn(&arn).tag_keys("team").send().await.unwrap();
-    assert!(ecs.list_tags_for_resource().resource_arn(&arn).send().await.unwrap().tags().is_empty());
+    ecs.untag_resource()
+        .resource_arn(&arn)
+        .tag_keys("team")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        ecs.list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+            .tags()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -21,7 +21,12 @@ failures:
 
 fn breaker(rollback: bool) -> DeploymentConfiguration {
     DeploymentConfiguration::builder()
-        .deployment_circuit_breaker(DeploymentCircuitBreaker::builder().enable(true).rollback(rollback).build())
+        .deployment_circuit_breaker(
+            DeploymentCircuitBreaker::builder()
+                .enable(true)
+                .rollback(rollback)
+                .build(),
+        )
         .minimum_healthy_percent(100)
         .maximum_percent(200)
         .build()
@@ -45,13 +50,26 @@ async fn circuit_breaker_rolls_back_to_the_last_completed_deployment() {
     let steady = wait_steady(&ecs, "prod", "web").await;
     let good_deployment = steady.deployments()[0].id().unwrap().to_owned();
 
-    let out = ecs.update_service().cluster("prod").service("web").task_definition(&bad).send().await.unwrap();
-    let failed_id = out.service().unwrap().deployments()[0].id().unwrap().to_owned();
+    let out = ecs
+        .update_service()
+        .cluster("prod")
+        .service("web")
+        .task_definition(&bad)
+        .send()
+        .await
+        .unwrap();
+    let failed_id = out.service().unwrap().deployments()[0]
+        .id()
+        .unwrap()
+        .to_owned();
 
     // The failed deployment ends FAILED, and the service is back on the good task definition.
     let s = poll(Duration::from_secs(20), || async {
         let s = describe(&ecs, "prod", "web").await;
-        let failed = s.deployments().iter().find(|d| d.id() == Some(failed_id.as_str()));
+        let failed = s
+            .deployments()
+            .iter()
+            .find(|d| d.id() == Some(failed_id.as_str()));
         let rolled_back = failed.is_none()
             && s.deployments().len() == 1
             && s.deployments()[0].rollout_state() == Some(&DeploymentRolloutState::Completed);
@@ -63,19 +81,40 @@ async fn circuit_breaker_rolls_back_to_the_last_completed_deployment() {
     assert_eq!(s.deployments()[0].task_definition(), Some(good.as_str()));
     assert_eq!(
         s.deployments()[0].rollout_state_reason(),
-        Some(format!("ECS deployment circuit breaker: rolling back to deploymentId {good_deployment}.").as_str())
+        Some(
+            format!(
+                "ECS deployment circuit breaker: rolling back to deploymentId {good_deployment}."
+            )
+            .as_str()
+        )
     );
     let events = messages(&s);
     assert!(
-        events.contains(&format!("(service web) (deployment {failed_id}) deployment failed: tasks failed to start.")),
+        events.contains(&format!(
+            "(service web) (deployment {failed_id}) deployment failed: tasks failed to start."
+        )),
         "{events:#?}"
     );
-    assert!(events.contains(&format!("(service web) rolling back to deployment {good_deployment}.")), "{events:#?}");
+    assert!(
+        events.contains(&format!(
+            "(service web) rolling back to deployment {good_deployment}."
+        )),
+        "{events:#?}"
+    );
 
     // The service deployment records the rollback.
-    let list = ecs.list_service_deployments().cluster("prod").service("web").send().await.unwrap();
+    let list = ecs
+        .list_service_deployments()
+        .cluster("prod")
+        .service("web")
+        .send()
+        .await
+        .unwrap();
     let latest = &list.service_deployments()[0];
-    assert_eq!(latest.status(), Some(&ServiceDeploymentStatus::RollbackSuccessful));
+    assert_eq!(
+        latest.status(),
+        Some(&ServiceDeploymentStatus::RollbackSuccessful)
+    );
     let sd = ecs
         .describe_service_deployments()
         .service_deployment_arns(latest.service_deployment_arn().unwrap())
@@ -113,11 +152,18 @@ async fn circuit_breaker_rolls_back_to_the_last_completed_deployment() {
     for t in failed {
         assert_eq!(t.task_definition_arn(), Some(bad.as_str()));
         assert_eq!(t.last_status(), Some("STOPPED"));
-        assert_eq!(t.stopped_reason(), Some("Essential container in task exited"));
+        assert_eq!(
+            t.stopped_reason(),
+            Some("Essential container in task exited")
+        );
         assert_eq!(t.containers()[0].exit_code(), Some(1));
     }
     // Pending tasks of the failed deployment were stopped by the rollback, not by a failure.
-    for t in tasks.tasks().iter().filter(|t| t.task_definition_arn() == Some(bad.as_str())) {
+    for t in tasks
+        .tasks()
+        .iter()
+        .filter(|t| t.task_definition_arn() == Some(bad.as_str()))
+    {
         assert_eq!(t.last_status(), Some("STOPPED"));
     }
 }
@@ -137,7 +183,12 @@ async fn circuit_breaker_without_rollback_leaves_the_deployment_failed() {
         .await
         .unwrap();
     wait_steady(&ecs, "default", "api").await;
-    ecs.update_service().service("api").task_definition(&bad).send().await.unwrap();
+    ecs.update_service()
+        .service("api")
+        .task_definition(&bad)
+        .send()
+        .await
+        .unwrap();
     let s = poll(Duration::from_secs(20), || async {
         let s = describe(&ecs, "default", "api").await;
         (s.deployments()[0].rollout_state() == Some(&DeploymentRolloutState::Failed)).then_some(s)

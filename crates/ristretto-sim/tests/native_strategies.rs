@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
     CanaryConfiguration, DeploymentConfiguration, DeploymentRolloutState, DeploymentStrategy,
     LinearConfiguration, ServiceDeploymentStatus,
 };
-use common::{describe, register, start, wait_steady, Sim};
+use common::{Sim, describe, register, start, wait_steady};
 
 /// Deploys `v2` and records the lifecycle stages and green traffic weights seen until success.
 async fn deploy_and_watch(sim: &Sim, dc: DeploymentConfiguration) -> (Vec<String>, Vec<f64>, i32) {
@@ -25,33 +25,57 @@ async fn deploy_and_watch(sim: &Sim, dc: DeploymentConfiguration) -> (Vec<String
         .await
         .unwrap();
     wait_steady(&ecs, "default", "web").await;
-    ecs.update_service().service("web").task_definition(&v2).send().await.unwrap();
-    let arn = ecs.list_service_deployments().service("web").send().await.unwrap().service_deployments()[0]
+    ecs.update_service()
+        .service("web")
+        .task_definition(&v2)
+        .send()
+        .await
+        .unwrap();
+    let arn = ecs
+        .list_service_deployments()
+        .service("web")
+        .send()
+        .await
+        .unwrap()
+        .service_deployments()[0]
         .service_deployment_arn()
         .unwrap()
         .to_owned();
     let (mut stages, mut weights, mut max_running) = (Vec::new(), Vec::new(), 0);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        assert!(Instant::now() < deadline, "deployment did not finish: {stages:?} {weights:?}");
-        let out = ecs.describe_service_deployments().service_deployment_arns(&arn).send().await.unwrap();
+        assert!(
+            Instant::now() < deadline,
+            "deployment did not finish: {stages:?} {weights:?}"
+        );
+        let out = ecs
+            .describe_service_deployments()
+            .service_deployment_arns(&arn)
+            .send()
+            .await
+            .unwrap();
         let sd = out.service_deployments()[0].clone();
-        if let Some(stage) = sd.lifecycle_stage() {
-            if stages.last().map(String::as_str) != Some(stage.as_str()) {
-                stages.push(stage.as_str().to_owned());
-            }
+        if let Some(stage) = sd.lifecycle_stage()
+            && stages.last().map(String::as_str) != Some(stage.as_str())
+        {
+            stages.push(stage.as_str().to_owned());
         }
-        if let Some(w) = sd.target_service_revision().and_then(|t| t.requested_production_traffic_weight()) {
-            if weights.last() != Some(&w) {
-                weights.push(w);
-            }
+        if let Some(w) = sd
+            .target_service_revision()
+            .and_then(|t| t.requested_production_traffic_weight())
+            && weights.last() != Some(&w)
+        {
+            weights.push(w);
         }
         let s = describe(&ecs, "default", "web").await;
         max_running = max_running.max(s.running_count);
         if sd.status() == Some(&ServiceDeploymentStatus::Successful) {
             assert_eq!(s.task_definition(), Some(v2.as_str()));
             assert_eq!(s.deployments().len(), 1);
-            assert_eq!(s.deployments()[0].rollout_state(), Some(&DeploymentRolloutState::Completed));
+            assert_eq!(
+                s.deployments()[0].rollout_state(),
+                Some(&DeploymentRolloutState::Completed)
+            );
             assert_eq!(s.running_count, 3);
             break;
         }
@@ -75,7 +99,10 @@ async fn native_blue_green_shifts_all_traffic_then_bakes_then_cleans_up() {
         assert!(stages.iter().any(|s| s == stage), "{stages:?}");
     }
     assert_eq!(weights.last(), Some(&100.0), "{weights:?}");
-    assert!(!weights.iter().any(|w| *w > 0.0 && *w < 100.0), "{weights:?}");
+    assert!(
+        !weights.iter().any(|w| *w > 0.0 && *w < 100.0),
+        "{weights:?}"
+    );
 }
 
 #[tokio::test]
@@ -84,12 +111,18 @@ async fn native_canary_shifts_the_canary_share_first() {
     let dc = DeploymentConfiguration::builder()
         .strategy(DeploymentStrategy::Canary)
         .canary_configuration(
-            CanaryConfiguration::builder().canary_percent(20.0).canary_bake_time_in_minutes(2).build(),
+            CanaryConfiguration::builder()
+                .canary_percent(20.0)
+                .canary_bake_time_in_minutes(2)
+                .build(),
         )
         .bake_time_in_minutes(1)
         .build();
     let (stages, weights, _) = deploy_and_watch(&sim, dc).await;
-    assert!(stages.iter().any(|s| s == "PRODUCTION_TRAFFIC_SHIFT"), "{stages:?}");
+    assert!(
+        stages.iter().any(|s| s == "PRODUCTION_TRAFFIC_SHIFT"),
+        "{stages:?}"
+    );
     assert_eq!(weights.first(), Some(&20.0), "{weights:?}");
     assert_eq!(weights.last(), Some(&100.0), "{weights:?}");
 }
@@ -100,7 +133,10 @@ async fn native_linear_shifts_traffic_in_steps() {
     let dc = DeploymentConfiguration::builder()
         .strategy(DeploymentStrategy::Linear)
         .linear_configuration(
-            LinearConfiguration::builder().step_percent(25.0).step_bake_time_in_minutes(1).build(),
+            LinearConfiguration::builder()
+                .step_percent(25.0)
+                .step_bake_time_in_minutes(1)
+                .build(),
         )
         .build();
     let (_, weights, _) = deploy_and_watch(&sim, dc).await;

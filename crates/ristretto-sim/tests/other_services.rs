@@ -36,12 +36,20 @@ async fn scalable_targets_merge_a_partial_suspended_state() {
         .send()
         .await
         .unwrap();
-    assert!(arn.scalable_target_arn().unwrap().contains(":scalable-target/"));
+    assert!(
+        arn.scalable_target_arn()
+            .unwrap()
+            .contains(":scalable-target/")
+    );
     aas.register_scalable_target()
         .service_namespace(ServiceNamespace::Ecs)
         .resource_id("service/default/web")
         .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-        .suspended_state(SuspendedState::builder().dynamic_scaling_in_suspended(true).build())
+        .suspended_state(
+            SuspendedState::builder()
+                .dynamic_scaling_in_suspended(true)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -49,7 +57,11 @@ async fn scalable_targets_merge_a_partial_suspended_state() {
         .service_namespace(ServiceNamespace::Ecs)
         .resource_id("service/default/web")
         .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-        .suspended_state(SuspendedState::builder().scheduled_scaling_suspended(true).build())
+        .suspended_state(
+            SuspendedState::builder()
+                .scheduled_scaling_suspended(true)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -67,8 +79,17 @@ async fn scalable_targets_merge_a_partial_suspended_state() {
     assert_eq!(s.dynamic_scaling_out_suspended, Some(false));
     assert_eq!(s.scheduled_scaling_suspended, Some(true));
 
-    let all = aas.describe_scalable_targets().service_namespace(ServiceNamespace::Ecs).send().await.unwrap();
-    assert_eq!(all.scalable_targets().len(), 2, "the seeded target and the registered one");
+    let all = aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        all.scalable_targets().len(),
+        2,
+        "the seeded target and the registered one"
+    );
 
     let policy = aas
         .put_scaling_policy()
@@ -102,7 +123,12 @@ async fn scalable_targets_merge_a_partial_suspended_state() {
         .unwrap();
     let p = &policies.scaling_policies()[0];
     assert_eq!(p.policy_name(), "cpu");
-    assert_eq!(p.target_tracking_scaling_policy_configuration().unwrap().target_value(), 60.0);
+    assert_eq!(
+        p.target_tracking_scaling_policy_configuration()
+            .unwrap()
+            .target_value(),
+        60.0
+    );
 
     aas.deregister_scalable_target()
         .service_namespace(ServiceNamespace::Ecs)
@@ -119,20 +145,41 @@ async fn scalable_targets_merge_a_partial_suspended_state() {
         .send()
         .await
         .unwrap_err();
-    assert!(err.as_service_error().unwrap().is_object_not_found_exception());
+    assert!(
+        err.as_service_error()
+            .unwrap()
+            .is_object_not_found_exception()
+    );
 }
 
 #[tokio::test]
 async fn ssm_parameters_are_served() {
     let sim = start(WORLD, 1.0).await;
     let ssm = aws_sdk_ssm::Client::new(&sim.config);
-    let p = ssm.get_parameter().name("/app/db/host").send().await.unwrap();
+    let p = ssm
+        .get_parameter()
+        .name("/app/db/host")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(p.parameter().unwrap().value(), Some("db.internal"));
-    let secret = ssm.get_parameter().name("/app/db/password").with_decryption(true).send().await.unwrap();
+    let secret = ssm
+        .get_parameter()
+        .name("/app/db/password")
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(secret.parameter().unwrap().value(), Some("s3cret"));
     let err = ssm.get_parameter().name("/nope").send().await.unwrap_err();
     assert!(err.as_service_error().unwrap().is_parameter_not_found());
-    let many = ssm.get_parameters().names("/app/db/host").names("/nope").send().await.unwrap();
+    let many = ssm
+        .get_parameters()
+        .names("/app/db/host")
+        .names("/nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(many.parameters().len(), 1);
     assert_eq!(many.invalid_parameters(), ["/nope".to_owned()]);
 }
@@ -141,25 +188,53 @@ async fn ssm_parameters_are_served() {
 async fn secrets_are_served() {
     let sim = start(WORLD, 1.0).await;
     let sm = aws_sdk_secretsmanager::Client::new(&sim.config);
-    let d = sm.describe_secret().secret_id("app/db").send().await.unwrap();
+    let d = sm
+        .describe_secret()
+        .secret_id("app/db")
+        .send()
+        .await
+        .unwrap();
     let arn = d.arn().unwrap().to_owned();
     assert!(arn.contains(":secret:app/db-"), "{arn}");
     let v = sm.get_secret_value().secret_id(&arn).send().await.unwrap();
     assert_eq!(v.secret_string(), Some(r#"{"password":"s3cret"}"#));
     assert_eq!(v.name(), Some("app/db"));
-    let err = sm.get_secret_value().secret_id("missing").send().await.unwrap_err();
-    assert!(err.as_service_error().unwrap().is_resource_not_found_exception());
+    let err = sm
+        .get_secret_value()
+        .secret_id("missing")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.as_service_error()
+            .unwrap()
+            .is_resource_not_found_exception()
+    );
 }
 
 #[tokio::test]
 async fn s3_get_object_serves_terraform_state() {
     let sim = start(WORLD, 1.0).await;
-    let conf = aws_sdk_s3::config::Builder::from(&sim.config).force_path_style(true).build();
+    let conf = aws_sdk_s3::config::Builder::from(&sim.config)
+        .force_path_style(true)
+        .build();
     let s3 = aws_sdk_s3::Client::from_conf(conf);
-    let obj = s3.get_object().bucket("tfstate").key("env/prod/terraform.tfstate").send().await.unwrap();
+    let obj = s3
+        .get_object()
+        .bucket("tfstate")
+        .key("env/prod/terraform.tfstate")
+        .send()
+        .await
+        .unwrap();
     let body = obj.body.collect().await.unwrap().into_bytes();
     assert_eq!(&body[..], br#"{"version":4}"#);
-    let err = s3.get_object().bucket("tfstate").key("missing").send().await.unwrap_err();
+    let err = s3
+        .get_object()
+        .bucket("tfstate")
+        .key("missing")
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.as_service_error().unwrap().is_no_such_key());
     let log = sim.handle.requests();
     assert_eq!(log[0].service, "s3");

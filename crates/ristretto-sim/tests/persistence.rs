@@ -10,7 +10,10 @@ async fn state_survives_a_restart_from_the_state_file() {
     let dir = tempfile::tempdir().unwrap();
     let state_file = dir.path().join(".ristretto/local-state.json");
     let config = SimConfig {
-        world: World::from_yaml_str("clusters: [default, prod]\nparameters: [{name: /a, value: one}]\n").unwrap(),
+        world: World::from_yaml_str(
+            "clusters: [default, prod]\nparameters: [{name: /a, value: one}]\n",
+        )
+        .unwrap(),
         state_file: Some(state_file.clone()),
         speed: 200.0,
         request_log: None,
@@ -24,7 +27,12 @@ async fn state_survives_a_restart_from_the_state_file() {
         .service_name("web")
         .task_definition(&td)
         .desired_count(2)
-        .tags(aws_sdk_ecs::types::Tag::builder().key("team").value("a").build())
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key("team")
+                .value("a")
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -53,15 +61,31 @@ async fn state_survives_a_restart_from_the_state_file() {
         .await
         .unwrap();
     assert_eq!(tagged.services()[0].tags()[0].value(), Some("a"));
-    let tasks = ecs.list_tasks().cluster("prod").service_name("web").send().await.unwrap();
+    let tasks = ecs
+        .list_tasks()
+        .cluster("prod")
+        .service_name("web")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tasks.task_arns().len(), 2);
     let clusters = ecs.list_clusters().send().await.unwrap();
-    assert_eq!(clusters.cluster_arns().len(), 2, "the saved clusters, not the new world's");
+    assert_eq!(
+        clusters.cluster_arns().len(),
+        2,
+        "the saved clusters, not the new world's"
+    );
 
     // Work continues where it stopped: a new revision deploys on the restored service.
     let td2 = common::register(&ecs, "web", "web:2").await;
     assert!(td2.ends_with(":2"));
-    ecs.update_service().cluster("prod").service("web").task_definition(&td2).send().await.unwrap();
+    ecs.update_service()
+        .cluster("prod")
+        .service("web")
+        .task_definition(&td2)
+        .send()
+        .await
+        .unwrap();
     let done = common::wait_steady(&ecs, "prod", "web").await;
     assert_eq!(done.task_definition(), Some(td2.as_str()));
     second.handle.shutdown().await.unwrap();

@@ -36,7 +36,10 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
     let created = created.service().unwrap();
     assert_eq!(created.status(), Some("ACTIVE"));
     assert_eq!(created.pending_count, 4);
-    assert_eq!(created.deployments()[0].task_definition(), Some(v2.as_str()));
+    assert_eq!(
+        created.deployments()[0].task_definition(),
+        Some(v2.as_str())
+    );
     let first = wait_steady(&ecs, "default", "web").await;
     assert_eq!(first.running_count, 4);
 
@@ -59,14 +62,31 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
     let mut seen = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let done = loop {
-        assert!(std::time::Instant::now() < deadline, "rollout did not complete: {seen:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rollout did not complete: {seen:?}"
+        );
         let s = describe(&ecs, "default", "web").await;
         let p = &s.deployments()[0];
-        let old: i32 = s.deployments().iter().skip(1).map(|d| d.running_count).sum();
+        let old: i32 = s
+            .deployments()
+            .iter()
+            .skip(1)
+            .map(|d| d.running_count)
+            .sum();
         // runningCount and desiredCount stay consistent at every step.
-        assert_eq!(s.running_count, s.deployments().iter().map(|d| d.running_count).sum::<i32>());
-        assert!(s.running_count + s.pending_count <= 8, "maximumPercent 200 exceeded");
-        assert!(s.running_count >= 2, "minimumHealthyPercent 50 broken: {seen:?}");
+        assert_eq!(
+            s.running_count,
+            s.deployments().iter().map(|d| d.running_count).sum::<i32>()
+        );
+        assert!(
+            s.running_count + s.pending_count <= 8,
+            "maximumPercent 200 exceeded"
+        );
+        assert!(
+            s.running_count >= 2,
+            "minimumHealthyPercent 50 broken: {seen:?}"
+        );
         assert_eq!(s.desired_count, 4);
         let step = (p.running_count, p.pending_count, old);
         if seen.last() != Some(&step) {
@@ -77,30 +97,63 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
-    assert!(seen.len() >= 3, "expected intermediate states, saw {seen:?}");
-    assert!(seen.iter().any(|(_, pending, old)| *pending > 0 && *old > 0), "{seen:?}");
+    assert!(
+        seen.len() >= 3,
+        "expected intermediate states, saw {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(_, pending, old)| *pending > 0 && *old > 0),
+        "{seen:?}"
+    );
     assert_eq!(done.deployments().len(), 1);
     assert_eq!(done.running_count, 4);
     assert_eq!(done.task_definition(), Some(v1.as_str()));
 
     let events = messages(&done);
-    assert!(events.iter().any(|e| e.starts_with("(service web) has started 4 tasks: (task ")), "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("(service web) has started 4 tasks: (task ")),
+        "{events:#?}"
+    );
     let stopped_in_events: usize = events
         .iter()
         .filter(|e| e.starts_with("(service web) has stopped "))
         .map(|e| e.matches("(task ").count())
         .sum();
     assert_eq!(stopped_in_events, 4, "{events:#?}");
-    assert!(events.contains(&format!("(service web) (deployment {primary_id}) deployment completed.")), "{events:#?}");
-    assert_eq!(events.last().map(String::as_str), Some("(service web) has reached a steady state."));
+    assert!(
+        events.contains(&format!(
+            "(service web) (deployment {primary_id}) deployment completed."
+        )),
+        "{events:#?}"
+    );
+    assert_eq!(
+        events.last().map(String::as_str),
+        Some("(service web) has reached a steady state.")
+    );
 
     // The service deployments tell the same story.
-    let list = ecs.list_service_deployments().service("web").send().await.unwrap();
+    let list = ecs
+        .list_service_deployments()
+        .service("web")
+        .send()
+        .await
+        .unwrap();
     let briefs = list.service_deployments();
     assert_eq!(briefs.len(), 2);
-    assert_eq!(briefs[0].status(), Some(&ServiceDeploymentStatus::Successful));
+    assert_eq!(
+        briefs[0].status(),
+        Some(&ServiceDeploymentStatus::Successful)
+    );
     let arn = briefs[0].service_deployment_arn().unwrap();
-    let sd = ecs.describe_service_deployments().service_deployment_arns(arn).send().await.unwrap();
+    let sd = ecs
+        .describe_service_deployments()
+        .service_deployment_arns(arn)
+        .send()
+        .await
+        .unwrap();
     let sd = &sd.service_deployments()[0];
     assert_eq!(sd.source_service_revisions().len(), 1);
     assert!(sd.target_service_revision().is_some());
@@ -115,11 +168,23 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
         .await
         .unwrap();
     assert_eq!(stopped.task_arns().len(), 4);
-    let tasks = ecs.describe_tasks().set_tasks(Some(stopped.task_arns().to_vec())).send().await.unwrap();
+    let tasks = ecs
+        .describe_tasks()
+        .set_tasks(Some(stopped.task_arns().to_vec()))
+        .send()
+        .await
+        .unwrap();
     for t in tasks.tasks() {
         assert_eq!(t.last_status(), Some("STOPPED"));
-        assert_eq!(t.stop_code().map(|c| c.as_str()), Some("ServiceSchedulerInitiated"));
-        assert!(t.stopped_reason().unwrap().starts_with("Scaling activity initiated by (deployment "));
+        assert_eq!(
+            t.stop_code().map(|c| c.as_str()),
+            Some("ServiceSchedulerInitiated")
+        );
+        assert!(
+            t.stopped_reason()
+                .unwrap()
+                .starts_with("Scaling activity initiated by (deployment ")
+        );
         assert_eq!(t.task_definition_arn(), Some(v2.as_str()));
     }
     sim.handle.shutdown().await.unwrap();
@@ -130,9 +195,21 @@ async fn scaling_changes_the_running_count_without_a_new_deployment() {
     let sim = start("clusters: [default]\n", 200.0).await;
     let ecs = sim.ecs();
     register(&ecs, "api", "api:1").await;
-    ecs.create_service().service_name("api").task_definition("api").desired_count(1).send().await.unwrap();
+    ecs.create_service()
+        .service_name("api")
+        .task_definition("api")
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap();
     wait_steady(&ecs, "default", "api").await;
-    let out = ecs.update_service().service("api").desired_count(3).send().await.unwrap();
+    let out = ecs
+        .update_service()
+        .service("api")
+        .desired_count(3)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.service().unwrap().deployments().len(), 1);
     let s = poll(Duration::from_secs(10), || async {
         let s = describe(&ecs, "default", "api").await;
@@ -149,17 +226,43 @@ async fn force_new_deployment_replaces_every_task() {
     let sim = start("clusters: [default]\n", 200.0).await;
     let ecs = sim.ecs();
     register(&ecs, "w", "w:1").await;
-    ecs.create_service().service_name("w").task_definition("w").desired_count(2).send().await.unwrap();
+    ecs.create_service()
+        .service_name("w")
+        .task_definition("w")
+        .desired_count(2)
+        .send()
+        .await
+        .unwrap();
     wait_steady(&ecs, "default", "w").await;
-    let before = ecs.list_tasks().service_name("w").send().await.unwrap().task_arns().to_vec();
-    let out = ecs.update_service().service("w").force_new_deployment(true).send().await.unwrap();
+    let before = ecs
+        .list_tasks()
+        .service_name("w")
+        .send()
+        .await
+        .unwrap()
+        .task_arns()
+        .to_vec();
+    let out = ecs
+        .update_service()
+        .service("w")
+        .force_new_deployment(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.service().unwrap().deployments().len(), 2);
     poll(Duration::from_secs(10), || async {
         let s = describe(&ecs, "default", "w").await;
         (s.deployments().len() == 1 && s.running_count == 2).then_some(())
     })
     .await;
-    let after = ecs.list_tasks().service_name("w").send().await.unwrap().task_arns().to_vec();
+    let after = ecs
+        .list_tasks()
+        .service_name("w")
+        .send()
+        .await
+        .unwrap()
+        .task_arns()
+        .to_vec();
     assert_eq!(after.len(), 2);
     assert!(after.iter().all(|t| !before.contains(t)));
 }

@@ -41,7 +41,11 @@ pub fn create_cluster(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, CreateClusterInput::deserialize)?;
     let name = input.cluster_name().unwrap_or("default").to_owned();
     let cluster = insert_cluster(&mut state.ecs, ctx, &name, input.tags().to_vec());
-    Ok(encode(&CreateClusterOutput::builder().cluster(with_counts(&state.ecs, &name, cluster)).build()))
+    Ok(encode(
+        &CreateClusterOutput::builder()
+            .cluster(with_counts(&state.ecs, &name, cluster))
+            .build(),
+    ))
 }
 
 /// A cluster with its live counts (services, running and pending tasks).
@@ -126,19 +130,35 @@ pub fn list_clusters(state: &mut State, body: &[u8]) -> ApiResult {
 pub fn delete_cluster(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, DeleteClusterInput::deserialize)?;
     let name = short_name(input.cluster().unwrap_or_default()).to_owned();
-    let rec = state.ecs.clusters.get_mut(&name).ok_or_else(cluster_not_found)?;
-    if rec.services.values().any(|s| s.service.status() != Some("INACTIVE")) {
+    let rec = state
+        .ecs
+        .clusters
+        .get_mut(&name)
+        .ok_or_else(cluster_not_found)?;
+    if rec
+        .services
+        .values()
+        .any(|s| s.service.status() != Some("INACTIVE"))
+    {
         return Err(ApiError::new(
             "ClusterContainsServicesException",
             "The Cluster cannot be deleted while Services are active.",
         ));
     }
-    if rec.tasks.values().any(|t| t.task.last_status() != Some("STOPPED")) {
+    if rec
+        .tasks
+        .values()
+        .any(|t| t.task.last_status() != Some("STOPPED"))
+    {
         return Err(ApiError::new(
             "ClusterContainsTasksException",
             "The Cluster cannot be deleted while Tasks are active.",
         ));
     }
     rec.cluster.status = Some("INACTIVE".to_owned());
-    Ok(encode(&DeleteClusterOutput::builder().cluster(rec.cluster.0.clone()).build()))
+    Ok(encode(
+        &DeleteClusterOutput::builder()
+            .cluster(rec.cluster.0.clone())
+            .build(),
+    ))
 }

@@ -22,10 +22,10 @@
 //! Service events use AWS's wording, newest first.
 
 use aws_sdk_ecs::types::{
-    Deployment, DeploymentRolloutState, DeploymentStrategy, LaunchType, ServiceCurrentRevisionSummary,
-    ServiceDeploymentLifecycleStage, ServiceDeploymentRollbackMonitorsStatus,
-    ServiceDeploymentStatus, ServiceEvent, ServiceRevisionSummary, StabilityStatus, TaskStopCode,
-    ThresholdType,
+    Deployment, DeploymentRolloutState, DeploymentStrategy, LaunchType,
+    ServiceCurrentRevisionSummary, ServiceDeploymentLifecycleStage,
+    ServiceDeploymentRollbackMonitorsStatus, ServiceDeploymentStatus, ServiceEvent,
+    ServiceRevisionSummary, StabilityStatus, TaskStopCode, ThresholdType,
 };
 use aws_smithy_types::DateTime;
 
@@ -48,7 +48,13 @@ fn ts(t: Epoch) -> DateTime {
 
 /// Brings ECS from `state.now` to `to`.
 pub fn advance(state: &mut State, to: Epoch) {
-    let State { ecs, ids, rules, now, .. } = state;
+    let State {
+        ecs,
+        ids,
+        rules,
+        now,
+        ..
+    } = state;
     let mut now = *now;
     for _ in 0..MAX_STEPS {
         let Some(t) = next_event(ecs, now).filter(|t| *t <= to) else {
@@ -93,12 +99,14 @@ fn next_event(ecs: &EcsState, now: Epoch) -> Option<Epoch> {
     next
 }
 
-
 /// The task definitions, for starting tasks.
 pub type TaskDefs = std::collections::BTreeMap<String, Vec<super::TaskDefRecord>>;
 
 fn step_all(ecs: &mut EcsState, ids: &mut Ids, rules: &World, now: Epoch) {
-    let EcsState { clusters, task_definitions } = ecs;
+    let EcsState {
+        clusters,
+        task_definitions,
+    } = ecs;
     for (name, cluster) in clusters.iter_mut() {
         step_cluster(cluster, name, task_definitions, ids, rules, now);
     }
@@ -117,7 +125,13 @@ fn step_cluster(
     }
     let ctx = cluster_ctx(cluster, now);
     let cluster_arn = cluster.cluster.cluster_arn().unwrap_or_default().to_owned();
-    let place = Place { ctx: &ctx, cluster: name, cluster_arn: &cluster_arn, tds, rules };
+    let place = Place {
+        ctx: &ctx,
+        cluster: name,
+        cluster_arn: &cluster_arn,
+        tds,
+        rules,
+    };
     for svc in cluster.services.values_mut() {
         let mut events = Vec::new();
         for t in svc.tasks.values_mut() {
@@ -132,11 +146,24 @@ fn step_cluster(
 
 /// Reconciles one service right away (after an API call changed it).
 pub fn reconcile_now(state: &mut State, ctx: &Ctx, cluster: &str, service: &str) {
-    let State { ecs, ids, rules, .. } = state;
-    let EcsState { clusters, task_definitions } = ecs;
-    let Some(c) = clusters.get_mut(cluster) else { return };
+    let State {
+        ecs, ids, rules, ..
+    } = state;
+    let EcsState {
+        clusters,
+        task_definitions,
+    } = ecs;
+    let Some(c) = clusters.get_mut(cluster) else {
+        return;
+    };
     let cluster_arn = c.cluster.cluster_arn().unwrap_or_default().to_owned();
-    let place = Place { ctx, cluster, cluster_arn: &cluster_arn, tds: task_definitions, rules };
+    let place = Place {
+        ctx,
+        cluster,
+        cluster_arn: &cluster_arn,
+        tds: task_definitions,
+        rules,
+    };
     if let Some(svc) = c.services.get_mut(service) {
         reconcile_service(svc, ids, &place);
     }
@@ -163,7 +190,10 @@ fn cluster_ctx(cluster: &ClusterRecord, now: Epoch) -> Ctx {
 }
 
 fn prune(ecs: &mut EcsState, now: Epoch) {
-    let keep = |t: &super::TaskRecord| t.stopped_at.is_none_or(|s| now - s < STOPPED_TASK_RETENTION);
+    let keep = |t: &super::TaskRecord| {
+        t.stopped_at
+            .is_none_or(|s| now - s < STOPPED_TASK_RETENTION)
+    };
     for cluster in ecs.clusters.values_mut() {
         cluster.tasks.retain(|_, t| keep(t));
         for svc in cluster.services.values_mut() {
@@ -217,7 +247,10 @@ fn apply_task_events(svc: &mut ServiceRecord, events: &[(Option<String>, TaskEve
 
 /// The circuit breaker's `(rollback, threshold)` when it is enabled.
 fn breaker(svc: &ServiceRecord) -> Option<(bool, i32)> {
-    let cb = svc.service.deployment_configuration()?.deployment_circuit_breaker()?;
+    let cb = svc
+        .service
+        .deployment_configuration()?
+        .deployment_circuit_breaker()?;
     if !cb.enable {
         return None;
     }
@@ -312,7 +345,8 @@ pub fn start_deployment(
             Some(ServiceDeploymentStatus::InProgress | ServiceDeploymentStatus::Pending)
         ) {
             sd.status = Some(ServiceDeploymentStatus::Stopped);
-            sd.status_reason = Some("Service deployment was superseded by a new deployment.".to_owned());
+            sd.status_reason =
+                Some("Service deployment was superseded by a new deployment.".to_owned());
             sd.stopped_at = Some(ts(now));
             sd.updated_at = Some(ts(now));
         }
@@ -320,7 +354,11 @@ pub fn start_deployment(
     let sources: Vec<ServiceRevisionSummary> = svc
         .rollouts
         .iter()
-        .map(|r| ServiceRevisionSummary::builder().arn(&r.revision_arn).build())
+        .map(|r| {
+            ServiceRevisionSummary::builder()
+                .arn(&r.revision_arn)
+                .build()
+        })
         .collect();
     let breaker = breaker(svc);
     let sd = aws_sdk_ecs::types::ServiceDeployment::builder()
@@ -353,7 +391,10 @@ pub fn start_deployment(
     for r in &mut svc.rollouts {
         r.halted = true;
     }
-    svc.service.deployments.get_or_insert_with(Vec::new).insert(0, deployment);
+    svc.service
+        .deployments
+        .get_or_insert_with(Vec::new)
+        .insert(0, deployment);
     svc.rollouts.insert(
         0,
         Rollout {
@@ -400,7 +441,12 @@ fn reconcile_service(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>) 
     let steady = is_steady(svc);
     if steady && !svc.steady {
         let name = svc_name(svc);
-        push_event(svc, ids, now, format!("(service {name}) has reached a steady state."));
+        push_event(
+            svc,
+            ids,
+            now,
+            format!("(service {name}) has reached a steady state."),
+        );
     }
     svc.steady = steady;
 }
@@ -423,9 +469,15 @@ fn is_steady(svc: &ServiceRecord) -> bool {
 
 /// Trips the circuit breaker of the PRIMARY deployment when its failures reach the threshold.
 fn check_breaker(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
-    let Some((rollback, threshold)) = breaker(svc) else { return };
-    let Some(r) = svc.rollouts.first() else { return };
-    let Some(d) = svc.service.deployments().first() else { return };
+    let Some((rollback, threshold)) = breaker(svc) else {
+        return;
+    };
+    let Some(r) = svc.rollouts.first() else {
+        return;
+    };
+    let Some(d) = svc.service.deployments().first() else {
+        return;
+    };
     // A rollback is not rolled back again.
     if r.halted || r.is_rollback || d.rollout_state() != Some(&DeploymentRolloutState::InProgress) {
         return;
@@ -457,10 +509,18 @@ fn check_breaker(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
         svc,
         ids,
         now,
-        format!("(service {name}) (deployment {failed_id}) deployment failed: tasks failed to start."),
+        format!(
+            "(service {name}) (deployment {failed_id}) deployment failed: tasks failed to start."
+        ),
     );
     let target = svc.last_good.clone().filter(|g| {
-        rollback && svc.service.deployments().first().and_then(|d| d.task_definition()) != Some(&g.task_definition)
+        rollback
+            && svc
+                .service
+                .deployments()
+                .first()
+                .and_then(|d| d.task_definition())
+                != Some(&g.task_definition)
     });
     let sd = svc
         .service_deployments
@@ -498,14 +558,23 @@ fn check_breaker(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
         svc,
         ids,
         now,
-        format!("(service {name}) rolling back to deployment {}.", good.deployment_id),
+        format!(
+            "(service {name}) rolling back to deployment {}.",
+            good.deployment_id
+        ),
     );
 }
 
 /// Makes `good`'s task definition PRIMARY again: an ACTIVE deployment that still runs it is
 /// promoted, otherwise a new deployment is created. Used by the circuit breaker and by
 /// StopServiceDeployment with ROLLBACK.
-pub fn roll_back_to(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, good: &LastGood, sd_arn: &str) {
+pub fn roll_back_to(
+    svc: &mut ServiceRecord,
+    ids: &mut Ids,
+    now: Epoch,
+    good: &LastGood,
+    sd_arn: &str,
+) {
     let reason = format!(
         "ECS deployment circuit breaker: rolling back to deploymentId {}.",
         good.deployment_id
@@ -538,7 +607,10 @@ pub fn roll_back_to(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, good: &L
         }
         None => {
             let id = format!("ecs-svc/{}", ids.digits_id());
-            let template = deployments.first().cloned().unwrap_or_else(|| Deployment::builder().build());
+            let template = deployments
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Deployment::builder().build());
             let mut d = template;
             d.id = Some(id.clone());
             d.status = Some("PRIMARY".to_owned());
@@ -606,7 +678,11 @@ fn strategy(svc: &ServiceRecord) -> DeploymentStrategy {
 fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>) {
     let now = place.ctx.now;
     let draining = svc.service.status() != Some("ACTIVE");
-    let desired = if draining { 0 } else { svc.service.desired_count.max(0) };
+    let desired = if draining {
+        0
+    } else {
+        svc.service.desired_count.max(0)
+    };
     let name = svc_name(svc);
     let mut started: Vec<String> = Vec::new();
     let mut stopped: Vec<String> = Vec::new();
@@ -614,16 +690,26 @@ fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'
 
     if draining {
         for t in svc.tasks.values_mut().filter(|t| t.is_alive()) {
-            t.request_stop(now, stop_delay, TaskStopCode::ServiceSchedulerInitiated, "Service is being deleted");
+            t.request_stop(
+                now,
+                stop_delay,
+                TaskStopCode::ServiceSchedulerInitiated,
+                "Service is being deleted",
+            );
             stopped.push(t.id().to_owned());
         }
         report(svc, ids, now, &name, &started, &stopped);
         return;
     }
-    let Some(primary) = svc.rollouts.first().cloned() else { return };
+    let Some(primary) = svc.rollouts.first().cloned() else {
+        return;
+    };
     let dc = svc.service.deployment_configuration().cloned();
     let max_pct = dc.as_ref().and_then(|c| c.maximum_percent()).unwrap_or(200);
-    let min_pct = dc.as_ref().and_then(|c| c.minimum_healthy_percent()).unwrap_or(100);
+    let min_pct = dc
+        .as_ref()
+        .and_then(|c| c.minimum_healthy_percent())
+        .unwrap_or(100);
     let native = !primary.is_rollback && strategy(svc) != DeploymentStrategy::Rolling;
     let old_alive = svc
         .tasks
@@ -652,15 +738,33 @@ fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'
     let (p_pending, p_running) = counts(svc, &primary.deployment_id);
     if p_pending + p_running > desired {
         let extra = (p_pending + p_running - desired) as usize;
-        stopped.extend(stop_some(svc, &primary.deployment_id, extra, now, stop_delay, "Scaling activity initiated by (deployment {id})"));
+        stopped.extend(stop_some(
+            svc,
+            &primary.deployment_id,
+            extra,
+            now,
+            stop_delay,
+            "Scaling activity initiated by (deployment {id})",
+        ));
     }
 
     if native && old_alive && !primary.halted {
-        advance_stages(svc, now, p_running >= desired && p_pending == 0, &mut stopped, stop_delay);
-    } else if !(primary.halted && !primary.is_rollback) {
+        advance_stages(
+            svc,
+            now,
+            p_running >= desired && p_pending == 0,
+            &mut stopped,
+            stop_delay,
+        );
+    } else if !primary.halted || primary.is_rollback {
         // Rolling: drain older deployments while keeping the minimum healthy.
         let min_healthy = ceil_pct(desired, min_pct);
-        let owners: Vec<String> = svc.rollouts.iter().skip(1).map(|r| r.deployment_id.clone()).collect();
+        let owners: Vec<String> = svc
+            .rollouts
+            .iter()
+            .skip(1)
+            .map(|r| r.deployment_id.clone())
+            .collect();
         let owner_is_old = |o: &Option<String>| o.as_ref().is_none_or(|o| owners.contains(o));
         // Old tasks not yet running are never healthy: stop them first.
         let pending_old: Vec<String> = svc
@@ -671,8 +775,16 @@ fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'
             .collect();
         for id in &pending_old {
             if let Some(t) = svc.tasks.get_mut(id) {
-                let reason = format!("Scaling activity initiated by (deployment {})", primary.deployment_id);
-                t.request_stop(now, stop_delay, TaskStopCode::ServiceSchedulerInitiated, &reason);
+                let reason = format!(
+                    "Scaling activity initiated by (deployment {})",
+                    primary.deployment_id
+                );
+                t.request_stop(
+                    now,
+                    stop_delay,
+                    TaskStopCode::ServiceSchedulerInitiated,
+                    &reason,
+                );
             }
         }
         stopped.extend(pending_old);
@@ -687,8 +799,16 @@ fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'
             .collect();
         for id in &running_old {
             if let Some(t) = svc.tasks.get_mut(id) {
-                let reason = format!("Scaling activity initiated by (deployment {})", primary.deployment_id);
-                t.request_stop(now, stop_delay, TaskStopCode::ServiceSchedulerInitiated, &reason);
+                let reason = format!(
+                    "Scaling activity initiated by (deployment {})",
+                    primary.deployment_id
+                );
+                t.request_stop(
+                    now,
+                    stop_delay,
+                    TaskStopCode::ServiceSchedulerInitiated,
+                    &reason,
+                );
             }
         }
         stopped.extend(running_old);
@@ -697,25 +817,45 @@ fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'
 }
 
 /// Walks the native strategy stages of the PRIMARY (green) deployment.
-fn advance_stages(svc: &mut ServiceRecord, now: Epoch, green_ready: bool, stopped: &mut Vec<String>, stop_delay: f64) {
-    let dc = svc.service.deployment_configuration().cloned().unwrap_or_else(|| {
-        aws_sdk_ecs::types::DeploymentConfiguration::builder().build()
-    });
+fn advance_stages(
+    svc: &mut ServiceRecord,
+    now: Epoch,
+    green_ready: bool,
+    stopped: &mut Vec<String>,
+    stop_delay: f64,
+) {
+    let dc = svc
+        .service
+        .deployment_configuration()
+        .cloned()
+        .unwrap_or_else(|| aws_sdk_ecs::types::DeploymentConfiguration::builder().build());
     let strategy = strategy(svc);
     let bake = f64::from(dc.bake_time_in_minutes().unwrap_or(0).max(0)) * 60.0;
     let (step, step_bake) = match strategy {
         DeploymentStrategy::Linear => {
             let lc = dc.linear_configuration();
             (
-                lc.and_then(|l| l.step_percent()).unwrap_or(10.0).clamp(1.0, 100.0),
-                f64::from(lc.and_then(|l| l.step_bake_time_in_minutes()).unwrap_or(1).max(0)) * 60.0,
+                lc.and_then(|l| l.step_percent())
+                    .unwrap_or(10.0)
+                    .clamp(1.0, 100.0),
+                f64::from(
+                    lc.and_then(|l| l.step_bake_time_in_minutes())
+                        .unwrap_or(1)
+                        .max(0),
+                ) * 60.0,
             )
         }
         DeploymentStrategy::Canary => {
             let cc = dc.canary_configuration();
             (
-                cc.and_then(|c| c.canary_percent()).unwrap_or(10.0).clamp(0.1, 100.0),
-                f64::from(cc.and_then(|c| c.canary_bake_time_in_minutes()).unwrap_or(1).max(0)) * 60.0,
+                cc.and_then(|c| c.canary_percent())
+                    .unwrap_or(10.0)
+                    .clamp(0.1, 100.0),
+                f64::from(
+                    cc.and_then(|c| c.canary_bake_time_in_minutes())
+                        .unwrap_or(1)
+                        .max(0),
+                ) * 60.0,
             )
         }
         _ => (100.0, 0.0),
@@ -760,7 +900,12 @@ fn advance_stages(svc: &mut ServiceRecord, now: Epoch, green_ready: bool, stoppe
                 let reason = format!("Scaling activity initiated by (deployment {id})");
                 for t in svc.tasks.values_mut() {
                     if t.is_alive() && t.owner.as_deref() != Some(id.as_str()) {
-                        t.request_stop(now, stop_delay, TaskStopCode::ServiceSchedulerInitiated, &reason);
+                        t.request_stop(
+                            now,
+                            stop_delay,
+                            TaskStopCode::ServiceSchedulerInitiated,
+                            &reason,
+                        );
                         stopped.push(t.id().to_owned());
                     }
                 }
@@ -771,7 +916,12 @@ fn advance_stages(svc: &mut ServiceRecord, now: Epoch, green_ready: bool, stoppe
     }
 }
 
-fn launch(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>, owner: &str) -> Option<String> {
+fn launch(
+    svc: &mut ServiceRecord,
+    ids: &mut Ids,
+    place: &Place<'_>,
+    owner: &str,
+) -> Option<String> {
     let td_arn = svc
         .service
         .deployments()
@@ -789,7 +939,13 @@ fn launch(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>, owner: &str
     launch_td(svc, ids, place, owner, &td_arn)
 }
 
-fn launch_td(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>, owner: &str, td_arn: &str) -> Option<String> {
+fn launch_td(
+    svc: &mut ServiceRecord,
+    ids: &mut Ids,
+    place: &Place<'_>,
+    owner: &str,
+    td_arn: &str,
+) -> Option<String> {
     let tail = super::short_name(td_arn);
     let (family, rev) = tail.rsplit_once(':')?;
     let td = place
@@ -815,7 +971,11 @@ fn launch_td(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>, owner: &
             task_definition: &td,
             started_by: Some(owner.to_owned()),
             group: format!("service:{name}"),
-            launch_type: svc.service.launch_type().cloned().or(Some(LaunchType::Fargate)),
+            launch_type: svc
+                .service
+                .launch_type()
+                .cloned()
+                .or(Some(LaunchType::Fargate)),
             owner: Some(owner.to_owned()),
             tags,
         },
@@ -826,7 +986,14 @@ fn launch_td(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>, owner: &
 }
 
 /// Stops up to `n` alive tasks of `owner`, pending ones first.
-fn stop_some(svc: &mut ServiceRecord, owner: &str, n: usize, now: Epoch, delay: f64, reason: &str) -> Vec<String> {
+fn stop_some(
+    svc: &mut ServiceRecord,
+    owner: &str,
+    n: usize,
+    now: Epoch,
+    delay: f64,
+    reason: &str,
+) -> Vec<String> {
     let mut ids: Vec<(bool, String)> = svc
         .tasks
         .values()
@@ -846,14 +1013,25 @@ fn stop_some(svc: &mut ServiceRecord, owner: &str, n: usize, now: Epoch, delay: 
         .collect()
 }
 
-fn report(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, name: &str, started: &[String], stopped: &[String]) {
+fn report(
+    svc: &mut ServiceRecord,
+    ids: &mut Ids,
+    now: Epoch,
+    name: &str,
+    started: &[String],
+    stopped: &[String],
+) {
     if !stopped.is_empty() {
         let list: Vec<String> = stopped.iter().map(|id| format!("(task {id})")).collect();
         push_event(
             svc,
             ids,
             now,
-            format!("(service {name}) has stopped {} running tasks: {}.", stopped.len(), list.join(" ")),
+            format!(
+                "(service {name}) has stopped {} running tasks: {}.",
+                stopped.len(),
+                list.join(" ")
+            ),
         );
     }
     if !started.is_empty() {
@@ -862,7 +1040,11 @@ fn report(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, name: &str, starte
             svc,
             ids,
             now,
-            format!("(service {name}) has started {} tasks: {}.", started.len(), list.join(" ")),
+            format!(
+                "(service {name}) has started {} tasks: {}.",
+                started.len(),
+                list.join(" ")
+            ),
         );
     }
     if !started.is_empty() || !stopped.is_empty() {
@@ -872,7 +1054,9 @@ fn report(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, name: &str, starte
 
 /// Completes the PRIMARY deployment once it runs the desired count alone.
 fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
-    let Some(primary) = svc.rollouts.first().cloned() else { return };
+    let Some(primary) = svc.rollouts.first().cloned() else {
+        return;
+    };
     // Drop older deployments once their last task has stopped.
     let alive_owners: Vec<String> = svc
         .tasks
@@ -900,7 +1084,9 @@ fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
             });
         }
     }
-    let Some(d) = svc.service.deployments().first() else { return };
+    let Some(d) = svc.service.deployments().first() else {
+        return;
+    };
     if d.rollout_state() != Some(&DeploymentRolloutState::InProgress) {
         return;
     }
@@ -915,7 +1101,10 @@ fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
         d.rollout_state = Some(DeploymentRolloutState::Completed);
         // A completed rollback keeps saying why it happened.
         if !primary.is_rollback {
-            d.rollout_state_reason = Some(format!("ECS deployment {} completed.", primary.deployment_id));
+            d.rollout_state_reason = Some(format!(
+                "ECS deployment {} completed.",
+                primary.deployment_id
+            ));
         }
         d.updated_at = Some(ts(now));
     }
@@ -951,7 +1140,13 @@ fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
             cb.status = Some(ServiceDeploymentRollbackMonitorsStatus::MonitoringComplete);
         }
     }
-    let td = svc.service.deployments().first().and_then(|d| d.task_definition()).unwrap_or_default().to_owned();
+    let td = svc
+        .service
+        .deployments()
+        .first()
+        .and_then(|d| d.task_definition())
+        .unwrap_or_default()
+        .to_owned();
     svc.last_good = Some(LastGood {
         deployment_id: primary.deployment_id.clone(),
         task_definition: td,
@@ -961,7 +1156,10 @@ fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
         svc,
         ids,
         now,
-        format!("(service {name}) (deployment {}) deployment completed.", primary.deployment_id),
+        format!(
+            "(service {name}) (deployment {}) deployment completed.",
+            primary.deployment_id
+        ),
     );
 }
 
@@ -978,7 +1176,9 @@ fn update_counts(svc: &mut ServiceRecord, now: Epoch) {
     let desired = svc.service.desired_count;
     let mut changed = false;
     for (i, d) in svc.service.deployments.iter_mut().flatten().enumerate() {
-        let Some((_, p, run)) = per.get(i) else { continue };
+        let Some((_, p, run)) = per.get(i) else {
+            continue;
+        };
         let want_desired = if i == 0 { desired } else { p + run };
         if d.pending_count != *p || d.running_count != *run || d.desired_count != want_desired {
             d.pending_count = *p;
@@ -1006,7 +1206,9 @@ fn update_counts(svc: &mut ServiceRecord, now: Epoch) {
         .collect();
     svc.service.current_service_revisions = Some(summaries.clone());
     let stage_of = |r: &Rollout| -> Option<ServiceDeploymentLifecycleStage> {
-        r.stage.as_deref().map(ServiceDeploymentLifecycleStage::from)
+        r.stage
+            .as_deref()
+            .map(ServiceDeploymentLifecycleStage::from)
     };
     let primary = svc.rollouts.first().cloned();
     for sd in &mut svc.service_deployments {
@@ -1026,8 +1228,16 @@ fn update_counts(svc: &mut ServiceRecord, now: Epoch) {
                 .set_requested_production_traffic_weight(traffic)
                 .build()
         };
-        let green_traffic = primary.as_ref().filter(|p| p.stage.is_some()).map(|p| p.traffic);
-        if let Some(target) = sd.target_service_revision.as_ref().and_then(|t| t.arn()).map(str::to_owned) {
+        let green_traffic = primary
+            .as_ref()
+            .filter(|p| p.stage.is_some())
+            .map(|p| p.traffic);
+        if let Some(target) = sd
+            .target_service_revision
+            .as_ref()
+            .and_then(|t| t.arn())
+            .map(str::to_owned)
+        {
             sd.target_service_revision = Some(summary(&target, green_traffic));
         }
         if let Some(sources) = sd.source_service_revisions.as_mut() {
@@ -1037,7 +1247,9 @@ fn update_counts(svc: &mut ServiceRecord, now: Epoch) {
                 }
             }
         }
-        if let Some(p) = primary.as_ref().filter(|p| p.service_deployment_arn.as_str() == sd.service_deployment_arn().unwrap_or_default()) {
+        if let Some(p) = primary.as_ref().filter(|p| {
+            p.service_deployment_arn.as_str() == sd.service_deployment_arn().unwrap_or_default()
+        }) {
             sd.lifecycle_stage = stage_of(p);
         }
         if changed {
@@ -1049,7 +1261,11 @@ fn update_counts(svc: &mut ServiceRecord, now: Epoch) {
 fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>) {
     let now = place.ctx.now;
     let draining = svc.service.status() != Some("ACTIVE");
-    let desired = if draining { 0 } else { svc.service.desired_count.max(0) };
+    let desired = if draining {
+        0
+    } else {
+        svc.service.desired_count.max(0)
+    };
     let name = svc_name(svc);
     let stop_delay = place.rules.stop_delay();
     let mut started = Vec::new();
@@ -1081,7 +1297,14 @@ fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>
                 }
             }
         } else if p + r > *computed {
-            stopped.extend(stop_some(svc, id, (p + r - computed) as usize, now, stop_delay, "Scaling activity initiated by (deployment {id})"));
+            stopped.extend(stop_some(
+                svc,
+                id,
+                (p + r - computed) as usize,
+                now,
+                stop_delay,
+                "Scaling activity initiated by (deployment {id})",
+            ));
         }
     }
     // Tasks of deleted task sets.
@@ -1094,7 +1317,12 @@ fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>
         .collect();
     for id in &orphans {
         if let Some(t) = svc.tasks.get_mut(id) {
-            t.request_stop(now, stop_delay, TaskStopCode::ServiceSchedulerInitiated, "Task set was deleted");
+            t.request_stop(
+                now,
+                stop_delay,
+                TaskStopCode::ServiceSchedulerInitiated,
+                "Task set was deleted",
+            );
         }
     }
     stopped.extend(orphans);
@@ -1111,8 +1339,16 @@ fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>
     let mut drained = Vec::new();
     for (ts_, (p, r, computed)) in svc.service.task_sets.iter_mut().flatten().zip(per) {
         let stable = p == 0 && r == computed;
-        let status = if stable { StabilityStatus::SteadyState } else { StabilityStatus::Stabilizing };
-        if ts_.pending_count != p || ts_.running_count != r || ts_.computed_desired_count != computed || ts_.stability_status() != Some(&status) {
+        let status = if stable {
+            StabilityStatus::SteadyState
+        } else {
+            StabilityStatus::Stabilizing
+        };
+        if ts_.pending_count != p
+            || ts_.running_count != r
+            || ts_.computed_desired_count != computed
+            || ts_.stability_status() != Some(&status)
+        {
             ts_.pending_count = p;
             ts_.running_count = r;
             ts_.computed_desired_count = computed;

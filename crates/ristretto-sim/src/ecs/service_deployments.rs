@@ -26,7 +26,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, State};
 
 fn all_services(state: &State) -> impl Iterator<Item = &ServiceRecord> {
-    state.ecs.clusters.values().flat_map(|c| c.services.values())
+    state
+        .ecs
+        .clusters
+        .values()
+        .flat_map(|c| c.services.values())
 }
 
 pub fn list(state: &mut State, body: &[u8]) -> ApiResult {
@@ -36,8 +40,14 @@ pub fn list(state: &mut State, body: &[u8]) -> ApiResult {
         .services
         .get(short_name(input.service().unwrap_or_default()))
         .ok_or_else(service_not_found)?;
-    let after = input.created_at().and_then(|c| c.after()).map(DateTime::as_secs_f64);
-    let before = input.created_at().and_then(|c| c.before()).map(DateTime::as_secs_f64);
+    let after = input
+        .created_at()
+        .and_then(|c| c.after())
+        .map(DateTime::as_secs_f64);
+    let before = input
+        .created_at()
+        .and_then(|c| c.before())
+        .map(DateTime::as_secs_f64);
     let briefs: Vec<ServiceDeploymentBrief> = svc
         .service_deployments
         .iter()
@@ -58,7 +68,9 @@ pub fn list(state: &mut State, body: &[u8]) -> ApiResult {
                 .set_created_at(sd.created_at().copied())
                 .set_finished_at(sd.finished_at().copied())
                 .set_target_service_revision_arn(
-                    sd.target_service_revision().and_then(|t| t.arn()).map(str::to_owned),
+                    sd.target_service_revision()
+                        .and_then(|t| t.arn())
+                        .map(str::to_owned),
                 )
                 .set_status(sd.status().cloned())
                 .set_status_reason(sd.status_reason().map(str::to_owned))
@@ -106,19 +118,31 @@ pub fn describe_revisions(state: &mut State, body: &[u8]) -> ApiResult {
 
 pub fn stop(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, StopServiceDeploymentInput::deserialize)?;
-    let arn = input.service_deployment_arn().unwrap_or_default().to_owned();
-    let stop_type = input.stop_type().cloned().unwrap_or(StopServiceDeploymentStopType::Rollback);
+    let arn = input
+        .service_deployment_arn()
+        .unwrap_or_default()
+        .to_owned();
+    let stop_type = input
+        .stop_type()
+        .cloned()
+        .unwrap_or(StopServiceDeploymentStopType::Rollback);
     let State { ecs, ids, .. } = state;
     let mut location = None;
     for (cname, c) in &ecs.clusters {
         for (sname, s) in &c.services {
-            if s.service_deployments.iter().any(|sd| sd.service_deployment_arn() == Some(arn.as_str())) {
+            if s.service_deployments
+                .iter()
+                .any(|sd| sd.service_deployment_arn() == Some(arn.as_str()))
+            {
                 location = Some((cname.clone(), sname.clone()));
             }
         }
     }
     let (cluster, name) = location.ok_or_else(|| {
-        ApiError::new("ServiceDeploymentNotFoundException", "The service deployment does not exist.")
+        ApiError::new(
+            "ServiceDeploymentNotFoundException",
+            "The service deployment does not exist.",
+        )
     })?;
     let svc = ecs
         .clusters
@@ -130,7 +154,10 @@ pub fn stop(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         sd.service_deployment_arn() == Some(arn.as_str())
             && sd.status() == Some(&ServiceDeploymentStatus::InProgress)
     });
-    let is_current = svc.rollouts.first().is_some_and(|r| r.service_deployment_arn == arn);
+    let is_current = svc
+        .rollouts
+        .first()
+        .is_some_and(|r| r.service_deployment_arn == arn);
     if !in_progress || !is_current {
         return Err(ApiError::new(
             "ConflictException",
@@ -140,9 +167,14 @@ pub fn stop(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let good = svc.last_good.clone();
     match (stop_type, good) {
         (StopServiceDeploymentStopType::Rollback, Some(good)) => {
-            if let Some(sd) = svc.service_deployments.iter_mut().find(|sd| sd.service_deployment_arn() == Some(arn.as_str())) {
+            if let Some(sd) = svc
+                .service_deployments
+                .iter_mut()
+                .find(|sd| sd.service_deployment_arn() == Some(arn.as_str()))
+            {
                 sd.status = Some(ServiceDeploymentStatus::RollbackInProgress);
-                sd.status_reason = Some("Service deployment rollback requested by user.".to_owned());
+                sd.status_reason =
+                    Some("Service deployment rollback requested by user.".to_owned());
                 sd.updated_at = Some(crate::clock::timestamp(now));
                 sd.rollback = Some(
                     Rollback::builder()
@@ -159,7 +191,11 @@ pub fn stop(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             scheduler::roll_back_to(svc, ids, now, &good, &arn);
         }
         _ => {
-            if let Some(sd) = svc.service_deployments.iter_mut().find(|sd| sd.service_deployment_arn() == Some(arn.as_str())) {
+            if let Some(sd) = svc
+                .service_deployments
+                .iter_mut()
+                .find(|sd| sd.service_deployment_arn() == Some(arn.as_str()))
+            {
                 sd.status = Some(ServiceDeploymentStatus::Stopped);
                 sd.status_reason = Some("Service deployment stopped by user.".to_owned());
                 sd.stopped_at = Some(crate::clock::timestamp(now));
@@ -176,5 +212,9 @@ pub fn stop(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         }
     }
     scheduler::reconcile_now(state, ctx, &cluster, &name);
-    Ok(encode(&StopServiceDeploymentOutput::builder().service_deployment_arn(arn).build()))
+    Ok(encode(
+        &StopServiceDeploymentOutput::builder()
+            .service_deployment_arn(arn)
+            .build(),
+    ))
 }

@@ -18,7 +18,9 @@ use aws_sdk_ecs::types::{
     TaskDefinitionStatus,
 };
 
-use super::{EcsState, ServiceRecord, cluster_name, paginate, scheduler, service_not_found, short_name};
+use super::{
+    EcsState, ServiceRecord, cluster_name, paginate, scheduler, service_not_found, short_name,
+};
 use crate::codec::{Sdk, convert, decode, encode, to_json};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, State};
@@ -41,15 +43,23 @@ pub fn task_definition_for_service(
             ContainerImage::builder()
                 .set_container_name(c.name().map(str::to_owned))
                 .set_image(c.image().map(str::to_owned))
-                .image_digest(format!("sha256:{:064x}", fxhash(c.image().unwrap_or_default())))
+                .image_digest(format!(
+                    "sha256:{:064x}",
+                    fxhash(c.image().unwrap_or_default())
+                ))
                 .build()
         })
         .collect();
-    Ok((td.task_definition_arn().unwrap_or_default().to_owned(), images))
+    Ok((
+        td.task_definition_arn().unwrap_or_default().to_owned(),
+        images,
+    ))
 }
 
 fn fxhash(s: &str) -> u128 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u128, |h, b| (h ^ u128::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u128, |h, b| {
+        (h ^ u128::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn controller_type(s: &Service) -> DeploymentControllerType {
@@ -68,7 +78,9 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     if let Some(existing) = state.ecs.clusters[&cluster].services.get(&name)
         && existing.service.status() != Some("INACTIVE")
     {
-        return Err(ApiError::invalid_parameter("Creation of service was not idempotent."));
+        return Err(ApiError::invalid_parameter(
+            "Creation of service was not idempotent.",
+        ));
     }
     if input.launch_type().is_some() && !input.capacity_provider_strategy().is_empty() {
         return Err(ApiError::invalid_parameter(
@@ -81,10 +93,16 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         (Some(td), _) => Some(task_definition_for_service(&state.ecs, td)?),
         (None, DeploymentControllerType::External) => None,
         (None, _) => {
-            return Err(ApiError::invalid_parameter("TaskDefinition must be specified."));
+            return Err(ApiError::invalid_parameter(
+                "TaskDefinition must be specified.",
+            ));
         }
     };
-    let cluster_arn = state.ecs.clusters[&cluster].cluster.cluster_arn().unwrap_or_default().to_owned();
+    let cluster_arn = state.ecs.clusters[&cluster]
+        .cluster
+        .cluster_arn()
+        .unwrap_or_default()
+        .to_owned();
     service.service_arn = Some(ctx.arn("ecs", &format!("service/{cluster}/{name}")));
     service.cluster_arn = Some(cluster_arn);
     service.status = Some("ACTIVE".to_owned());
@@ -108,10 +126,17 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         service.launch_type = Some(LaunchType::Ec2);
     }
     if service.launch_type() == Some(&LaunchType::Fargate) {
-        service.platform_version.get_or_insert_with(|| "LATEST".to_owned());
-        service.platform_family.get_or_insert_with(|| "Linux".to_owned());
+        service
+            .platform_version
+            .get_or_insert_with(|| "LATEST".to_owned());
+        service
+            .platform_family
+            .get_or_insert_with(|| "Linux".to_owned());
     }
-    service.deployment_configuration = Some(with_defaults(service.deployment_configuration.take(), &controller));
+    service.deployment_configuration = Some(with_defaults(
+        service.deployment_configuration.take(),
+        &controller,
+    ));
     service.events = Some(Vec::new());
     service.deployments = Some(Vec::new());
     if controller != DeploymentControllerType::Ecs {
@@ -131,26 +156,49 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             scheduler::start_deployment(&mut record, &mut state.ids, ctx, &arn, images);
         }
         (DeploymentControllerType::CodeDeploy, Some((arn, _))) => {
-            let set = super::task_sets::create_task_set(&mut record, &mut state.ids, ctx, &arn, 100.0, None, "CodeDeploy")?;
+            let set = super::task_sets::create_task_set(
+                &mut record,
+                &mut state.ids,
+                ctx,
+                &arn,
+                100.0,
+                None,
+                "CodeDeploy",
+            )?;
             super::task_sets::make_primary(&mut record, set.id().unwrap_or_default(), ctx.now)?;
         }
         _ => {}
     }
-    let cluster_rec = state.ecs.clusters.get_mut(&cluster).ok_or_else(super::cluster_not_found)?;
+    let cluster_rec = state
+        .ecs
+        .clusters
+        .get_mut(&cluster)
+        .ok_or_else(super::cluster_not_found)?;
     cluster_rec.services.insert(name.clone(), record);
     scheduler::reconcile_now(state, ctx, &cluster, &name);
-    let service = state.ecs.clusters[&cluster].services[&name].service.0.clone();
-    Ok(encode(&CreateServiceOutput::builder().service(service).build()))
+    let service = state.ecs.clusters[&cluster].services[&name]
+        .service
+        .0
+        .clone();
+    Ok(encode(
+        &CreateServiceOutput::builder().service(service).build(),
+    ))
 }
 
-fn with_defaults(dc: Option<DeploymentConfiguration>, controller: &DeploymentControllerType) -> DeploymentConfiguration {
+fn with_defaults(
+    dc: Option<DeploymentConfiguration>,
+    controller: &DeploymentControllerType,
+) -> DeploymentConfiguration {
     let mut dc = dc.unwrap_or_else(|| DeploymentConfiguration::builder().build());
     if *controller == DeploymentControllerType::Ecs {
         dc.maximum_percent.get_or_insert(200);
         dc.minimum_healthy_percent.get_or_insert(100);
         if dc.deployment_circuit_breaker.is_none() {
             dc.deployment_circuit_breaker = Some(
-                DeploymentCircuitBreaker::builder().enable(false).rollback(false).build(),
+                DeploymentCircuitBreaker::builder()
+                    .enable(false)
+                    .rollback(false)
+                    .build(),
             );
         }
     }
@@ -178,7 +226,10 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         .get(&name)
         .ok_or_else(service_not_found)?;
     if current.service.status() != Some("ACTIVE") {
-        return Err(ApiError::new("ServiceNotActiveException", "Service was not ACTIVE."));
+        return Err(ApiError::new(
+            "ServiceNotActiveException",
+            "Service was not ACTIVE.",
+        ));
     }
     let controller = controller_type(&current.service);
     let mut images = Vec::new();
@@ -195,7 +246,9 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     if let Some(dc) = input.desired_count()
         && dc < 0
     {
-        return Err(ApiError::invalid_parameter("Desired count cannot be negative."));
+        return Err(ApiError::invalid_parameter(
+            "Desired count cannot be negative.",
+        ));
     }
     // Merge the members of the request into the service, through their wire form.
     let before = to_json(&current.service.0);
@@ -239,7 +292,9 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     }
     if redeploy && controller == DeploymentControllerType::Ecs {
         if images.is_empty() {
-            images = task_definition_for_service(ecs, &task_definition).map(|t| t.1).unwrap_or_default();
+            images = task_definition_for_service(ecs, &task_definition)
+                .map(|t| t.1)
+                .unwrap_or_default();
         }
         let record = ecs
             .clusters
@@ -249,15 +304,22 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         scheduler::start_deployment(record, ids, ctx, &task_definition, images);
     }
     scheduler::reconcile_now(state, ctx, &cluster, &name);
-    let service = state.ecs.clusters[&cluster].services[&name].service.0.clone();
-    Ok(encode(&UpdateServiceOutput::builder().service(service).build()))
+    let service = state.ecs.clusters[&cluster].services[&name]
+        .service
+        .0
+        .clone();
+    Ok(encode(
+        &UpdateServiceOutput::builder().service(service).build(),
+    ))
 }
 
 pub fn describe_services(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, DescribeServicesInput::deserialize)?;
     let cluster = cluster_name(&state.ecs, input.cluster())?;
     if input.services().len() > 10 {
-        return Err(ApiError::invalid_parameter("services can have at most 10 items."));
+        return Err(ApiError::invalid_parameter(
+            "services can have at most 10 items.",
+        ));
     }
     let with_tags = input.include().contains(&ServiceField::Tags);
     let rec = &state.ecs.clusters[&cluster];
@@ -306,8 +368,13 @@ pub fn delete_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         record.service.desired_count = 0;
     }
     scheduler::reconcile_now(state, ctx, &cluster, &name);
-    let service = state.ecs.clusters[&cluster].services[&name].service.0.clone();
-    Ok(encode(&DeleteServiceOutput::builder().service(service).build()))
+    let service = state.ecs.clusters[&cluster].services[&name]
+        .service
+        .0
+        .clone();
+    Ok(encode(
+        &DeleteServiceOutput::builder().service(service).build(),
+    ))
 }
 
 pub fn list_services(state: &mut State, body: &[u8]) -> ApiResult {
@@ -318,7 +385,11 @@ pub fn list_services(state: &mut State, body: &[u8]) -> ApiResult {
         .values()
         .map(|s| &s.service)
         .filter(|s| s.status() == Some("ACTIVE") || s.status() == Some("DRAINING"))
-        .filter(|s| input.launch_type().is_none_or(|l| s.launch_type() == Some(l)))
+        .filter(|s| {
+            input
+                .launch_type()
+                .is_none_or(|l| s.launch_type() == Some(l))
+        })
         .filter(|s| {
             input
                 .scheduling_strategy()

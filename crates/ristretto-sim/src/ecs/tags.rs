@@ -17,7 +17,11 @@ fn not_found() -> ApiError {
 }
 
 /// Runs `f` on the tag list of the resource named by `arn`.
-fn with_tags<R>(state: &mut State, arn: &str, f: impl FnOnce(&mut Vec<Tag>) -> R) -> Result<R, ApiError> {
+fn with_tags<R>(
+    state: &mut State,
+    arn: &str,
+    f: impl FnOnce(&mut Vec<Tag>) -> R,
+) -> Result<R, ApiError> {
     let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
     let (kind, path) = resource.split_once('/').ok_or_else(not_found)?;
     let ecs = &mut state.ecs;
@@ -37,7 +41,11 @@ fn with_tags<R>(state: &mut State, arn: &str, f: impl FnOnce(&mut Vec<Tag>) -> R
         }
         "task-definition" => {
             let (family, rev) = path.rsplit_once(':').ok_or_else(not_found)?;
-            let index = rev.parse::<usize>().ok().and_then(|r| r.checked_sub(1)).ok_or_else(not_found)?;
+            let index = rev
+                .parse::<usize>()
+                .ok()
+                .and_then(|r| r.checked_sub(1))
+                .ok_or_else(not_found)?;
             let rec = ecs
                 .task_definitions
                 .get_mut(family)
@@ -102,6 +110,12 @@ pub fn untag_resource(state: &mut State, body: &[u8]) -> ApiResult {
 
 pub fn list_tags(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, ListTagsForResourceInput::deserialize)?;
-    let tags = with_tags(state, input.resource_arn().unwrap_or_default(), |tags| tags.clone())?;
-    Ok(encode(&ListTagsForResourceOutput::builder().set_tags(Some(tags)).build()))
+    let tags = with_tags(state, input.resource_arn().unwrap_or_default(), |tags| {
+        tags.clone()
+    })?;
+    Ok(encode(
+        &ListTagsForResourceOutput::builder()
+            .set_tags(Some(tags))
+            .build(),
+    ))
 }

@@ -52,7 +52,10 @@ pub fn resolve<'a>(ecs: &'a EcsState, id: &str) -> Option<&'a TaskDefRecord> {
 }
 
 fn resolve_mut<'a>(ecs: &'a mut EcsState, id: &str) -> Option<&'a mut TaskDefRecord> {
-    let arn = resolve(ecs, id)?.task_definition.task_definition_arn()?.to_owned();
+    let arn = resolve(ecs, id)?
+        .task_definition
+        .task_definition_arn()?
+        .to_owned();
     let tail = arn.rsplit('/').next()?;
     let (family, revision) = tail.rsplit_once(':')?;
     let index = revision.parse::<usize>().ok()?.checked_sub(1)?;
@@ -76,7 +79,9 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             )));
         }
     }
-    let fargate = input.requires_compatibilities().contains(&Compatibility::Fargate);
+    let fargate = input
+        .requires_compatibilities()
+        .contains(&Compatibility::Fargate);
     if fargate && input.cpu().is_none() {
         return Err(ApiError::client(
             "Fargate requires that 'cpu' be defined at the task level.",
@@ -88,18 +93,24 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         ));
     }
     let mut td = convert(&input, TaskDefinition::deserialize)?;
-    let revisions = state.ecs.task_definitions.entry(family.clone()).or_default();
+    let revisions = state
+        .ecs
+        .task_definitions
+        .entry(family.clone())
+        .or_default();
     let revision = revisions.len() as i32 + 1;
     td.task_definition_arn = Some(ctx.arn("ecs", &format!("task-definition/{family}:{revision}")));
     td.revision = revision;
     td.status = Some(TaskDefinitionStatus::Active);
     td.registered_at = Some(crate::clock::timestamp(ctx.now));
     td.registered_by = Some(format!("arn:aws:iam::{}:root", ctx.account));
-    td.compatibilities = Some(if fargate || input.network_mode().map(|m| m.as_str()) == Some("awsvpc") {
-        vec![Compatibility::Ec2, Compatibility::Fargate]
-    } else {
-        vec![Compatibility::Ec2]
-    });
+    td.compatibilities = Some(
+        if fargate || input.network_mode().map(|m| m.as_str()) == Some("awsvpc") {
+            vec![Compatibility::Ec2, Compatibility::Fargate]
+        } else {
+            vec![Compatibility::Ec2]
+        },
+    );
     let tags = input.tags().to_vec();
     revisions.push(TaskDefRecord {
         task_definition: Sdk(td.clone()),
@@ -128,15 +139,16 @@ pub fn describe(state: &mut State, body: &[u8]) -> ApiResult {
 
 pub fn list(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, ListTaskDefinitionsInput::deserialize)?;
-    let status = input.status().cloned().unwrap_or(TaskDefinitionStatus::Active);
+    let status = input
+        .status()
+        .cloned()
+        .unwrap_or(TaskDefinitionStatus::Active);
     let mut arns: Vec<(String, i32, String)> = state
         .ecs
         .task_definitions
         .iter()
         .filter(|(family, _)| input.family_prefix().is_none_or(|p| family.as_str() == p))
-        .flat_map(|(family, revs)| {
-            revs.iter().map(move |r| (family, r))
-        })
+        .flat_map(|(family, revs)| revs.iter().map(move |r| (family, r)))
         .filter(|(_, r)| r.task_definition.status() == Some(&status))
         .filter_map(|(family, r)| {
             Some((
@@ -162,7 +174,10 @@ pub fn list(state: &mut State, body: &[u8]) -> ApiResult {
 
 pub fn list_families(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, ListTaskDefinitionFamiliesInput::deserialize)?;
-    let status = input.status().cloned().unwrap_or(TaskDefinitionFamilyStatus::Active);
+    let status = input
+        .status()
+        .cloned()
+        .unwrap_or(TaskDefinitionFamilyStatus::Active);
     let families: Vec<String> = state
         .ecs
         .task_definitions

@@ -25,7 +25,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, Ids, State};
 
 fn task_set_not_found() -> ApiError {
-    ApiError::new("TaskSetNotFoundException", "The specified task set does not exist.")
+    ApiError::new(
+        "TaskSetNotFoundException",
+        "The specified task set does not exist.",
+    )
 }
 
 /// Adds an ACTIVE task set running `task_definition` at `scale_percent` of the desired count.
@@ -64,17 +67,27 @@ pub fn create_task_set(
         .set_network_configuration(s.network_configuration().cloned())
         .set_load_balancers(s.load_balancers.clone())
         .set_service_registries(s.service_registries.clone())
-        .scale(Scale::builder().value(scale_percent).unit(ScaleUnit::Percent).build())
+        .scale(
+            Scale::builder()
+                .value(scale_percent)
+                .unit(ScaleUnit::Percent)
+                .build(),
+        )
         .stability_status(StabilityStatus::Stabilizing)
         .stability_status_at(now)
         .build();
-    svc.service.task_sets.get_or_insert_with(Vec::new).push(set.clone());
+    svc.service
+        .task_sets
+        .get_or_insert_with(Vec::new)
+        .push(set.clone());
     svc.steady = false;
     Ok(set)
 }
 
 fn find<'a>(svc: &'a mut ServiceRecord, id: &str) -> Result<&'a mut TaskSet, ApiError> {
-    let id = id.rsplit_once("/ecs-svc/").map_or(id.to_owned(), |(_, n)| format!("ecs-svc/{n}"));
+    let id = id
+        .rsplit_once("/ecs-svc/")
+        .map_or(id.to_owned(), |(_, n)| format!("ecs-svc/{n}"));
     svc.service
         .task_sets
         .iter_mut()
@@ -103,9 +116,19 @@ pub fn make_primary(svc: &mut ServiceRecord, id: &str, now: Epoch) -> Result<Tas
 }
 
 /// Changes a task set's scale (percent of the service's desired count).
-pub fn set_scale(svc: &mut ServiceRecord, id: &str, percent: f64, now: Epoch) -> Result<TaskSet, ApiError> {
+pub fn set_scale(
+    svc: &mut ServiceRecord,
+    id: &str,
+    percent: f64,
+    now: Epoch,
+) -> Result<TaskSet, ApiError> {
     let set = find(svc, id)?;
-    set.scale = Some(Scale::builder().value(percent).unit(ScaleUnit::Percent).build());
+    set.scale = Some(
+        Scale::builder()
+            .value(percent)
+            .unit(ScaleUnit::Percent)
+            .build(),
+    );
     set.updated_at = Some(crate::clock::timestamp(now));
     set.stability_status = Some(StabilityStatus::Stabilizing);
     let out = set.clone();
@@ -114,7 +137,12 @@ pub fn set_scale(svc: &mut ServiceRecord, id: &str, percent: f64, now: Epoch) ->
 }
 
 /// Starts draining a task set; it disappears once its tasks have stopped.
-pub fn delete_task_set(svc: &mut ServiceRecord, id: &str, force: bool, now: Epoch) -> Result<TaskSet, ApiError> {
+pub fn delete_task_set(
+    svc: &mut ServiceRecord,
+    id: &str,
+    force: bool,
+    now: Epoch,
+) -> Result<TaskSet, ApiError> {
     let set = find(svc, id)?;
     if set.status() == Some("PRIMARY") && !force {
         return Err(ApiError::invalid_parameter(
@@ -128,7 +156,11 @@ pub fn delete_task_set(svc: &mut ServiceRecord, id: &str, force: bool, now: Epoc
 }
 
 /// Looks up a task-set service of a request.
-fn task_set_service<'a>(state: &'a mut State, cluster: Option<&str>, service: Option<&str>) -> Result<(String, String), ApiError> {
+fn task_set_service(
+    state: &mut State,
+    cluster: Option<&str>,
+    service: Option<&str>,
+) -> Result<(String, String), ApiError> {
     let cluster = cluster_name(&state.ecs, cluster)?;
     let name = short_name(service.unwrap_or_default()).to_owned();
     let svc = state.ecs.clusters[&cluster]
@@ -136,7 +168,10 @@ fn task_set_service<'a>(state: &'a mut State, cluster: Option<&str>, service: Op
         .get(&name)
         .filter(|s| s.service.status() == Some("ACTIVE"))
         .ok_or_else(service_not_found)?;
-    let controller = svc.service.deployment_controller().map(|c| c.r#type().clone());
+    let controller = svc
+        .service
+        .deployment_controller()
+        .map(|c| c.r#type().clone());
     if !matches!(
         controller,
         Some(DeploymentControllerType::External | DeploymentControllerType::CodeDeploy)
@@ -148,7 +183,11 @@ fn task_set_service<'a>(state: &'a mut State, cluster: Option<&str>, service: Op
     Ok((cluster, name))
 }
 
-fn record<'a>(state: &'a mut State, cluster: &str, name: &str) -> Result<&'a mut ServiceRecord, ApiError> {
+fn record<'a>(
+    state: &'a mut State,
+    cluster: &str,
+    name: &str,
+) -> Result<&'a mut ServiceRecord, ApiError> {
     state
         .ecs
         .clusters
@@ -164,7 +203,10 @@ fn percent(scale: Option<&Scale>) -> f64 {
 pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, CreateTaskSetInput::deserialize)?;
     let (cluster, name) = task_set_service(state, input.cluster(), input.service())?;
-    let (td, _) = super::services::task_definition_for_service(&state.ecs, input.task_definition().unwrap_or_default())?;
+    let (td, _) = super::services::task_definition_for_service(
+        &state.ecs,
+        input.task_definition().unwrap_or_default(),
+    )?;
     let State { ecs, ids, .. } = state;
     let svc = ecs
         .clusters
@@ -197,11 +239,23 @@ pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     }
     scheduler::reconcile_now(state, ctx, &cluster, &name);
     let set = current(state, &cluster, &name, set.id().unwrap_or_default()).unwrap_or(set);
-    Ok(encode(&CreateTaskSetOutput::builder().task_set(set).build()))
+    Ok(encode(
+        &CreateTaskSetOutput::builder().task_set(set).build(),
+    ))
 }
 
 fn current(state: &State, cluster: &str, name: &str, id: &str) -> Option<TaskSet> {
-    state.ecs.clusters.get(cluster)?.services.get(name)?.service.task_sets().iter().find(|t| t.id() == Some(id)).cloned()
+    state
+        .ecs
+        .clusters
+        .get(cluster)?
+        .services
+        .get(name)?
+        .service
+        .task_sets()
+        .iter()
+        .find(|t| t.id() == Some(id))
+        .cloned()
 }
 
 pub fn describe(state: &mut State, body: &[u8]) -> ApiResult {
@@ -220,7 +274,10 @@ pub fn describe(state: &mut State, body: &[u8]) -> ApiResult {
         }
     } else {
         for id in input.task_sets() {
-            match all.iter().find(|t| t.id() == Some(id.as_str()) || t.task_set_arn() == Some(id.as_str())) {
+            match all
+                .iter()
+                .find(|t| t.id() == Some(id.as_str()) || t.task_set_arn() == Some(id.as_str()))
+            {
                 Some(t) => {
                     let mut t = t.clone();
                     if !with_tags {
@@ -239,10 +296,17 @@ pub fn update(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, UpdateTaskSetInput::deserialize)?;
     let (cluster, name) = task_set_service(state, input.cluster(), input.service())?;
     let svc = record(state, &cluster, &name)?;
-    let set = set_scale(svc, input.task_set().unwrap_or_default(), percent(input.scale()), ctx.now)?;
+    let set = set_scale(
+        svc,
+        input.task_set().unwrap_or_default(),
+        percent(input.scale()),
+        ctx.now,
+    )?;
     scheduler::reconcile_now(state, ctx, &cluster, &name);
     let set = current(state, &cluster, &name, set.id().unwrap_or_default()).unwrap_or(set);
-    Ok(encode(&UpdateTaskSetOutput::builder().task_set(set).build()))
+    Ok(encode(
+        &UpdateTaskSetOutput::builder().task_set(set).build(),
+    ))
 }
 
 pub fn update_primary(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
@@ -251,14 +315,25 @@ pub fn update_primary(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let svc = record(state, &cluster, &name)?;
     let set = make_primary(svc, input.primary_task_set().unwrap_or_default(), ctx.now)?;
     scheduler::reconcile_now(state, ctx, &cluster, &name);
-    Ok(encode(&UpdateServicePrimaryTaskSetOutput::builder().task_set(set).build()))
+    Ok(encode(
+        &UpdateServicePrimaryTaskSetOutput::builder()
+            .task_set(set)
+            .build(),
+    ))
 }
 
 pub fn delete(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, DeleteTaskSetInput::deserialize)?;
     let (cluster, name) = task_set_service(state, input.cluster(), input.service())?;
     let svc = record(state, &cluster, &name)?;
-    let set = delete_task_set(svc, input.task_set().unwrap_or_default(), input.force() == Some(true), ctx.now)?;
+    let set = delete_task_set(
+        svc,
+        input.task_set().unwrap_or_default(),
+        input.force() == Some(true),
+        ctx.now,
+    )?;
     scheduler::reconcile_now(state, ctx, &cluster, &name);
-    Ok(encode(&DeleteTaskSetOutput::builder().task_set(set).build()))
+    Ok(encode(
+        &DeleteTaskSetOutput::builder().task_set(set).build(),
+    ))
 }

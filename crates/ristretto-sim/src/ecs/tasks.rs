@@ -189,7 +189,12 @@ impl TaskRecord {
         for c in t.containers.iter_mut().flatten() {
             c.last_status = Some("RUNNING".to_owned());
             c.health_status = Some(HealthStatus::Healthy);
-            c.runtime_id = c.name.as_ref().map(|n| format!("{}-{n}", short_name(c.task_arn.as_deref().unwrap_or_default())));
+            c.runtime_id = c.name.as_ref().map(|n| {
+                format!(
+                    "{}-{n}",
+                    short_name(c.task_arn.as_deref().unwrap_or_default())
+                )
+            });
         }
     }
 
@@ -252,7 +257,14 @@ impl TaskRecord {
         }
         let t = &mut self.task;
         t.desired_status = Some("STOPPED".to_owned());
-        t.last_status = Some(if t.started_at.is_some() { "DEACTIVATING" } else { "STOPPING" }.to_owned());
+        t.last_status = Some(
+            if t.started_at.is_some() {
+                "DEACTIVATING"
+            } else {
+                "STOPPING"
+            }
+            .to_owned(),
+        );
         t.stopping_at = Some(ts(now));
         t.stop_code = Some(code);
         t.stopped_reason = Some(reason.to_owned());
@@ -276,7 +288,10 @@ fn find_task_mut<'a>(cluster: &'a mut ClusterRecord, id: &str) -> Option<&'a mut
     if cluster.tasks.contains_key(id) {
         return cluster.tasks.get_mut(id);
     }
-    cluster.services.values_mut().find_map(|s| s.tasks.get_mut(id))
+    cluster
+        .services
+        .values_mut()
+        .find_map(|s| s.tasks.get_mut(id))
 }
 
 fn family_of(task: &Task) -> &str {
@@ -302,8 +317,16 @@ pub fn list_tasks(state: &mut State, body: &[u8]) -> ApiResult {
         })
         .map(|(_, t)| t)
         .filter(|t| input.family().is_none_or(|f| family_of(&t.task) == f))
-        .filter(|t| input.started_by().is_none_or(|s| t.task.started_by() == Some(s)))
-        .filter(|t| input.launch_type().is_none_or(|l| t.task.launch_type() == Some(l)))
+        .filter(|t| {
+            input
+                .started_by()
+                .is_none_or(|s| t.task.started_by() == Some(s))
+        })
+        .filter(|t| {
+            input
+                .launch_type()
+                .is_none_or(|l| t.task.launch_type() == Some(l))
+        })
         .filter(|t| (t.task.desired_status() == Some("STOPPED")) == want_stopped)
         .filter_map(|t| t.task.task_arn().map(str::to_owned))
         .collect();
@@ -320,13 +343,17 @@ pub fn describe_tasks(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, DescribeTasksInput::deserialize)?;
     let name = cluster_name(&state.ecs, input.cluster())?;
     if input.tasks().len() > 100 {
-        return Err(ApiError::invalid_parameter("Tasks cannot have more than 100 elements"));
+        return Err(ApiError::invalid_parameter(
+            "Tasks cannot have more than 100 elements",
+        ));
     }
     let with_tags = input.include().contains(&TaskField::Tags);
     let cluster = &state.ecs.clusters[&name];
     let mut out = DescribeTasksOutput::builder();
     for id in input.tasks() {
-        let found = all_tasks(cluster).map(|(_, t)| t).find(|t| t.id() == short_name(id));
+        let found = all_tasks(cluster)
+            .map(|(_, t)| t)
+            .find(|t| t.id() == short_name(id));
         match found {
             Some(t) => {
                 let mut task = t.task.0.clone();
@@ -346,22 +373,30 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let name = cluster_name(&state.ecs, input.cluster())?;
     let count = input.count().unwrap_or(1);
     if !(1..=10).contains(&count) {
-        return Err(ApiError::invalid_parameter("Count must be between 1 and 10."));
+        return Err(ApiError::invalid_parameter(
+            "Count must be between 1 and 10.",
+        ));
     }
     if input.launch_type().is_some() && !input.capacity_provider_strategy().is_empty() {
         return Err(ApiError::invalid_parameter(
             "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
         ));
     }
-    let td = super::task_definitions::resolve(&state.ecs, input.task_definition().unwrap_or_default())
-        .map(|r| r.task_definition.0.clone())
-        .ok_or_else(|| ApiError::invalid_parameter("TaskDefinition not found."))?;
+    let td =
+        super::task_definitions::resolve(&state.ecs, input.task_definition().unwrap_or_default())
+            .map(|r| r.task_definition.0.clone())
+            .ok_or_else(|| ApiError::invalid_parameter("TaskDefinition not found."))?;
     let group = input
         .group()
         .map(str::to_owned)
         .unwrap_or_else(|| format!("family:{}", td.family().unwrap_or_default()));
-    let State { ecs, ids, rules, .. } = state;
-    let cluster = ecs.clusters.get_mut(&name).ok_or_else(super::cluster_not_found)?;
+    let State {
+        ecs, ids, rules, ..
+    } = state;
+    let cluster = ecs
+        .clusters
+        .get_mut(&name)
+        .ok_or_else(super::cluster_not_found)?;
     let cluster_arn = cluster.cluster.cluster_arn().unwrap_or_default().to_owned();
     let mut out = RunTaskOutput::builder();
     for _ in 0..count {
@@ -391,7 +426,11 @@ pub fn stop_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, StopTaskInput::deserialize)?;
     let name = cluster_name(&state.ecs, input.cluster())?;
     let delay = state.rules.stop_delay();
-    let cluster = state.ecs.clusters.get_mut(&name).ok_or_else(super::cluster_not_found)?;
+    let cluster = state
+        .ecs
+        .clusters
+        .get_mut(&name)
+        .ok_or_else(super::cluster_not_found)?;
     let task = find_task_mut(cluster, input.task().unwrap_or_default())
         .ok_or_else(|| ApiError::invalid_parameter("The referenced task was not found."))?;
     task.request_stop(
@@ -400,5 +439,7 @@ pub fn stop_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         TaskStopCode::UserInitiated,
         input.reason().unwrap_or("Task stopped by user"),
     );
-    Ok(encode(&StopTaskOutput::builder().task(task.task.0.clone()).build()))
+    Ok(encode(
+        &StopTaskOutput::builder().task(task.task.0.clone()).build(),
+    ))
 }

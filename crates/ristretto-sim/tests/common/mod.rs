@@ -24,9 +24,11 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-            Credentials::new("test", "test", None, None, "static"),
-        ))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                "test", "test", None, None, "static",
+            )),
+        )
         .endpoint_url(endpoint)
         // Errors must reach the test as they are: no retries.
         .retry_config(aws_config::retry::RetryConfig::disabled())
@@ -63,7 +65,10 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(Instant::now() < deadline, "condition not reached within {timeout:?}");
+        assert!(
+            Instant::now() < deadline,
+            "condition not reached within {timeout:?}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
