@@ -87,7 +87,7 @@ pub(super) fn setup(
         syntaxes: Syntaxes::TEMPLATES,
         call: Arc::new(move |args: &[Value]| {
             let format = str_arg("tfstatef", args, 0)?;
-            s.lookup(&sprintf(format, &args[1..]))
+            s.lookup(&sprintf(format, args.get(1..).unwrap_or_default()))
         }),
     };
     Ok(vec![("tfstate", tfstate), ("tfstatef", tfstatef)])
