@@ -128,7 +128,12 @@ impl Format {
     /// # Errors
     /// [`LoadError::UnsupportedExtension`] for anything else.
     pub fn of(path: &Path) -> Result<Self, LoadError> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("yml" | "yaml") => Ok(Self::Yaml),
             Some("json" | "jsonnet") => Ok(Self::Jsonnet),
             _ => Err(LoadError::UnsupportedExtension {
@@ -149,7 +154,10 @@ pub fn discover(dir: &Path) -> Result<PathBuf, LoadError> {
         .iter()
         .map(|name| dir.join(name))
         .find(|path| path.is_file())
-        .ok_or_else(|| LoadError::NoConfig { dir: dir.to_owned(), tried: DISCOVERY_ORDER.to_vec() })
+        .ok_or_else(|| LoadError::NoConfig {
+            dir: dir.to_owned(),
+            tried: DISCOVERY_ORDER.to_vec(),
+        })
 }
 
 /// The keys each block of the config accepts.
@@ -168,7 +176,11 @@ const ROOT_KEYS: &[&str] = &[
     "filter_command",
 ];
 const PLUGIN_KEYS: &[&str] = &["name", "config", "func_prefix"];
-const CODEDEPLOY_KEYS: &[&str] = &["application_name", "deployment_group_name", "deployment_config_name"];
+const CODEDEPLOY_KEYS: &[&str] = &[
+    "application_name",
+    "deployment_group_name",
+    "deployment_config_name",
+];
 const IGNORE_KEYS: &[&str] = &["tags"];
 const APPSPEC_KEYS: &[&str] = &["version", "Resources", "Hooks"];
 
@@ -228,16 +240,28 @@ pub fn parse(
     for problem in &mut problems {
         problem.position = position(&problem.path);
     }
-    Err(LoadError::Invalid { file: file.to_owned(), what: "config", problems })
+    Err(LoadError::Invalid {
+        file: file.to_owned(),
+        what: "config",
+        problems,
+    })
 }
 
 fn parse_document(text: &str, file: &Path, format: Format) -> Result<Value, LoadError> {
     let value = match format {
         Format::Yaml => yaml_serde::from_str::<Value>(text).map_err(|e| LoadError::Syntax {
             file: file.to_owned(),
-            position: e.location().map(|l| Position { line: l.line(), column: l.column() }),
+            position: e.location().map(|l| Position {
+                line: l.line(),
+                column: l.column(),
+            }),
             format: "YAML",
-            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
         })?,
         Format::Jsonnet => crate::definition::parse_json(text, file)?,
     };
@@ -251,7 +275,10 @@ fn parse_document(text: &str, file: &Path, format: Format) -> Result<Value, Load
             problems: vec![Problem {
                 path: JsonPath::root(),
                 position: Some(Position { line: 1, column: 1 }),
-                kind: ProblemKind::WrongType { expected: "a mapping of keys", found: crate::definition::reader::describe(&other) },
+                kind: ProblemKind::WrongType {
+                    expected: "a mapping of keys",
+                    found: crate::definition::reader::describe(&other),
+                },
             }],
         }),
     }
@@ -262,11 +289,23 @@ fn check_keys(value: &Value, problems: &mut Vec<Problem>) {
     check_block(value, &root, ROOT_KEYS, false, problems);
     if let Some(Value::Array(plugins)) = value.get("plugins") {
         for (i, plugin) in plugins.iter().enumerate() {
-            check_block(plugin, &root.key("plugins").index(i), PLUGIN_KEYS, false, problems);
+            check_block(
+                plugin,
+                &root.key("plugins").index(i),
+                PLUGIN_KEYS,
+                false,
+                problems,
+            );
         }
     }
     if let Some(block) = value.get("codedeploy") {
-        check_block(block, &root.key("codedeploy"), CODEDEPLOY_KEYS, false, problems);
+        check_block(
+            block,
+            &root.key("codedeploy"),
+            CODEDEPLOY_KEYS,
+            false,
+            problems,
+        );
     }
     if let Some(block) = value.get("ignore") {
         check_block(block, &root.key("ignore"), IGNORE_KEYS, false, problems);
@@ -277,15 +316,25 @@ fn check_keys(value: &Value, problems: &mut Vec<Problem>) {
     }
 }
 
-fn check_block(value: &Value, path: &JsonPath, known: &[&str], any_case: bool, problems: &mut Vec<Problem>) {
+fn check_block(
+    value: &Value,
+    path: &JsonPath,
+    known: &[&str],
+    any_case: bool,
+    problems: &mut Vec<Problem>,
+) {
     let Value::Object(object) = value else { return };
     for key in object.keys() {
-        let found = known.iter().any(|k| *k == key || (any_case && k.eq_ignore_ascii_case(key)));
+        let found = known
+            .iter()
+            .any(|k| *k == key || (any_case && k.eq_ignore_ascii_case(key)));
         if !found {
             problems.push(Problem {
                 path: path.key(key),
                 position: None,
-                kind: ProblemKind::UnknownField { suggestion: suggest(key, known.iter().copied()) },
+                kind: ProblemKind::UnknownField {
+                    suggestion: suggest(key, known.iter().copied()),
+                },
             });
         }
     }
@@ -316,18 +365,37 @@ fn build(
 
     let mut warnings = Vec::new();
     if let Some(constraint) = &raw.required_version {
-        check_version(constraint, binary_version, file)
-            .map_err(|e| e.unwrap_or_else(|m| value_error("required_version", m, "write constraints like `>= 2.0.0, < 3`")))?;
+        check_version(constraint, binary_version, file).map_err(|e| {
+            e.unwrap_or_else(|m| {
+                value_error(
+                    "required_version",
+                    m,
+                    "write constraints like `>= 2.0.0, < 3`",
+                )
+            })
+        })?;
     }
     let timeout = match raw.timeout {
         None => DEFAULT_TIMEOUT,
-        Some(TimeoutValue::Seconds(s)) => duration::parse(&s.to_string())
-            .map_err(|m| value_error("timeout", m, "write a duration like `10m`, `90s` or `1h30m`"))?,
-        Some(TimeoutValue::Text(t)) => duration::parse(&t)
-            .map_err(|m| value_error("timeout", m, "write a duration like `10m`, `90s` or `1h30m`"))?,
+        Some(TimeoutValue::Seconds(s)) => duration::parse(&s.to_string()).map_err(|m| {
+            value_error(
+                "timeout",
+                m,
+                "write a duration like `10m`, `90s` or `1h30m`",
+            )
+        })?,
+        Some(TimeoutValue::Text(t)) => duration::parse(&t).map_err(|m| {
+            value_error(
+                "timeout",
+                m,
+                "write a duration like `10m`, `90s` or `1h30m`",
+            )
+        })?,
     };
     if raw.filter_command.is_some() {
-        warnings.push(Warning("`filter_command` is deprecated and ignored".to_owned()));
+        warnings.push(Warning(
+            "`filter_command` is deprecated and ignored".to_owned(),
+        ));
     }
     let dir = file.parent().unwrap_or_else(|| Path::new(""));
     let resolve = |p: Option<String>| p.filter(|p| !p.is_empty()).map(|p| dir.join(p));
@@ -335,7 +403,10 @@ fn build(
         file: file.to_owned(),
         required_version: raw.required_version,
         region: raw.region.filter(|r| !r.is_empty()),
-        cluster: raw.cluster.filter(|c| !c.is_empty()).unwrap_or_else(|| DEFAULT_CLUSTER.to_owned()),
+        cluster: raw
+            .cluster
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| DEFAULT_CLUSTER.to_owned()),
         service: raw.service.filter(|s| !s.is_empty()),
         service_definition: resolve(raw.service_definition),
         task_definition: resolve(raw.task_definition),
@@ -351,7 +422,11 @@ fn build(
 
 /// `Err(Ok(mismatch))` when the constraint is not met, `Err(Err(message))`
 /// when it cannot be parsed.
-fn check_version(constraint: &str, binary: &semver::Version, file: &Path) -> Result<(), Result<LoadError, String>> {
+fn check_version(
+    constraint: &str,
+    binary: &semver::Version,
+    file: &Path,
+) -> Result<(), Result<LoadError, String>> {
     let ours = version::satisfies(constraint, binary).map_err(Err)?;
     let compatible = semver::Version::parse(version::ECSPRESSO_COMPATIBLE)
         .map_or(Ok(false), |v| version::satisfies(constraint, &v))
@@ -368,12 +443,13 @@ fn check_version(constraint: &str, binary: &semver::Version, file: &Path) -> Res
 
 fn path_from_serde(path: &serde_path_to_error::Path) -> JsonPath {
     use serde_path_to_error::Segment as S;
-    path.iter().fold(JsonPath::root(), |acc, segment| match segment {
-        S::Seq { index } => acc.index(*index),
-        S::Map { key } => acc.key(key),
-        S::Enum { variant } => acc.key(variant),
-        S::Unknown => acc,
-    })
+    path.iter()
+        .fold(JsonPath::root(), |acc, segment| match segment {
+            S::Seq { index } => acc.index(*index),
+            S::Map { key } => acc.key(key),
+            S::Enum { variant } => acc.key(variant),
+            S::Unknown => acc,
+        })
 }
 
 fn serialize_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

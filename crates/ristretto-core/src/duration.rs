@@ -14,7 +14,8 @@ use std::time::Duration;
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(seconds) = text.parse::<f64>() {
-        return seconds_to_duration(seconds).ok_or_else(|| format!("`{text}` is not a valid number of seconds"));
+        return seconds_to_duration(seconds)
+            .ok_or_else(|| format!("`{text}` is not a valid number of seconds"));
     }
     let invalid = || format!("`{text}` is not a duration");
     let mut rest = text;
@@ -23,13 +24,17 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         return Err(invalid());
     }
     while !rest.is_empty() {
-        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(invalid)?;
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(invalid)?;
         if number_end == 0 {
             return Err(invalid());
         }
         let value: f64 = rest[..number_end].parse().map_err(|_| invalid())?;
         rest = &rest[number_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit_end] {
             "ns" => 1e-9,
             "us" | "µs" | "μs" => 1e-6,

@@ -168,28 +168,35 @@ impl LoadError {
     #[must_use]
     pub fn hint(&self) -> Option<String> {
         match self {
-            Self::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-                Some("check that the file exists; paths in a config are relative to the config file's folder".to_owned())
-            }
+            Self::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Some(
+                "check that the file exists; paths in a config are relative to the config file's folder"
+                    .to_owned(),
+            ),
             Self::Read { .. } => None,
-            Self::NoConfig { .. } => Some("pass `--config FILE`, or run `ristretto init` to write one".to_owned()),
+            Self::NoConfig { .. } => {
+                Some("pass `--config FILE`, or run `ristretto init` to write one".to_owned())
+            }
             Self::UnsupportedExtension { supported, .. } => Some(format!("use one of {supported}")),
             Self::Syntax { format, .. } => Some(format!("fix the {format} syntax at the position shown")),
             Self::Invalid { what, problems, .. } => {
-                let unknown = problems.iter().any(|p| matches!(p.kind, ProblemKind::UnknownField { .. }));
+                let unknown = problems
+                    .iter()
+                    .any(|p| matches!(p.kind, ProblemKind::UnknownField { .. }));
                 Some(if *what == "config" {
                     "config.yaml.example documents every key and its type".to_owned()
                 } else if unknown {
-                    "field names follow the ECS API reference (camelCase); fix or remove the fields shown".to_owned()
+                    "field names follow the ECS API reference (camelCase); fix or remove the fields shown"
+                        .to_owned()
                 } else {
                     "values follow the ECS API reference; fix the fields shown".to_owned()
                 })
             }
             Self::Value { hint, .. } => hint.clone(),
             Self::Template(e) => e.hint.clone(),
-            Self::VersionMismatch { .. } => {
-                Some("install a ristretto version that satisfies the constraint, or change `required_version`".to_owned())
-            }
+            Self::VersionMismatch { .. } => Some(
+                "install a ristretto version that satisfies the constraint, or change `required_version`"
+                    .to_owned(),
+            ),
         }
     }
 }

@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
-use ristretto_template::{AwsLookups, Env, Functions, JsonnetVars, PluginSpec, Position, Renderer, strip_tera_suffix};
+use ristretto_template::{
+    AwsLookups, Env, Functions, JsonnetVars, PluginSpec, Position, Renderer, strip_tera_suffix,
+};
 
 use crate::config::{self, Config, Format, Warning};
 use crate::definition::{parse_service_definition, parse_task_definition};
@@ -40,7 +42,11 @@ impl Loader {
     /// values for Jsonnet, checking `required_version` against `binary_version`.
     #[must_use]
     pub fn new(env: Arc<dyn Env>, jsonnet: JsonnetVars, binary_version: semver::Version) -> Self {
-        Self { env, jsonnet, binary_version }
+        Self {
+            env,
+            jsonnet,
+            binary_version,
+        }
     }
 
     /// Loads and validates a config file.
@@ -54,7 +60,9 @@ impl Loader {
         let rendered = match format {
             Format::Yaml => renderer.render(&text, file)?.text,
             Format::Jsonnet => {
-                let json = renderer.evaluate_jsonnet_source(&text, file, &self.jsonnet)?.text;
+                let json = renderer
+                    .evaluate_jsonnet_source(&text, file, &self.jsonnet)?
+                    .text;
                 renderer.render(&json, file)?.text
             }
         };
@@ -65,7 +73,11 @@ impl Loader {
     ///
     /// # Errors
     /// An unknown plugin, a duplicate function name, an unreadable tfstate.
-    pub fn definitions(&self, config: &Config, lookups: Arc<dyn AwsLookups>) -> Result<Definitions, LoadError> {
+    pub fn definitions(
+        &self,
+        config: &Config,
+        lookups: Arc<dyn AwsLookups>,
+    ) -> Result<Definitions, LoadError> {
         let specs: Vec<PluginSpec> = config
             .plugins
             .iter()
@@ -108,7 +120,10 @@ impl Definitions {
         let file = self.required(self.task_definition.as_deref(), "task_definition")?;
         let rendered = self.render_file(file)?;
         let value = parse_task_definition(&rendered.text, file)?;
-        Ok(Loaded { value, secrets: rendered.secrets })
+        Ok(Loaded {
+            value,
+            secrets: rendered.secrets,
+        })
     }
 
     /// The config's service definition, loaded as `CreateService` input.
@@ -119,7 +134,10 @@ impl Definitions {
         let file = self.required(self.service_definition.as_deref(), "service_definition")?;
         let rendered = self.render_file(file)?;
         let value = parse_service_definition(&rendered.text, file, &self.service)?;
-        Ok(Loaded { value, secrets: rendered.secrets })
+        Ok(Loaded {
+            value,
+            secrets: rendered.secrets,
+        })
     }
 
     fn required<'a>(&self, path: Option<&'a Path>, key: &str) -> Result<&'a Path, LoadError> {
@@ -133,9 +151,14 @@ impl Definitions {
 
     fn render_file(&self, file: &Path) -> Result<ristretto_template::Rendered, LoadError> {
         let text = read(file)?;
-        let is_jsonnet = strip_tera_suffix(file).0.extension().is_some_and(|e| e.eq_ignore_ascii_case("jsonnet"));
+        let is_jsonnet = strip_tera_suffix(file)
+            .0
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("jsonnet"));
         if is_jsonnet {
-            let json = self.renderer.evaluate_jsonnet_source(&text, file, &self.jsonnet)?;
+            let json = self
+                .renderer
+                .evaluate_jsonnet_source(&text, file, &self.jsonnet)?;
             let mut rendered = self.renderer.render(&json.text, file)?;
             rendered.secrets.extend(json.secrets);
             Ok(rendered)
@@ -146,5 +169,8 @@ impl Definitions {
 }
 
 fn read(file: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(file).map_err(|source| LoadError::Read { path: file.to_owned(), source })
+    std::fs::read_to_string(file).map_err(|source| LoadError::Read {
+        path: file.to_owned(),
+        source,
+    })
 }

@@ -40,7 +40,10 @@ pub fn in_json(text: &str, path: &JsonPath) -> Option<Position> {
     for segment in path.segments() {
         let next = match (segment, node) {
             (Segment::Key(key), Value::Object(object)) => {
-                let found = object.properties.into_iter().find(|p| p.name.as_str() == key.as_str());
+                let found = object
+                    .properties
+                    .into_iter()
+                    .find(|p| p.name.as_str() == key.as_str());
                 match found {
                     Some(prop) => {
                         offset = prop.range.start;
@@ -49,13 +52,15 @@ pub fn in_json(text: &str, path: &JsonPath) -> Option<Position> {
                     None => break,
                 }
             }
-            (Segment::Index(index), Value::Array(array)) => match array.elements.into_iter().nth(*index) {
-                Some(element) => {
-                    offset = element.range().start;
-                    element
+            (Segment::Index(index), Value::Array(array)) => {
+                match array.elements.into_iter().nth(*index) {
+                    Some(element) => {
+                        offset = element.range().start;
+                        element
+                    }
+                    None => break,
                 }
-                None => break,
-            },
+            }
             _ => break,
         };
         node = next;
@@ -71,7 +76,11 @@ pub fn in_json(text: &str, path: &JsonPath) -> Option<Position> {
 #[must_use]
 pub fn in_yaml(text: &str, path: &JsonPath) -> Option<Position> {
     let lines: Vec<&str> = text.lines().collect();
-    let mut block = Block { from: 0, min_indent: 0, item_line: None };
+    let mut block = Block {
+        from: 0,
+        min_indent: 0,
+        item_line: None,
+    };
     let mut found: Option<Position> = None;
     for segment in path.segments() {
         let hit = match segment {
@@ -79,10 +88,21 @@ pub fn in_yaml(text: &str, path: &JsonPath) -> Option<Position> {
             Segment::Index(index) => find_yaml_item(&lines, &block, *index),
         };
         let Some((line, indent)) = hit else { break };
-        found = Some(Position { line: line + 1, column: indent + 1 });
+        found = Some(Position {
+            line: line + 1,
+            column: indent + 1,
+        });
         block = match segment {
-            Segment::Key(_) => Block { from: line + 1, min_indent: indent + 1, item_line: None },
-            Segment::Index(_) => Block { from: line, min_indent: indent, item_line: Some(line) },
+            Segment::Key(_) => Block {
+                from: line + 1,
+                min_indent: indent + 1,
+                item_line: None,
+            },
+            Segment::Index(_) => Block {
+                from: line,
+                min_indent: indent,
+                item_line: Some(line),
+            },
         };
     }
     found.or(Some(Position { line: 1, column: 1 }))
@@ -109,19 +129,26 @@ fn content_start(line: &str) -> (usize, usize, &str) {
     }
 }
 
-fn block_lines<'a>(lines: &'a [&'a str], block: &Block) -> impl Iterator<Item = (usize, usize, usize, &'a str)> {
+fn block_lines<'a>(
+    lines: &'a [&'a str],
+    block: &Block,
+) -> impl Iterator<Item = (usize, usize, usize, &'a str)> {
     let mut ended = false;
-    lines.iter().enumerate().skip(block.from).filter_map(move |(n, line)| {
-        let (raw, indent, rest) = content_start(line);
-        if ended || rest.is_empty() || rest.starts_with('#') {
-            return None;
-        }
-        if raw < block.min_indent && block.item_line != Some(n) {
-            ended = true;
-            return None;
-        }
-        Some((n, raw, indent, rest))
-    })
+    lines
+        .iter()
+        .enumerate()
+        .skip(block.from)
+        .filter_map(move |(n, line)| {
+            let (raw, indent, rest) = content_start(line);
+            if ended || rest.is_empty() || rest.starts_with('#') {
+                return None;
+            }
+            if raw < block.min_indent && block.item_line != Some(n) {
+                ended = true;
+                return None;
+            }
+            Some((n, raw, indent, rest))
+        })
 }
 
 fn find_yaml_key(lines: &[&str], block: &Block, key: &str) -> Option<(usize, usize)> {
@@ -147,7 +174,11 @@ fn find_yaml_item(lines: &[&str], block: &Block, index: usize) -> Option<(usize,
     let mut items = block_lines(lines, block).filter(|(_, raw, indent, _)| indent > raw);
     let (first_line, first_raw, first_indent, _) = items.next()?;
     std::iter::once((first_line, first_raw, first_indent))
-        .chain(items.filter(|(_, raw, _, _)| *raw == first_raw).map(|(n, raw, indent, _)| (n, raw, indent)))
+        .chain(
+            items
+                .filter(|(_, raw, _, _)| *raw == first_raw)
+                .map(|(n, raw, indent, _)| (n, raw, indent)),
+        )
         .nth(index)
         .map(|(n, _, indent)| (n, indent))
 }
@@ -159,7 +190,10 @@ mod tests {
     #[test]
     fn finds_a_nested_json_key() {
         let text = "{\n  \"containerDefinitions\": [\n    {\n      \"name\": \"app\",\n      \"enviroment\": []\n    }\n  ]\n}\n";
-        let path = JsonPath::root().key("containerDefinitions").index(0).key("enviroment");
+        let path = JsonPath::root()
+            .key("containerDefinitions")
+            .index(0)
+            .key("enviroment");
         assert_eq!(in_json(text, &path), Some(Position { line: 5, column: 7 }));
     }
 
@@ -175,7 +209,11 @@ mod tests {
         let text = "cluster: default\nplugins:\n  - name: tfstate\n    config:\n      path: x\n  - name: ssm\n    func_prefx: a\n";
         let path = JsonPath::root().key("plugins").index(1).key("func_prefx");
         assert_eq!(in_yaml(text, &path), Some(Position { line: 7, column: 5 }));
-        let path = JsonPath::root().key("plugins").index(0).key("config").key("path");
+        let path = JsonPath::root()
+            .key("plugins")
+            .index(0)
+            .key("config")
+            .key("path");
         assert_eq!(in_yaml(text, &path), Some(Position { line: 5, column: 7 }));
     }
 

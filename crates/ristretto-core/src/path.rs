@@ -58,7 +58,9 @@ impl fmt::Display for JsonPath {
             match segment {
                 Segment::Key(key) => {
                     let plain = !key.is_empty()
-                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                     if plain {
                         if i > 0 {
                             f.write_str(".")?;

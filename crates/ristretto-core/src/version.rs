@@ -20,7 +20,8 @@ pub fn satisfies(constraint: &str, version: &Version) -> Result<bool, String> {
     for clause in constraint.split(',') {
         let clause = clause.trim();
         let (op, rest) = split_operator(clause);
-        let wanted = parse_loose(rest).ok_or_else(|| format!("`{clause}` is not a version constraint"))?;
+        let wanted =
+            parse_loose(rest).ok_or_else(|| format!("`{clause}` is not a version constraint"))?;
         let base = strip_pre(version);
         let ok = match op {
             "" | "=" => base == wanted.version,
@@ -55,12 +56,18 @@ struct Loose {
 fn parse_loose(text: &str) -> Option<Loose> {
     let text = text.trim().trim_start_matches('v');
     let core = text.split(['-', '+']).next()?;
-    let parts: Vec<u64> = core.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let parts: Vec<u64> = core
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     if parts.is_empty() || parts.len() > 3 {
         return None;
     }
     let get = |i: usize| parts.get(i).copied().unwrap_or(0);
-    Some(Loose { version: Version::new(get(0), get(1), get(2)), components: parts.len() })
+    Some(Loose {
+        version: Version::new(get(0), get(1), get(2)),
+        components: parts.len(),
+    })
 }
 
 /// `~> 2.1` allows `< 3.0`; `~> 2.1.3` allows `< 2.2`.

@@ -3,18 +3,24 @@
 
 use std::path::{Path, PathBuf};
 
-use ristretto_core::definition::{api_json, parse_service_definition, parse_task_definition, to_pretty_json};
+use ristretto_core::definition::{
+    api_json, parse_service_definition, parse_task_definition, to_pretty_json,
+};
 use ristretto_core::{LoadError, ProblemKind};
 
 fn fixture(name: &str) -> (PathBuf, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/taskdef").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/taskdef")
+        .join(name);
     let text = std::fs::read_to_string(&path).expect("fixture exists");
     (path, text)
 }
 
 fn render_task(name: &str) -> String {
     let (path, text) = fixture(name);
-    to_pretty_json(&api_json(&parse_task_definition(&text, &path).expect("loads")))
+    to_pretty_json(&api_json(
+        &parse_task_definition(&text, &path).expect("loads"),
+    ))
 }
 
 #[test]
@@ -30,8 +36,14 @@ fn nulls_and_empty_arrays_are_dropped_and_map_keys_kept_verbatim() {
     assert!(!camel.contains("mountPoints"), "{camel}");
     assert!(!camel.contains("volumesFrom"), "{camel}");
     assert!(!camel.contains("\"volumes\""), "{camel}");
-    assert!(camel.contains("\"com.example.Team\": \"payments\""), "{camel}");
-    assert!(camel.contains("\"awslogs-stream-prefix\": \"web\""), "{camel}");
+    assert!(
+        camel.contains("\"com.example.Team\": \"payments\""),
+        "{camel}"
+    );
+    assert!(
+        camel.contains("\"awslogs-stream-prefix\": \"web\""),
+        "{camel}"
+    );
     // The read-only fields of describe output never reach the input.
     assert!(!render_task("describe.json").contains("revision"));
 }
@@ -41,7 +53,7 @@ fn rendered_api_json_has_sorted_keys_and_two_space_indent() {
     let camel = render_task("camel.json");
     let top_keys: Vec<&str> = camel
         .lines()
-        .filter(|l| l.starts_with("  \"") )
+        .filter(|l| l.starts_with("  \""))
         .map(|l| l.trim().split('"').nth(1).unwrap_or_default())
         .collect();
     let mut sorted = top_keys.clone();
@@ -59,7 +71,10 @@ fn misspelt_field_is_reported_with_line_path_and_suggestion() {
     let text = "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [\n    {\n      \"name\": \"app\",\n      \"enviroment\": [],\n      \"portMapping\": []\n    }\n  ]\n}\n";
     // Empty arrays are dropped before validation in ecspresso; a misspelt
     // key must still be reported, so give it a value.
-    let text = text.replace("\"enviroment\": []", "\"enviroment\": [{\"name\": \"A\", \"value\": \"1\"}]");
+    let text = text.replace(
+        "\"enviroment\": []",
+        "\"enviroment\": [{\"name\": \"A\", \"value\": \"1\"}]",
+    );
     let err = load_error(&text);
     let details = err.details();
     assert_eq!(details.len(), 1, "{details:?}");
@@ -72,16 +87,24 @@ fn misspelt_field_is_reported_with_line_path_and_suggestion() {
 
 #[test]
 fn every_unknown_field_is_reported_not_just_the_first() {
-    let err = load_error(r#"{"family": "web", "famly": "x", "containerDefinitions": [{"name": "a", "imag": "nginx"}]}"#);
-    let LoadError::Invalid { problems, .. } = &err else { panic!("{err:?}") };
+    let err = load_error(
+        r#"{"family": "web", "famly": "x", "containerDefinitions": [{"name": "a", "imag": "nginx"}]}"#,
+    );
+    let LoadError::Invalid { problems, .. } = &err else {
+        panic!("{err:?}")
+    };
     let paths: Vec<String> = problems.iter().map(|p| p.path.to_string()).collect();
     assert_eq!(paths, ["famly", "containerDefinitions[0].imag"]);
-    assert!(matches!(&problems[1].kind, ProblemKind::UnknownField { suggestion: Some(s) } if s == "image"));
+    assert!(
+        matches!(&problems[1].kind, ProblemKind::UnknownField { suggestion: Some(s) } if s == "image")
+    );
 }
 
 #[test]
 fn wrong_type_names_the_path_and_both_types() {
-    let err = load_error("{\"family\": \"web\",\n \"containerDefinitions\": [{\"name\": \"a\", \"memory\": \"512\"}]}");
+    let err = load_error(
+        "{\"family\": \"web\",\n \"containerDefinitions\": [{\"name\": \"a\", \"memory\": \"512\"}]}",
+    );
     assert_eq!(
         err.details(),
         ["task.json:2:41: `containerDefinitions[0].memory` must be an integer, found a string"]
@@ -91,7 +114,14 @@ fn wrong_type_names_the_path_and_both_types() {
 #[test]
 fn invalid_json_reports_line_and_column() {
     let err = load_error("{\n  \"family\": \"web\",\n}\n");
-    let LoadError::Syntax { position: Some(position), format, .. } = &err else { panic!("{err:?}") };
+    let LoadError::Syntax {
+        position: Some(position),
+        format,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
     assert_eq!((position.line, *format), (3, "JSON"));
     assert!(err.to_string().starts_with("task.json:3:"), "{err}");
 }
@@ -128,8 +158,9 @@ fn service_definition_without_desired_count_leaves_it_unset() {
 
 #[test]
 fn service_definition_rejects_unknown_fields() {
-    let err = parse_service_definition("{\"launchTyp\": \"FARGATE\"}", Path::new("svc.json"), "web")
-        .expect_err("must fail");
+    let err =
+        parse_service_definition("{\"launchTyp\": \"FARGATE\"}", Path::new("svc.json"), "web")
+            .expect_err("must fail");
     assert_eq!(
         err.details(),
         ["svc.json:1:2: unknown field `launchTyp` at `launchTyp` (did you mean `launchType`?)"]

@@ -8,7 +8,9 @@ use ristretto_core::definition::{api_json, parse_service_definition, parse_task_
 use serde_json::Value;
 
 fn fixture(name: &str) -> (PathBuf, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/skeleton").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/skeleton")
+        .join(name);
     let text = std::fs::read_to_string(&path).expect("fixture exists");
     (path, text)
 }

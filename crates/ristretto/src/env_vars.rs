@@ -19,7 +19,8 @@ pub fn flag(name: &str) -> Option<String> {
 /// Whether a boolean flag is set in the environment (`1`, `true`, `yes`).
 #[must_use]
 pub fn flag_bool(name: &str) -> bool {
-    flag(name).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+    flag(name)
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
 }
 
 /// `NO_COLOR` (<https://no-color.org>): any non-empty value turns colour off.

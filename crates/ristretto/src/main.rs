@@ -23,7 +23,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { Exit::BadInput } else { Exit::Success };
+            let code = if e.use_stderr() {
+                Exit::BadInput
+            } else {
+                Exit::Success
+            };
             let _ = e.print();
             return ExitCode::from(code.code());
         }
@@ -41,7 +45,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
     match &cli.command {
         Command::Version => {
-            Printer::new(false, OutputFormat::Text).data(&format!("ristretto {}\n", env!("CARGO_PKG_VERSION")));
+            Printer::new(false, OutputFormat::Text)
+                .data(&format!("ristretto {}\n", env!("CARGO_PKG_VERSION")));
             return Ok(());
         }
         Command::Completions(args) => {
@@ -51,7 +56,14 @@ fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
         _ => {}
     }
     let cwd = std::env::current_dir().map_err(|e| {
-        (None, CliError { exit: Exit::Failure, error: anyhow::Error::new(e).context("cannot read the current folder"), hint: None })
+        (
+            None,
+            CliError {
+                exit: Exit::Failure,
+                error: anyhow::Error::new(e).context("cannot read the current folder"),
+                hint: None,
+            },
+        )
     })?;
     let settings = settings::Settings::resolve(&cli.global, &cwd).map_err(|e| (None, e))?;
     let printer = Printer::new(settings.color, settings.output);

@@ -42,7 +42,10 @@ impl Printer {
 
     /// A warning on stderr.
     pub fn warn(&self, message: &str) {
-        self.line(&format!("{}: {message}", self.paint(BOLD_YELLOW, "warning")));
+        self.line(&format!(
+            "{}: {message}",
+            self.paint(BOLD_YELLOW, "warning")
+        ));
     }
 
     /// An error report on stderr: the error, its causes, the details and a hint.
@@ -61,7 +64,11 @@ impl Printer {
     }
 
     fn paint(&self, style: Style, text: &str) -> String {
-        if self.color { format!("{style}{text}{style:#}") } else { text.to_owned() }
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_owned()
+        }
     }
 
     fn line(&self, text: &str) {

@@ -52,7 +52,12 @@ impl Settings {
             None => match env_vars::flag("OUTPUT").as_deref() {
                 None | Some("text") => OutputFormat::Text,
                 Some("json") => OutputFormat::Json,
-                Some(other) => return Err(bad_input(format!("`RISTRETTO_OUTPUT={other}` is not `text` or `json`"), None)),
+                Some(other) => {
+                    return Err(bad_input(
+                        format!("`RISTRETTO_OUTPUT={other}` is not `text` or `json`"),
+                        None,
+                    ));
+                }
             },
         };
         let color_choice = match args.color {
@@ -62,7 +67,10 @@ impl Settings {
                 Some("always") => ColorChoice::Always,
                 Some("never") => ColorChoice::Never,
                 Some(other) => {
-                    return Err(bad_input(format!("`RISTRETTO_COLOR={other}` is not `auto`, `always` or `never`"), None));
+                    return Err(bad_input(
+                        format!("`RISTRETTO_COLOR={other}` is not `auto`, `always` or `never`"),
+                        None,
+                    ));
                 }
             },
         };
@@ -73,7 +81,9 @@ impl Settings {
         };
 
         let envfiles: Vec<PathBuf> = if args.envfile.is_empty() {
-            env_vars::flag("ENVFILE").map(|v| v.split(',').map(PathBuf::from).collect()).unwrap_or_default()
+            env_vars::flag("ENVFILE")
+                .map(|v| v.split(',').map(PathBuf::from).collect())
+                .unwrap_or_default()
         } else {
             args.envfile.clone()
         };
@@ -86,13 +96,18 @@ impl Settings {
 
         let timeout = match args.timeout.clone().or_else(|| env_vars::flag("TIMEOUT")) {
             Some(text) => Some(ristretto_core::duration::parse(&text).map_err(|m| {
-                bad_input(format!("--timeout: {m}"), Some("write a duration like `10m`, `90s` or `1h30m`"))
+                bad_input(
+                    format!("--timeout: {m}"),
+                    Some("write a duration like `10m`, `90s` or `1h30m`"),
+                )
             })?),
             None => None,
         };
 
         let config_args: Vec<String> = if args.config.is_empty() {
-            env_vars::flag("CONFIG").map(|c| vec![c]).unwrap_or_default()
+            env_vars::flag("CONFIG")
+                .map(|c| vec![c])
+                .unwrap_or_default()
         } else {
             args.config.clone()
         };
@@ -105,8 +120,14 @@ impl Settings {
             timeout,
             region: args.region.clone().or_else(|| env_vars::flag("REGION")),
             profile: args.profile.clone().or_else(|| env_vars::flag("PROFILE")),
-            endpoint_url: args.endpoint_url.clone().or_else(|| env_vars::flag("ENDPOINT_URL")),
-            assume_role_arn: args.assume_role_arn.clone().or_else(|| env_vars::flag("ASSUME_ROLE_ARN")),
+            endpoint_url: args
+                .endpoint_url
+                .clone()
+                .or_else(|| env_vars::flag("ENDPOINT_URL")),
+            assume_role_arn: args
+                .assume_role_arn
+                .clone()
+                .or_else(|| env_vars::flag("ASSUME_ROLE_ARN")),
             output,
             color,
             debug: args.debug || env_vars::flag_bool("DEBUG"),
@@ -121,7 +142,9 @@ fn pairs(
     flag: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, CliError> {
     let items: Vec<String> = if flags.is_empty() {
-        env_vars::flag(env_name).map(|v| v.split(';').map(str::to_owned).collect()).unwrap_or_default()
+        env_vars::flag(env_name)
+            .map(|v| v.split(';').map(str::to_owned).collect())
+            .unwrap_or_default()
     } else {
         flags.to_vec()
     };

@@ -26,7 +26,10 @@ use reader::{ReadContext, ValueReader};
 pub(crate) fn parse_json(text: &str, file: &Path) -> Result<Value, LoadError> {
     serde_json::from_str(text).map_err(|e| LoadError::Syntax {
         file: file.to_owned(),
-        position: (e.line() > 0).then(|| Position { line: e.line(), column: e.column() }),
+        position: (e.line() > 0).then(|| Position {
+            line: e.line(),
+            column: e.column(),
+        }),
         format: "JSON",
         message: strip_position(&e.to_string()),
     })
@@ -34,7 +37,11 @@ pub(crate) fn parse_json(text: &str, file: &Path) -> Result<Value, LoadError> {
 
 /// serde_json appends " at line L column C"; the position is shown separately.
 fn strip_position(message: &str) -> String {
-    message.split(" at line ").next().unwrap_or(message).to_owned()
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned()
 }
 
 /// The member names of `describe` that `input` does not have: the read-only
@@ -56,7 +63,9 @@ fn read_document<T>(
     what: &'static str,
     value: &Value,
     mut ctx: ReadContext,
-    deserialize: impl FnOnce(&mut ValueReader<'_, '_>) -> Result<T, aws_smithy_schema::serde::SerdeError>,
+    deserialize: impl FnOnce(
+        &mut ValueReader<'_, '_>,
+    ) -> Result<T, aws_smithy_schema::serde::SerdeError>,
 ) -> Result<T, LoadError> {
     let result = deserialize(&mut ValueReader::new(value, &mut ctx));
     let mut problems = ctx.problems;
@@ -66,7 +75,9 @@ fn read_document<T>(
         problems.push(crate::error::Problem {
             path: crate::path::JsonPath::root(),
             position: None,
-            kind: crate::error::ProblemKind::Invalid { message: e.to_string() },
+            kind: crate::error::ProblemKind::Invalid {
+                message: e.to_string(),
+            },
         });
     }
     if problems.is_empty()
@@ -78,5 +89,9 @@ fn read_document<T>(
         problem.position = locate::in_json(text, &problem.path);
     }
     problems.sort_by_key(|p| p.position.map(|p| (p.line, p.column)));
-    Err(LoadError::Invalid { file: file.to_owned(), what, problems })
+    Err(LoadError::Invalid {
+        file: file.to_owned(),
+        what,
+        problems,
+    })
 }

@@ -12,8 +12,8 @@
 //! optionally so are empty arrays. Keys of maps (`dockerLabels`, `options`) are
 //! never touched.
 
-use aws_smithy_schema::serde::{SerdeError, ShapeDeserializer};
 use aws_smithy_schema::Schema;
+use aws_smithy_schema::serde::{SerdeError, ShapeDeserializer};
 use aws_smithy_types::{BigDecimal, BigInteger, Blob, DateTime, Document, Number};
 use serde_json::Value;
 
@@ -47,7 +47,11 @@ impl<'v, 'c> ValueReader<'v, 'c> {
     }
 
     fn problem(&mut self, kind: ProblemKind) {
-        self.ctx.problems.push(Problem { path: self.path.clone(), position: None, kind });
+        self.ctx.problems.push(Problem {
+            path: self.path.clone(),
+            position: None,
+            kind,
+        });
     }
 
     fn wrong_type(&mut self, expected: &'static str) {
@@ -66,19 +70,27 @@ impl<'v, 'c> ValueReader<'v, 'c> {
     }
 
     fn integer<T: TryFrom<i64> + Default>(&mut self, expected: &'static str) -> T {
-        let Some(n) = self.number(expected) else { return T::default() };
-        let whole = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
+        let Some(n) = self.number(expected) else {
+            return T::default();
+        };
+        let whole = n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
         match whole.map(T::try_from) {
             Some(Ok(v)) => v,
             _ => {
-                self.problem(ProblemKind::Invalid { message: format!("{n} is not {expected}") });
+                self.problem(ProblemKind::Invalid {
+                    message: format!("{n} is not {expected}"),
+                });
                 T::default()
             }
         }
     }
 
     fn float(&mut self, expected: &'static str) -> f64 {
-        self.number(expected).and_then(serde_json::Number::as_f64).unwrap_or_default()
+        self.number(expected)
+            .and_then(serde_json::Number::as_f64)
+            .unwrap_or_default()
     }
 }
 
@@ -101,12 +113,19 @@ pub(crate) fn find_member<'s>(schema: &'s Schema<'_>, key: &str) -> Option<&'s S
     members
         .iter()
         .find(|m| m.member_name() == Some(key))
-        .or_else(|| members.iter().find(|m| m.member_name().is_some_and(|n| n.eq_ignore_ascii_case(key))))
+        .or_else(|| {
+            members
+                .iter()
+                .find(|m| m.member_name().is_some_and(|n| n.eq_ignore_ascii_case(key)))
+        })
         .copied()
 }
 
 /// The closest member name to a misspelt key, when one is close enough.
-pub(crate) fn suggest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn suggest<'a>(
+    key: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let lowered = key.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -129,14 +148,21 @@ impl ShapeDeserializer for ValueReader<'_, '_> {
         let at_root = self.path == self.ctx.root;
         for (key, value) in object {
             let child_path = self.path.key(key);
-            if value.is_null() || (self.ctx.drop_empty_arrays && value.as_array().is_some_and(Vec::is_empty)) {
+            if value.is_null()
+                || (self.ctx.drop_empty_arrays && value.as_array().is_some_and(Vec::is_empty))
+            {
                 continue;
             }
             let Some(member) = find_member(schema, key) else {
                 let ignored = at_root
-                    && self.ctx.ignored_root_members.iter().any(|m| m.eq_ignore_ascii_case(key));
+                    && self
+                        .ctx
+                        .ignored_root_members
+                        .iter()
+                        .any(|m| m.eq_ignore_ascii_case(key));
                 if !ignored {
-                    let suggestion = suggest(key, schema.members().iter().filter_map(|m| m.member_name()));
+                    let suggestion =
+                        suggest(key, schema.members().iter().filter_map(|m| m.member_name()));
                     self.ctx.problems.push(Problem {
                         path: child_path,
                         position: None,
@@ -145,7 +171,11 @@ impl ShapeDeserializer for ValueReader<'_, '_> {
                 }
                 continue;
             };
-            let mut child = ValueReader { value, path: child_path, ctx: self.ctx };
+            let mut child = ValueReader {
+                value,
+                path: child_path,
+                ctx: self.ctx,
+            };
             state(member, &mut child)?;
         }
         Ok(())
@@ -161,7 +191,11 @@ impl ShapeDeserializer for ValueReader<'_, '_> {
             return Ok(());
         };
         for (index, value) in items.iter().enumerate() {
-            let mut child = ValueReader { value, path: self.path.index(index), ctx: self.ctx };
+            let mut child = ValueReader {
+                value,
+                path: self.path.index(index),
+                ctx: self.ctx,
+            };
             state(&mut child)?;
         }
         Ok(())
@@ -177,7 +211,11 @@ impl ShapeDeserializer for ValueReader<'_, '_> {
             return Ok(());
         };
         for (key, value) in object {
-            let mut child = ValueReader { value, path: self.path.key(key), ctx: self.ctx };
+            let mut child = ValueReader {
+                value,
+                path: self.path.key(key),
+                ctx: self.ctx,
+            };
             state(key.clone(), &mut child)?;
         }
         Ok(())
@@ -217,12 +255,18 @@ impl ShapeDeserializer for ValueReader<'_, '_> {
     }
 
     fn read_big_integer(&mut self, _schema: &Schema<'_>) -> Result<BigInteger, SerdeError> {
-        let text = self.number("a number").map(ToString::to_string).unwrap_or_default();
+        let text = self
+            .number("a number")
+            .map(ToString::to_string)
+            .unwrap_or_default();
         Ok(text.parse().unwrap_or_default())
     }
 
     fn read_big_decimal(&mut self, _schema: &Schema<'_>) -> Result<BigDecimal, SerdeError> {
-        let text = self.number("a number").map(ToString::to_string).unwrap_or_default();
+        let text = self
+            .number("a number")
+            .map(ToString::to_string)
+            .unwrap_or_default();
         Ok(text.parse().unwrap_or_default())
     }
 
@@ -242,7 +286,9 @@ impl ShapeDeserializer for ValueReader<'_, '_> {
         match aws_smithy_types::base64::decode(s) {
             Ok(bytes) => Ok(Blob::new(bytes)),
             Err(_) => {
-                self.problem(ProblemKind::Invalid { message: "not valid base64".to_owned() });
+                self.problem(ProblemKind::Invalid {
+                    message: "not valid base64".to_owned(),
+                });
                 Ok(Blob::new(Vec::new()))
             }
         }
@@ -251,7 +297,9 @@ impl ShapeDeserializer for ValueReader<'_, '_> {
     fn read_timestamp(&mut self, _schema: &Schema<'_>) -> Result<DateTime, SerdeError> {
         let parsed = match self.value {
             Value::Number(n) => n.as_f64().map(DateTime::from_secs_f64),
-            Value::String(s) => DateTime::from_str(s, aws_smithy_types::date_time::Format::DateTime).ok(),
+            Value::String(s) => {
+                DateTime::from_str(s, aws_smithy_types::date_time::Format::DateTime).ok()
+            }
             _ => None,
         };
         Ok(parsed.unwrap_or_else(|| {
@@ -292,6 +340,8 @@ fn to_document(value: &Value) -> Document {
         }
         Value::String(s) => Document::String(s.clone()),
         Value::Array(a) => Document::Array(a.iter().map(to_document).collect()),
-        Value::Object(o) => Document::Object(o.iter().map(|(k, v)| (k.clone(), to_document(v))).collect()),
+        Value::Object(o) => {
+            Document::Object(o.iter().map(|(k, v)| (k.clone(), to_document(v))).collect())
+        }
     }
 }

@@ -22,18 +22,26 @@ use crate::path::JsonPath;
 /// # Errors
 /// Invalid JSON, an unknown field or a wrong type, each with file, line and
 /// JSON path.
-pub fn parse_task_definition(text: &str, file: &Path) -> Result<RegisterTaskDefinitionInput, LoadError> {
+pub fn parse_task_definition(
+    text: &str,
+    file: &Path,
+) -> Result<RegisterTaskDefinitionInput, LoadError> {
     let document = parse_json(text, file)?;
     let (root, value) = match &document {
         Value::Object(object) => object
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case("taskDefinition"))
-            .map_or((JsonPath::root(), &document), |(key, inner)| (JsonPath::root().key(key), inner)),
+            .map_or((JsonPath::root(), &document), |(key, inner)| {
+                (JsonPath::root().key(key), inner)
+            }),
         _ => (JsonPath::root(), &document),
     };
     let ctx = ReadContext {
         drop_empty_arrays: true,
-        ignored_root_members: read_only_members(TaskDefinition::SCHEMA, RegisterTaskDefinitionInput::SCHEMA),
+        ignored_root_members: read_only_members(
+            TaskDefinition::SCHEMA,
+            RegisterTaskDefinitionInput::SCHEMA,
+        ),
         root,
         problems: Vec::new(),
     };

@@ -17,7 +17,8 @@ pub fn api_json(value: &dyn SerializableStruct) -> Value {
     if serializer.write_struct(value.schema(), value).is_err() {
         return Value::Object(serde_json::Map::new());
     }
-    serde_json::from_slice(&serializer.finish()).unwrap_or_else(|_| Value::Object(serde_json::Map::new()))
+    serde_json::from_slice(&serializer.finish())
+        .unwrap_or_else(|_| Value::Object(serde_json::Map::new()))
 }
 
 /// Pretty JSON with sorted keys, two-space indent and a trailing newline.
@@ -33,7 +34,12 @@ fn sorted(value: &Value) -> Value {
         Value::Object(object) => {
             let mut entries: Vec<_> = object.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),

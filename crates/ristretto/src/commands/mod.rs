@@ -12,7 +12,8 @@ use crate::settings::Settings;
 
 /// The loader every command uses, built from the settings.
 pub fn loader(settings: &Settings) -> Loader {
-    let version = semver::Version::parse(env!("CARGO_PKG_VERSION")).unwrap_or_else(|_| semver::Version::new(0, 0, 0));
+    let version = semver::Version::parse(env!("CARGO_PKG_VERSION"))
+        .unwrap_or_else(|_| semver::Version::new(0, 0, 0));
     Loader::new(settings.env.clone(), settings.jsonnet.clone(), version)
 }
 
@@ -20,7 +21,11 @@ pub fn loader(settings: &Settings) -> Loader {
 ///
 /// # Errors
 /// Any load error (exit code 2).
-pub fn load_config(settings: &Settings, printer: &Printer, file: &std::path::Path) -> Result<Config, CliError> {
+pub fn load_config(
+    settings: &Settings,
+    printer: &Printer,
+    file: &std::path::Path,
+) -> Result<Config, CliError> {
     let (mut config, warnings) = loader(settings).load_config(file)?;
     for warning in warnings {
         printer.warn(&format!("{}: {}", file.display(), warning.0));

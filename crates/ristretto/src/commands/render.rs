@@ -20,13 +20,29 @@ use crate::settings::Settings;
 pub fn run(args: &RenderArgs, settings: &Settings, printer: &Printer) -> Result<(), CliError> {
     for file in &settings.configs {
         let config = load_config(settings, printer, file)?;
-        let definitions = loader(settings).definitions(&config, Arc::new(NoAwsLookups))?;
+        let needs_definitions = args.targets.iter().any(|t| *t != RenderTarget::Config);
+        let definitions = if needs_definitions {
+            Some(loader(settings).definitions(&config, Arc::new(NoAwsLookups))?)
+        } else {
+            None
+        };
         for target in &args.targets {
             let text = match target {
-                RenderTarget::Config => yaml_serde::to_string(&config)
-                    .map_err(|e| CliError { exit: crate::exit::Exit::Failure, error: e.into(), hint: None })?,
-                RenderTarget::Servicedef => to_pretty_json(&api_json(&definitions.service_definition()?.value)),
-                RenderTarget::Taskdef => to_pretty_json(&api_json(&definitions.task_definition()?.value)),
+                RenderTarget::Config => yaml_serde::to_string(&config).map_err(|e| CliError {
+                    exit: crate::exit::Exit::Failure,
+                    error: e.into(),
+                    hint: None,
+                })?,
+                RenderTarget::Servicedef | RenderTarget::Taskdef => {
+                    let Some(definitions) = &definitions else {
+                        continue;
+                    };
+                    if *target == RenderTarget::Servicedef {
+                        to_pretty_json(&api_json(&definitions.service_definition()?.value))
+                    } else {
+                        to_pretty_json(&api_json(&definitions.task_definition()?.value))
+                    }
+                }
             };
             printer.data(&text);
         }

@@ -1,0 +1,252 @@
+//! `render`, `version` and the input errors every command shares, run as the
+//! real binary: exit code, stdout and stderr are pinned as snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs ristretto in `dir` with a clean environment; returns a transcript.
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
+    command
+        .current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("binary runs");
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn run(args: &[&str]) -> String {
+    run_in(&repo(), args, &[])
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+#[test]
+fn renders_the_rolling_example() {
+    insta::assert_snapshot!(run(&[
+        "--config",
+        "examples/rolling/config.yaml",
+        "render",
+        "config",
+        "taskdef",
+        "servicedef"
+    ]));
+}
+
+#[test]
+fn template_variables_reach_the_rendered_definition() {
+    let out = run_in(
+        &repo(),
+        &[
+            "--config",
+            "examples/rolling/config.yaml",
+            "render",
+            "taskdef",
+        ],
+        &[("IMAGE_TAG", "1.28"), ("GREETING", "<hi & \"bye\">")],
+    );
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert!(out.contains("public.ecr.aws/nginx/nginx:1.28"), "{out}");
+    assert!(out.contains(r#""value": "<hi & \"bye\">""#), "{out}");
+}
+
+#[test]
+fn render_taskdef_prints_every_cli_skeleton_field_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let skeleton = repo().join("tests/fixtures/skeleton/register-task-definition.json");
+    write(
+        dir.path(),
+        "ristretto.yml",
+        &format!("task_definition: {}\n", skeleton.display()),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_ristretto"))
+        .current_dir(dir.path())
+        .args(["render", "taskdef"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(skeleton).expect("read")).expect("JSON");
+    assert_eq!(rendered, expected);
+}
+
+#[test]
+fn version_prints_the_version() {
+    let out = run(&["version"]);
+    assert_eq!(
+        out,
+        format!(
+            "exit: 0\n--- stdout\nristretto {}\n--- stderr\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+#[test]
+fn completions_are_generated() {
+    let out = run(&["completions", "bash"]);
+    assert!(
+        out.starts_with("exit: 0") && out.contains("_ristretto()"),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_config_file_exits_2() {
+    insta::assert_snapshot!(run(&[
+        "--config",
+        "examples/rolling/missing.yaml",
+        "render",
+        "config"
+    ]));
+}
+
+#[test]
+fn no_config_found_exits_2_with_a_hint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run_in(dir.path(), &["render", "config"], &[]);
+    assert!(out.starts_with("exit: 2"), "{out}");
+    assert!(
+        out.contains("looked for ristretto.yml, ristretto.yaml, ecspresso.yml"),
+        "{out}"
+    );
+    assert!(out.contains("hint: pass `--config FILE`"), "{out}");
+}
+
+#[test]
+fn config_is_discovered_in_the_current_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "ecspresso.yml", "service: discovered\n");
+    let out = run_in(dir.path(), &["render", "config"], &[]);
+    assert!(out.contains("service: discovered"), "{out}");
+}
+
+#[test]
+fn bad_inputs_exit_2_naming_file_line_and_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "unknown-key.yml",
+        "service: web\nservice_defintion: svc.json\n",
+    );
+    write(d, "bad-yaml.yml", "service: web\n  cluster: [\n");
+    write(
+        d,
+        "td-typo.json",
+        "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [\n    {\"name\": \"app\", \"enviroment\": [{\"name\": \"A\", \"value\": \"1\"}]}\n  ]\n}\n",
+    );
+    write(
+        d,
+        "td-type.json",
+        "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [{\"name\": \"app\", \"memory\": \"512\"}]\n}\n",
+    );
+    write(d, "td-invalid.json", "{\n  \"family\": \"web\",\n}\n");
+    write(d, "typo.yml", "task_definition: td-typo.json\n");
+    write(d, "type.yml", "task_definition: td-type.json\n");
+    write(d, "invalid.yml", "task_definition: td-invalid.json\n");
+    write(d, "missing-def.yml", "task_definition: nowhere.json\n");
+    write(
+        d,
+        "must-env.yml",
+        "service: \"{{ must_env `SERVICE_NAME` }}\"\n",
+    );
+    let mut transcript = String::new();
+    for (config, target) in [
+        ("unknown-key.yml", "config"),
+        ("bad-yaml.yml", "config"),
+        ("typo.yml", "taskdef"),
+        ("type.yml", "taskdef"),
+        ("invalid.yml", "taskdef"),
+        ("missing-def.yml", "taskdef"),
+        ("must-env.yml", "config"),
+    ] {
+        transcript.push_str(&format!("$ ristretto --config {config} render {target}\n"));
+        transcript.push_str(&run_in(d, &["--config", config, "render", target], &[]));
+        transcript.push('\n');
+    }
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn unknown_flag_exits_2() {
+    let out = run(&["render", "--no-such-flag"]);
+    assert!(out.starts_with("exit: 2"), "{out}");
+}
+
+#[test]
+fn environment_sets_flags_and_ecspresso_names_work_too() {
+    let out = run_in(
+        &repo(),
+        &["render", "config"],
+        &[("ECSPRESSO_CONFIG", "examples/rolling/config.yaml")],
+    );
+    assert!(out.contains("service: web"), "{out}");
+    let out = run_in(
+        &repo(),
+        &["render", "config"],
+        &[
+            ("ECSPRESSO_CONFIG", "missing.yaml"),
+            ("RISTRETTO_CONFIG", "examples/rolling/config.yaml"),
+        ],
+    );
+    assert!(
+        out.contains("service: web"),
+        "RISTRETTO_ wins over ECSPRESSO_: {out}"
+    );
+    let out = run_in(
+        &repo(),
+        &["--timeout", "90s", "render", "config"],
+        &[
+            ("RISTRETTO_CONFIG", "examples/rolling/config.yaml"),
+            ("RISTRETTO_TIMEOUT", "5m"),
+        ],
+    );
+    assert!(
+        out.contains("timeout: 1m30s"),
+        "the flag wins over the environment: {out}"
+    );
+}
+
+#[test]
+fn several_configs_render_in_order_and_globs_expand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["a", "b"] {
+        std::fs::create_dir(dir.path().join(name)).expect("mkdir");
+        write(
+            &dir.path().join(name),
+            "config.yaml",
+            &format!("service: svc-{name}\n"),
+        );
+    }
+    let out = run_in(
+        dir.path(),
+        &["--config", "*/config.yaml", "render", "config"],
+        &[],
+    );
+    let a = out.find("service: svc-a").expect("a rendered");
+    let b = out.find("service: svc-b").expect("b rendered");
+    assert!(a < b, "{out}");
+}
