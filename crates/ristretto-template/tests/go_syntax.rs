@@ -206,6 +206,7 @@ fn plugin_function_without_plugin_says_to_add_it() {
 #[test]
 fn syntax_errors_have_position_and_hint() {
     let e = render_err("line1\n{{ if `a` }}x", &[]);
+    assert_eq!(e.file(), Path::new(FILE));
     assert_eq!((e.line(), e.column()), (2, 4));
     assert_eq!(e.message, "unexpected EOF");
     assert!(e.hint.as_deref().unwrap().contains("end"));
@@ -268,4 +269,24 @@ fn wrong_argument_count_for_builtins_is_an_error() {
 fn text_without_actions_is_unchanged() {
     let src = "{\n  \"a\": \"}} {\",\n  \"b\": \"é\"\n}\n";
     assert_eq!(render(src, &[]), src);
+}
+
+#[test]
+fn renderer_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<ristretto_template::Renderer>();
+    let r = renderer(&[("TAG", "v1")]);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let r = r.clone();
+            std::thread::spawn(move || {
+                r.render("{{ must_env `TAG` }}", Path::new(FILE))
+                    .unwrap()
+                    .text
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), "v1");
+    }
 }
