@@ -112,6 +112,9 @@ impl Exec<'_> {
         let fail = |e: CallError, this: &Self| {
             let mut err = e.at(this.position(at));
             err.message = format!("error calling {name}: {}", err.message);
+            if err.hint.is_none() {
+                err.hint = Some(usage(name, this.functions));
+            }
             err
         };
         if name == "and" || name == "or" {
@@ -285,4 +288,28 @@ fn go_sprint(v: &[Value]) -> String {
         out.push_str(&go_v(x));
     }
     out
+}
+
+/// How to call `name`, for hints.
+fn usage(name: &str, functions: &Functions) -> String {
+    let how = match name {
+        "env" => "``env `NAME` [`DEFAULT`]`` (strings)",
+        "must_env" => "``must_env `NAME` ``",
+        "json_escape" => "``json_escape `TEXT` `` or ``… | json_escape``",
+        "and" | "or" => "``and A B…`` / ``or A B…`` (returns the deciding argument)",
+        "not" => "``not VALUE``",
+        "eq" | "ne" | "lt" | "le" | "gt" | "ge" => {
+            "compare values of the same type, e.g. ``eq (env `MODE` ``) `prod` ``"
+        }
+        "len" => "``len `TEXT` ``",
+        "printf" => "``printf `FORMAT` ARGS…`` (Go's fmt verbs: %s %d %v %q)",
+        "print" | "println" => "``print ARGS…``",
+        _ => {
+            return functions.get(name).map_or_else(
+                || format!("`{name}` is not a known function"),
+                |d| format!("`{name}` takes {}", d.signature()),
+            );
+        }
+    };
+    format!("call it as {how}")
 }
