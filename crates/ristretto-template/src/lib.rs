@@ -23,6 +23,19 @@
 //! `std.native('tfstate')(address)`, `std.native('ssm')(name)`,
 //! `std.native('ssm_list')(name, index)`, etc.
 //!
+//! # Order of the passes
+//! As in ecspresso: a `.jsonnet` file is evaluated first and its JSON output is then rendered
+//! as a template (template actions live inside Jsonnet strings); every other file is rendered
+//! first and then parsed as JSON or YAML. ecspresso renders config files with the built-in
+//! functions only ([`Functions::none`]); definitions get the plugin functions.
+//!
+//! # Plugins
+//! `ssm` (`ssm NAME [INDEX]`) and `secretsmanager` (`secretsmanager_arn ID`) are always
+//! loaded; `tfstate` (`tfstate ADDR`, `tfstatef FORMAT ARGS…`; local `path` or `url`
+//! `s3://…`/`file://…`, Terraform state v4, workspaces) and `cloudformation`
+//! (`cfn_output STACK KEY`, `cfn_export NAME`) when the config lists them. Values returned by
+//! `ssm` and `secretsmanager_arn` are collected in [`Rendered::secrets`].
+//!
 //! # Pieces
 //! - [`Renderer`]: renders text with an [`Env`] and [`Functions`]; gives [`Rendered`] text and
 //!   the secrets it used.
