@@ -49,6 +49,12 @@ pub struct GlobalArgs {
     /// Send every AWS call to this endpoint (an emulator)
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Run against the built-in AWS simulator instead of AWS (state in .ristretto/ here)
+    #[arg(long, global = true)]
+    pub local: bool,
+    /// World file for a fresh `--local` state (default: local-world.yaml beside the config)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub local_world: Option<PathBuf>,
     /// Output format of data and progress
     #[arg(long, global = true, value_enum)]
     pub output: Option<OutputFormat>,
@@ -85,6 +91,9 @@ pub enum ColorChoice {
 pub enum Command {
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
+    /// The local AWS simulator
+    #[command(subcommand)]
+    Local(LocalCommand),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the version
@@ -117,4 +126,32 @@ pub enum RenderTarget {
 pub struct CompletionsArgs {
     /// The shell
     pub shell: clap_complete::Shell,
+}
+
+/// `local`.
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Run the simulator as a server until interrupted, for the AWS CLI, boto3 or any SDK
+    /// (`--endpoint-url http://127.0.0.1:PORT`)
+    Serve(ServeArgs),
+}
+
+/// `local serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1
+    #[arg(long, default_value_t = 4566)]
+    pub port: u16,
+    /// State file: loaded at start when it exists, saved after every change
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// World file for a fresh state (clusters, parameters, failure and throttling rules)
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
+    /// Write one JSON line per request to this file
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<PathBuf>,
+    /// How many times faster than real time the world runs
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
 }

@@ -2,10 +2,13 @@
 //! crates. Flags are parsed, resolved into [`settings::Settings`] once, and
 //! handed to one command; the command's result becomes the exit code.
 
+mod aws;
 mod cli;
 mod commands;
 mod env_vars;
 mod exit;
+mod local;
+mod lookups;
 mod printer;
 mod report;
 mod settings;
@@ -14,12 +17,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, OutputFormat};
+use crate::aws::Target;
+use crate::cli::{Cli, Command, LocalCommand, OutputFormat};
+use crate::commands::Context;
 use crate::exit::Exit;
 use crate::printer::Printer;
 use crate::report::CliError;
 
-fn main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -33,7 +39,7 @@ fn main() -> ExitCode {
         }
     };
     let fallback = Printer::new(false, OutputFormat::Text);
-    match run(cli) {
+    match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err((printer, error)) => {
             report::print(printer.as_ref().unwrap_or(&fallback), &error);
@@ -42,34 +48,67 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
+async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
+    let plain = Printer::new(false, OutputFormat::Text);
     match &cli.command {
         Command::Version => {
-            Printer::new(false, OutputFormat::Text)
-                .data(&format!("ristretto {}\n", env!("CARGO_PKG_VERSION")));
+            plain.data(&format!("ristretto {}\n", env!("CARGO_PKG_VERSION")));
             return Ok(());
         }
         Command::Completions(args) => {
-            commands::completions::run(args, &Printer::new(false, OutputFormat::Text));
+            commands::completions::run(args, &plain);
             return Ok(());
         }
-        _ => {}
+        Command::Local(LocalCommand::Serve(args)) => {
+            return commands::local::serve(args, &plain)
+                .await
+                .map_err(|e| (None, e));
+        }
+        Command::Render(_) => {}
     }
     let cwd = std::env::current_dir().map_err(|e| {
+        let error = anyhow::Error::new(e).context("cannot read the current folder");
         (
             None,
             CliError {
                 exit: Exit::Failure,
-                error: anyhow::Error::new(e).context("cannot read the current folder"),
+                error,
                 hint: None,
             },
         )
     })?;
     let settings = settings::Settings::resolve(&cli.global, &cwd).map_err(|e| (None, e))?;
     let printer = Printer::new(settings.color, settings.output);
-    let result = match &cli.command {
-        Command::Render(args) => commands::render::run(args, &settings, &printer),
-        Command::Version | Command::Completions(_) => Ok(()),
+    let sim = if settings.local {
+        let first = settings.configs.first().map(std::path::PathBuf::as_path);
+        let sim = local::LocalSim::start(
+            settings.local_world.as_deref(),
+            first,
+            &cwd,
+            settings.local_speed,
+        )
+        .await
+        .map_err(|e| (Some(printer.clone()), e))?;
+        Some(sim)
+    } else {
+        None
     };
-    result.map_err(|e| (Some(printer), e))
+    let target = sim
+        .as_ref()
+        .map_or(Target::Aws, |s| Target::Local(s.endpoint_url()));
+    let ctx = Context {
+        settings,
+        printer: printer.clone(),
+        cwd,
+        target,
+    };
+    let result = match &cli.command {
+        Command::Render(args) => commands::render::run(args, &ctx),
+        Command::Version | Command::Completions(_) | Command::Local(_) => Ok(()),
+    };
+    let stopped = match sim {
+        Some(sim) => sim.stop().await,
+        None => Ok(()),
+    };
+    result.and(stopped).map_err(|e| (Some(printer), e))
 }

@@ -40,6 +40,11 @@ impl Printer {
         let _ = out.flush();
     }
 
+    /// An informational line on stderr.
+    pub fn info(&self, message: &str) {
+        self.line(message);
+    }
+
     /// A warning on stderr.
     pub fn warn(&self, message: &str) {
         self.line(&format!(

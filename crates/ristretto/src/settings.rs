@@ -33,6 +33,12 @@ pub struct Settings {
     pub endpoint_url: Option<String>,
     /// `--assume-role-arn`.
     pub assume_role_arn: Option<String>,
+    /// `--local`: run against the in-process simulator.
+    pub local: bool,
+    /// `--local-world`.
+    pub local_world: Option<PathBuf>,
+    /// `RISTRETTO_LOCAL_SPEED`: how much faster than real time `--local` runs.
+    pub local_speed: f64,
     /// `--output`.
     pub output: OutputFormat,
     /// Whether stderr gets colours.
@@ -104,6 +110,20 @@ impl Settings {
             None => None,
         };
 
+        let local_speed = match env_vars::flag("LOCAL_SPEED") {
+            None => crate::local::DEFAULT_SPEED,
+            Some(text) => text
+                .parse::<f64>()
+                .ok()
+                .filter(|s| *s > 0.0)
+                .ok_or_else(|| {
+                    bad_input(
+                        format!("`RISTRETTO_LOCAL_SPEED={text}` is not a positive number"),
+                        None,
+                    )
+                })?,
+        };
+
         let config_args: Vec<String> = if args.config.is_empty() {
             env_vars::flag("CONFIG")
                 .map(|c| vec![c])
@@ -128,6 +148,12 @@ impl Settings {
                 .assume_role_arn
                 .clone()
                 .or_else(|| env_vars::flag("ASSUME_ROLE_ARN")),
+            local: args.local || env_vars::flag_bool("LOCAL"),
+            local_world: args
+                .local_world
+                .clone()
+                .or_else(|| env_vars::flag("LOCAL_WORLD").map(PathBuf::from)),
+            local_speed,
             output,
             color,
             debug: args.debug || env_vars::flag_bool("DEBUG"),

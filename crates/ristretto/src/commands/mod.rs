@@ -1,40 +1,78 @@
-//! One module per command. Each receives resolved [`Settings`] and a
-//! [`Printer`]; none reads flags or the environment.
+//! One module per command. Each receives a [`Context`]: resolved settings, the
+//! printer, and the way to AWS (or to the local simulator); none reads flags
+//! or the environment.
 
 pub mod completions;
+pub mod local;
 pub mod render;
 
-use ristretto_core::{Config, Loader};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use ristretto_core::{Config, Loader};
+use ristretto_template::AwsLookups;
+
+use crate::aws::{Clients, Target};
+use crate::lookups::SdkLookups;
 use crate::printer::Printer;
 use crate::report::CliError;
 use crate::settings::Settings;
 
-/// The loader every command uses, built from the settings.
-pub fn loader(settings: &Settings) -> Loader {
-    let version = semver::Version::parse(env!("CARGO_PKG_VERSION"))
-        .unwrap_or_else(|_| semver::Version::new(0, 0, 0));
-    Loader::new(settings.env.clone(), settings.jsonnet.clone(), version)
+/// What every command gets.
+pub struct Context {
+    /// Resolved flags and environment.
+    pub settings: Settings,
+    /// All output.
+    pub printer: Printer,
+    /// The current folder.
+    pub cwd: PathBuf,
+    /// AWS, or the local simulator.
+    pub target: Target,
 }
 
-/// Loads one config, printing its warnings.
-///
-/// # Errors
-/// Any load error (exit code 2).
-pub fn load_config(
-    settings: &Settings,
-    printer: &Printer,
-    file: &std::path::Path,
-) -> Result<Config, CliError> {
-    let (mut config, warnings) = loader(settings).load_config(file)?;
-    for warning in warnings {
-        printer.warn(&format!("{}: {}", file.display(), warning.0));
+impl Context {
+    /// The loader for configs and definitions.
+    pub fn loader(&self) -> Loader {
+        let version = semver::Version::parse(env!("CARGO_PKG_VERSION"))
+            .unwrap_or_else(|_| semver::Version::new(0, 0, 0));
+        Loader::new(
+            self.settings.env.clone(),
+            self.settings.jsonnet.clone(),
+            version,
+        )
     }
-    if let Some(timeout) = settings.timeout {
-        config.timeout = timeout;
+
+    /// Loads one config, printing its warnings and applying flag overrides.
+    ///
+    /// # Errors
+    /// Any load error (exit code 2).
+    pub fn load_config(&self, file: &Path) -> Result<Config, CliError> {
+        let (mut config, warnings) = self.loader().load_config(file)?;
+        for warning in warnings {
+            self.printer
+                .warn(&format!("{}: {}", file.display(), warning.0));
+        }
+        if let Some(timeout) = self.settings.timeout {
+            config.timeout = timeout;
+        }
+        if let Some(region) = &self.settings.region {
+            config.region = Some(region.clone());
+        }
+        Ok(config)
     }
-    if let Some(region) = &settings.region {
-        config.region = Some(region.clone());
+
+    /// The AWS reads of template functions, for `config`'s region.
+    pub fn lookups(&self, config: &Config) -> Arc<dyn AwsLookups> {
+        Arc::new(SdkLookups::new(
+            self.settings.clone(),
+            config.region.clone(),
+            self.target.clone(),
+        ))
     }
-    Ok(config)
+
+    /// AWS clients for `config`'s region.
+    #[allow(dead_code)] // the first users are the deployment commands
+    pub async fn clients(&self, config: &Config) -> Clients {
+        Clients::new(&self.settings, config.region.as_deref(), &self.target).await
+    }
 }

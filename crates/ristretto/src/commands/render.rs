@@ -2,49 +2,44 @@
 //! reads it, after templates, Jsonnet and validation. No AWS call is made
 //! unless a template function looks something up.
 
-use std::sync::Arc;
-
 use ristretto_core::definition::{api_json, to_pretty_json};
-use ristretto_template::NoAwsLookups;
 
 use crate::cli::{RenderArgs, RenderTarget};
-use crate::commands::{load_config, loader};
-use crate::printer::Printer;
+use crate::commands::Context;
+use crate::exit::Exit;
 use crate::report::CliError;
-use crate::settings::Settings;
 
 /// Prints each target of each config, in order.
 ///
 /// # Errors
 /// Load errors (exit code 2).
-pub fn run(args: &RenderArgs, settings: &Settings, printer: &Printer) -> Result<(), CliError> {
-    for file in &settings.configs {
-        let config = load_config(settings, printer, file)?;
+pub fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
+    for file in &ctx.settings.configs {
+        let config = ctx.load_config(file)?;
         let needs_definitions = args.targets.iter().any(|t| *t != RenderTarget::Config);
         let definitions = if needs_definitions {
-            Some(loader(settings).definitions(&config, Arc::new(NoAwsLookups))?)
+            Some(ctx.loader().definitions(&config, ctx.lookups(&config))?)
         } else {
             None
         };
         for target in &args.targets {
-            let text = match target {
-                RenderTarget::Config => yaml_serde::to_string(&config).map_err(|e| CliError {
-                    exit: crate::exit::Exit::Failure,
-                    error: e.into(),
-                    hint: None,
-                })?,
-                RenderTarget::Servicedef | RenderTarget::Taskdef => {
-                    let Some(definitions) = &definitions else {
-                        continue;
-                    };
-                    if *target == RenderTarget::Servicedef {
-                        to_pretty_json(&api_json(&definitions.service_definition()?.value))
-                    } else {
-                        to_pretty_json(&api_json(&definitions.task_definition()?.value))
-                    }
+            let text = match (target, &definitions) {
+                (RenderTarget::Config, _) => {
+                    yaml_serde::to_string(&config).map_err(|e| CliError {
+                        exit: Exit::Failure,
+                        error: e.into(),
+                        hint: None,
+                    })?
                 }
+                (RenderTarget::Servicedef, Some(d)) => {
+                    to_pretty_json(&api_json(&d.service_definition()?.value))
+                }
+                (RenderTarget::Taskdef, Some(d)) => {
+                    to_pretty_json(&api_json(&d.task_definition()?.value))
+                }
+                (_, None) => continue,
             };
-            printer.data(&text);
+            ctx.printer.data(&text);
         }
     }
     Ok(())

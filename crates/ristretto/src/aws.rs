@@ -1,0 +1,137 @@
+//! The one place that configures AWS access: region, profile, assumed role,
+//! endpoint, credentials for the local simulator, retries. Everything else
+//! receives ready clients.
+//!
+//! Throttling is retried with the SDK's adaptive retry mode (a client-side
+//! token bucket that slows down when AWS says `ThrottlingException`).
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use crate::settings::Settings;
+
+/// Region used with `--local` when nothing else names one.
+pub const LOCAL_REGION: &str = "us-east-1";
+
+/// Every AWS client ristretto uses, sharing one configuration.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// ECS.
+    pub ecs: aws_sdk_ecs::Client,
+    /// CodeDeploy.
+    pub codedeploy: aws_sdk_codedeploy::Client,
+    /// Application Auto Scaling.
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    /// SSM Parameter Store (the `ssm` template function).
+    pub ssm: aws_sdk_ssm::Client,
+    /// Secrets Manager (the `secretsmanager_arn` template function).
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// CloudFormation (`cfn_output`, `cfn_export`).
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    /// S3 (`tfstate` from `s3://`).
+    pub s3: aws_sdk_s3::Client,
+    /// The region the clients talk to, when known.
+    pub region: Option<String>,
+}
+
+/// Where requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// AWS itself (or `--endpoint-url` / `AWS_ENDPOINT_URL*`).
+    Aws,
+    /// The local simulator at this URL, with dummy credentials.
+    Local(String),
+}
+
+impl Clients {
+    /// Builds the clients. Region: `--region`, else the config's, else the
+    /// standard AWS chain (`AWS_REGION`, profile).
+    pub async fn new(settings: &Settings, config_region: Option<&str>, target: &Target) -> Self {
+        let sdk = sdk_config(settings, config_region, target).await;
+        let path_style = matches!(target, Target::Local(_)) || settings.endpoint_url.is_some();
+        let s3 = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(path_style)
+            .build();
+        Self {
+            ecs: aws_sdk_ecs::Client::new(&sdk),
+            codedeploy: aws_sdk_codedeploy::Client::new(&sdk),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(&sdk),
+            ssm: aws_sdk_ssm::Client::new(&sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+            cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            region: sdk.region().map(ToString::to_string),
+        }
+    }
+}
+
+async fn sdk_config(
+    settings: &Settings,
+    config_region: Option<&str>,
+    target: &Target,
+) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(10));
+    let region = settings
+        .region
+        .clone()
+        .or_else(|| config_region.map(str::to_owned));
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
+    }
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    match target {
+        Target::Local(url) => {
+            loader = loader
+                .endpoint_url(url)
+                .credentials_provider(Credentials::new(
+                    "local",
+                    "local",
+                    None,
+                    None,
+                    "ristretto-local",
+                ));
+        }
+        Target::Aws => {
+            if let Some(url) = &settings.endpoint_url {
+                loader = loader.endpoint_url(url);
+            }
+        }
+    }
+    let mut sdk = loader.load().await;
+    if sdk.region().is_none() && matches!(target, Target::Local(_)) {
+        sdk = sdk.into_builder().region(Region::new(LOCAL_REGION)).build();
+    }
+    if let (Some(role), Target::Aws) = (&settings.assume_role_arn, target) {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name("ristretto")
+            .configure(&sdk)
+            .build()
+            .await;
+        sdk = sdk
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+    }
+    sdk
+}
+
+/// An AWS error as one readable line: the error and its causes, each once.
+/// (The SDK's own `DisplayErrorContext` ends with a debug dump of the whole
+/// response, which is noise in a terminal.)
+pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}

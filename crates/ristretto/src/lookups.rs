@@ -1,0 +1,159 @@
+//! The AWS reads of template functions (`ssm`, `secretsmanager_arn`,
+//! `cfn_output`, `cfn_export`, `tfstate` from `s3://`), done with the SDK.
+//!
+//! Templates render synchronously; each lookup blocks the current worker
+//! thread on the async call (the runtime is multi-threaded, so other tasks
+//! keep running). The clients are built on the first lookup, so a template
+//! that looks nothing up never loads AWS configuration.
+
+use aws_sdk_ssm::types::ParameterType;
+use ristretto_template::{AwsLookups, LookupError, SsmParameter, SsmParameterType};
+
+use crate::aws::{Clients, Target};
+use crate::settings::Settings;
+
+/// [`AwsLookups`] over the SDK clients.
+pub struct SdkLookups {
+    settings: Settings,
+    region: Option<String>,
+    target: Target,
+    clients: std::sync::OnceLock<Clients>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl SdkLookups {
+    /// Lookups for a config whose region is `region`, run on the current
+    /// tokio runtime.
+    pub fn new(settings: Settings, region: Option<String>, target: Target) -> Self {
+        Self {
+            settings,
+            region,
+            target,
+            clients: std::sync::OnceLock::new(),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+
+    fn clients(&self) -> &Clients {
+        self.clients.get_or_init(|| {
+            self.block(Clients::new(
+                &self.settings,
+                self.region.as_deref(),
+                &self.target,
+            ))
+        })
+    }
+
+    fn block<F: std::future::Future>(&self, future: F) -> F::Output {
+        tokio::task::block_in_place(|| self.runtime.block_on(future))
+    }
+}
+
+fn failed<E: std::error::Error + 'static>(what: &str, error: E) -> LookupError {
+    LookupError::new(format!(
+        "{what} failed: {}",
+        crate::aws::describe_error(&error)
+    ))
+}
+
+impl AwsLookups for SdkLookups {
+    fn ssm_parameter(&self, name: &str) -> Result<SsmParameter, LookupError> {
+        let out = self
+            .block(
+                self.clients()
+                    .ssm
+                    .get_parameter()
+                    .name(name)
+                    .with_decryption(true)
+                    .send(),
+            )
+            .map_err(|e| failed("ssm:GetParameter", e))?;
+        let parameter = out
+            .parameter
+            .ok_or_else(|| LookupError::new(format!("parameter {name} not found")))?;
+        let kind = match parameter.r#type {
+            Some(ParameterType::StringList) => SsmParameterType::StringList,
+            Some(ParameterType::SecureString) => SsmParameterType::SecureString,
+            _ => SsmParameterType::String,
+        };
+        Ok(SsmParameter {
+            kind,
+            value: parameter.value.unwrap_or_default(),
+        })
+    }
+
+    fn secret_arn(&self, secret_id: &str) -> Result<String, LookupError> {
+        let out = self
+            .block(
+                self.clients()
+                    .secrets
+                    .describe_secret()
+                    .secret_id(secret_id)
+                    .send(),
+            )
+            .map_err(|e| failed("secretsmanager:DescribeSecret", e))?;
+        out.arn
+            .ok_or_else(|| LookupError::new(format!("secret {secret_id} has no ARN")))
+    }
+
+    fn cfn_output(&self, stack: &str, key: &str) -> Result<String, LookupError> {
+        let out = self
+            .block(
+                self.clients()
+                    .cloudformation
+                    .describe_stacks()
+                    .stack_name(stack)
+                    .send(),
+            )
+            .map_err(|e| failed("cloudformation:DescribeStacks", e))?;
+        out.stacks()
+            .iter()
+            .flat_map(|s| s.outputs())
+            .find(|o| o.output_key() == Some(key))
+            .and_then(|o| o.output_value().map(str::to_owned))
+            .ok_or_else(|| LookupError::new(format!("stack {stack} has no output {key}")))
+    }
+
+    fn cfn_export(&self, name: &str) -> Result<String, LookupError> {
+        let mut pages = self
+            .clients()
+            .cloudformation
+            .list_exports()
+            .into_paginator()
+            .send();
+        loop {
+            let Some(page) = self.block(pages.next()) else {
+                break;
+            };
+            let page = page.map_err(|e| failed("cloudformation:ListExports", e))?;
+            if let Some(value) = page
+                .exports()
+                .iter()
+                .find(|e| e.name() == Some(name))
+                .and_then(|e| e.value())
+            {
+                return Ok(value.to_owned());
+            }
+        }
+        Err(LookupError::new(format!(
+            "no CloudFormation export named {name}"
+        )))
+    }
+
+    fn s3_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, LookupError> {
+        let out = self
+            .block(
+                self.clients()
+                    .s3
+                    .get_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .send(),
+            )
+            .map_err(|e| failed("s3:GetObject", e))?;
+        let body = self
+            .block(out.body.collect())
+            .map_err(|e| failed("reading the S3 object", e))?;
+        Ok(body.into_bytes().to_vec())
+    }
+}
