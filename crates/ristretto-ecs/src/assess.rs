@@ -114,9 +114,10 @@ fn gone(service: &Service, target: &Target) -> Assessment {
             }
         }
         Some(p) => Assessment::Failed(format!(
-            "deployment {} is gone and the service runs {} (rolled back?)",
+            "deployment {} was rolled back: the service runs {} again",
             target.deployment.as_deref().unwrap_or("?"),
-            p.task_definition().unwrap_or("?")
+            p.task_definition()
+                .map_or("?", crate::event::short_task_definition)
         )),
         None => Assessment::Failed("the service has no deployment".to_owned()),
     }

@@ -1,7 +1,7 @@
 //! Reading the live service and its tasks.
 
 use aws_sdk_ecs::Client;
-use aws_sdk_ecs::types::{DesiredStatus, Service, ServiceField};
+use aws_sdk_ecs::types::{DesiredStatus, Service, ServiceField, TaskStopCode};
 
 use crate::error::{EcsError, StoppedContainer, StoppedTask};
 
@@ -46,7 +46,9 @@ pub async fn require_service(
         })
 }
 
-/// Up to `limit` stopped tasks that `started_by` (a deployment ID) started.
+/// Up to `limit` tasks that `started_by` (a deployment ID) started and that
+/// stopped on their own (failed to start, or an essential container exited);
+/// tasks the scheduler or a user stopped are left out.
 ///
 /// # Errors
 /// AWS errors.
@@ -80,6 +82,12 @@ pub async fn stopped_tasks(
         .unwrap_or_default();
     Ok(tasks
         .iter()
+        .filter(|t| {
+            !matches!(
+                t.stop_code(),
+                Some(TaskStopCode::ServiceSchedulerInitiated | TaskStopCode::UserInitiated)
+            )
+        })
         .map(|t| StoppedTask {
             id: t
                 .task_arn()

@@ -10,6 +10,7 @@ mod exit;
 mod local;
 mod lookups;
 mod printer;
+mod progress;
 mod report;
 mod settings;
 
@@ -64,7 +65,7 @@ async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
                 .await
                 .map_err(|e| (None, e));
         }
-        Command::Render(_) => {}
+        _ => {}
     }
     let cwd = std::env::current_dir().map_err(|e| {
         let error = anyhow::Error::new(e).context("cannot read the current folder");
@@ -104,6 +105,9 @@ async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
     };
     let result = match &cli.command {
         Command::Render(args) => commands::render::run(args, &ctx),
+        Command::Deploy(args) => commands::deploy::deploy(args, &ctx).await,
+        Command::Create(args) => commands::deploy::create(args, &ctx).await,
+        Command::Wait(args) => commands::deploy::wait(args, &ctx).await,
         Command::Version | Command::Completions(_) | Command::Local(_) => Ok(()),
     };
     let stopped = match sim {

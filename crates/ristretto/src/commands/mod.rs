@@ -3,6 +3,7 @@
 //! or the environment.
 
 pub mod completions;
+pub mod deploy;
 pub mod local;
 pub mod render;
 
@@ -71,7 +72,6 @@ impl Context {
     }
 
     /// AWS clients for `config`'s region.
-    #[allow(dead_code)] // the first users are the deployment commands
     pub async fn clients(&self, config: &Config) -> Clients {
         Clients::new(&self.settings, config.region.as_deref(), &self.target).await
     }
