@@ -7,7 +7,7 @@ pub mod deploy;
 pub mod local;
 pub mod render;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use ristretto_core::{Config, Loader};
@@ -25,8 +25,6 @@ pub struct Context {
     pub settings: Settings,
     /// All output.
     pub printer: Printer,
-    /// The current folder.
-    pub cwd: PathBuf,
     /// AWS, or the local simulator.
     pub target: Target,
 }
@@ -49,6 +47,13 @@ impl Context {
     /// Any load error (exit code 2).
     pub fn load_config(&self, file: &Path) -> Result<Config, CliError> {
         let (mut config, warnings) = self.loader().load_config(file)?;
+        self.printer.debug(&format!(
+            "loaded {}: cluster `{}`, service `{}`, timeout {}",
+            file.display(),
+            config.cluster,
+            config.service.as_deref().unwrap_or("-"),
+            ristretto_core::duration::format(config.timeout)
+        ));
         for warning in warnings {
             self.printer
                 .warn(&format!("{}: {}", file.display(), warning.0));
