@@ -231,3 +231,49 @@ fn a_bad_definition_changes_nothing() {
     assert!(all.contains("did you mean `essential`?"), "{all}");
     assert!(!all.contains("registered task definition"), "{all}");
 }
+
+#[test]
+fn several_services_deploy_in_parallel_with_a_summary_and_the_worst_exit_code() {
+    let world = "clusters: [default]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n";
+    let dir = example_copy(None);
+    let base = dir.path().join("examples/rolling");
+    for (name, tag) in [("good", "1.27"), ("bad", "broken")] {
+        let service_dir = dir.path().join("services").join(name);
+        std::fs::create_dir_all(&service_dir).expect("mkdir");
+        for file in ["ecs-task-def.json", "ecs-service-def.json"] {
+            std::fs::copy(base.join(file), service_dir.join(file)).expect("copy");
+        }
+        let config = std::fs::read_to_string(base.join("config.yaml"))
+            .expect("read")
+            .replace("service: web", &format!("service: {name}"));
+        std::fs::write(service_dir.join("config.yaml"), config).expect("write");
+        let td = std::fs::read_to_string(service_dir.join("ecs-task-def.json"))
+            .expect("read")
+            .replace("{{ env `IMAGE_TAG` `1.27` }}", tag);
+        std::fs::write(service_dir.join("ecs-task-def.json"), td).expect("write");
+    }
+    std::fs::write(dir.path().join("world.yaml"), world).expect("world");
+    let out = ristretto(dir.path())
+        .args([
+            "--local",
+            "--local-world",
+            "world.yaml",
+            "--config",
+            "services/*/config.yaml",
+            "deploy",
+        ])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("error: bad/default: deployment failed"),
+        "{all}"
+    );
+    assert!(
+        all.contains("good/default  ok"),
+        "the summary lists every service: {all}"
+    );
+    assert!(all.contains("bad/default   failed (exit 1)"), "{all}");
+    assert!(all.contains("error: 1 of 2 services failed"), "{all}");
+}

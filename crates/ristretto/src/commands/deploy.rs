@@ -11,7 +11,7 @@ use ristretto_ecs::{Events, Target, WaitUntil};
 use tokio::time::Instant;
 
 use crate::cli::{CreateArgs, DeployArgs, WaitArgs, WaitUntilArg};
-use crate::commands::Context;
+use crate::commands::{Context, for_each_config};
 use crate::exit::Exit;
 use crate::progress::Progress;
 use crate::report::{CliError, bad_input};
@@ -31,22 +31,17 @@ pub async fn deploy(args: &DeployArgs, ctx: &Context) -> Result<(), CliError> {
         ignore_tags: Vec::new(),
     };
     let until = until_of(args.wait.wait_until, WaitUntil::Deployed);
-    for file in &ctx.settings.configs {
-        let config = ctx.load_config(file)?;
-        run_one(
-            ctx,
-            &config,
-            options.clone(),
-            Mode {
-                dry_run: args.dry_run,
-                wait: args.wait.waits(),
-                until,
-                create_only: false,
-            },
-        )
-        .await?;
-    }
-    Ok(())
+    let mode = Mode {
+        dry_run: args.dry_run,
+        wait: args.wait.waits(),
+        until,
+        create_only: false,
+    };
+    for_each_config(ctx, |config| {
+        let options = options.clone();
+        Box::pin(async move { run_one(ctx, &config, options, mode).await })
+    })
+    .await
 }
 
 /// `create` for every config.
@@ -60,22 +55,17 @@ pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
         ..DeployOptions::default()
     };
     let until = until_of(args.wait.wait_until, WaitUntil::Stable);
-    for file in &ctx.settings.configs {
-        let config = ctx.load_config(file)?;
-        run_one(
-            ctx,
-            &config,
-            options.clone(),
-            Mode {
-                dry_run: args.dry_run,
-                wait: args.wait.waits(),
-                until,
-                create_only: true,
-            },
-        )
-        .await?;
-    }
-    Ok(())
+    let mode = Mode {
+        dry_run: args.dry_run,
+        wait: args.wait.waits(),
+        until,
+        create_only: true,
+    };
+    for_each_config(ctx, |config| {
+        let options = options.clone();
+        Box::pin(async move { run_one(ctx, &config, options, mode).await })
+    })
+    .await
 }
 
 /// `wait` for every config: follow the deployment in progress.
@@ -84,33 +74,37 @@ pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
 /// As [`deploy`].
 pub async fn wait(args: &WaitArgs, ctx: &Context) -> Result<(), CliError> {
     let until = until_of(args.wait_until, WaitUntil::Stable);
-    for file in &ctx.settings.configs {
-        let config = ctx.load_config(file)?;
-        let service = service_name(&config)?;
-        let started = Instant::now();
-        let clients = ctx.clients(&config).await;
-        let live = require_service(&clients.ecs, &config.cluster, service).await?;
-        let primary = live
-            .deployments()
-            .iter()
-            .find(|d| d.status() == Some("PRIMARY"));
-        let target = Target {
-            deployment: primary.and_then(|d| d.id()).map(str::to_owned),
-            task_definition: primary
-                .and_then(|d| d.task_definition())
-                .or(live.task_definition())
-                .unwrap_or_default()
-                .to_owned(),
-            until,
-        };
-        let since = primary
-            .and_then(|d| d.created_at())
-            .map_or(0.0, aws_smithy_types_secs);
-        follow(ctx, &config, &clients.ecs, target, since, started).await?;
-    }
-    Ok(())
+    for_each_config(ctx, |config| {
+        Box::pin(async move { wait_one(ctx, &config, until).await })
+    })
+    .await
 }
 
+async fn wait_one(ctx: &Context, config: &Config, until: WaitUntil) -> Result<(), CliError> {
+    let service = service_name(config)?;
+    let started = Instant::now();
+    let clients = ctx.clients(config).await;
+    let live = require_service(&clients.ecs, &config.cluster, service).await?;
+    let primary = live
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    let target = Target {
+        deployment: primary.and_then(|d| d.id()).map(str::to_owned),
+        task_definition: primary
+            .and_then(|d| d.task_definition())
+            .or(live.task_definition())
+            .unwrap_or_default()
+            .to_owned(),
+        until,
+    };
+    let since = primary
+        .and_then(|d| d.created_at())
+        .map_or(0.0, aws_smithy_types::DateTime::as_secs_f64);
+    follow(ctx, config, &clients.ecs, target, since, started).await
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Mode {
     dry_run: bool,
     wait: bool,
@@ -294,8 +288,4 @@ fn until_of(arg: Option<WaitUntilArg>, default: WaitUntil) -> WaitUntil {
         Some(WaitUntilArg::Deployed) => WaitUntil::Deployed,
         Some(WaitUntilArg::Stable) => WaitUntil::Stable,
     }
-}
-
-fn aws_smithy_types_secs(t: &aws_sdk_ecs::primitives::DateTime) -> f64 {
-    t.as_secs_f64()
 }
