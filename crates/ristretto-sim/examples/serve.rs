@@ -1,4 +1,5 @@
-//! Runs the simulator as a server until Ctrl-C, for trying it with the AWS CLI or boto3:
+//! Runs the simulator as a server until it is killed (the state file is written after every
+//! mutating request), for trying it with the AWS CLI or boto3:
 //!
 //! ```text
 //! cargo run -p ristretto-sim --example serve -- 127.0.0.1:4566 [world.yaml] [state.json] [speed]
@@ -31,9 +32,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         request_log: None,
     };
     eprintln!("simulator listening on http://{addr} (speed {speed})");
-    ristretto_sim::serve(config, addr, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    ristretto_sim::serve(config, addr, std::future::pending()).await?;
     Ok(())
 }

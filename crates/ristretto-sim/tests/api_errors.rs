@@ -264,6 +264,16 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
             .iter()
             .any(|e| e.message() == Some("(service bg) has reached a steady state."))
     );
+    let started = format!(
+        "(service bg, taskSet {}) has started 2 tasks: ",
+        steady.task_sets()[0].id().unwrap()
+    );
+    assert!(
+        steady
+            .events()
+            .iter()
+            .any(|e| e.message().unwrap().starts_with(&started))
+    );
 
     // A green task set next to it, made primary, then the blue one deleted.
     let td2 = register(&ecs, "bg", "bg:2").await;

@@ -1255,7 +1255,6 @@ fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>
     };
     let name = svc_name(svc);
     let stop_delay = place.rules.stop_delay();
-    let mut started = Vec::new();
     let mut stopped = Vec::new();
     let sets: Vec<(String, String, i32)> = svc
         .service
@@ -1275,16 +1274,18 @@ fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>
             )
         })
         .collect();
+    // Task-set services name the task set in their events, as AWS does.
     for (id, td, computed) in &sets {
         let (p, r) = counts(svc, id);
+        let (mut set_started, mut set_stopped) = (Vec::new(), Vec::new());
         if p + r < *computed {
             for _ in 0..(computed - p - r) {
                 if let Some(t) = launch_td(svc, ids, place, id, td) {
-                    started.push(t);
+                    set_started.push(t);
                 }
             }
         } else if p + r > *computed {
-            stopped.extend(stop_some(
+            set_stopped.extend(stop_some(
                 svc,
                 id,
                 (p + r - computed) as usize,
@@ -1293,6 +1294,8 @@ fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>
                 "Scaling activity initiated by (deployment {id})",
             ));
         }
+        let label = format!("{name}, taskSet {id}");
+        report(svc, ids, now, &label, &set_started, &set_stopped);
     }
     // Tasks of deleted task sets.
     let known: Vec<&String> = sets.iter().map(|s| &s.0).collect();
@@ -1313,7 +1316,7 @@ fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>
         }
     }
     stopped.extend(orphans);
-    report(svc, ids, now, &name, &started, &stopped);
+    report(svc, ids, now, &name, &[], &stopped);
     // Counts and stability.
     let mut total = (0, 0);
     let mut per = Vec::new();
