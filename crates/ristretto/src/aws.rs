@@ -116,19 +116,3 @@ async fn sdk_config(
     }
     sdk
 }
-
-/// An AWS error as one readable line: the error and its causes, each once.
-/// (The SDK's own `DisplayErrorContext` ends with a debug dump of the whole
-/// response, which is noise in a terminal.)
-pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
-}
