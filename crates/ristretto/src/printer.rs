@@ -11,6 +11,7 @@ use crate::cli::OutputFormat;
 #[derive(Debug, Clone)]
 pub struct Printer {
     color: bool,
+    data_color: bool,
     output: OutputFormat,
 }
 
@@ -23,7 +24,24 @@ impl Printer {
     /// A printer; `color` decides whether stderr gets ANSI styles.
     #[must_use]
     pub fn new(color: bool, output: OutputFormat) -> Self {
-        Self { color, output }
+        Self {
+            color,
+            data_color: false,
+            output,
+        }
+    }
+
+    /// The same printer, colouring data on stdout (diffs) when `color`.
+    #[must_use]
+    pub fn with_data_color(mut self, color: bool) -> Self {
+        self.data_color = color;
+        self
+    }
+
+    /// Whether data on stdout may carry ANSI styles.
+    #[must_use]
+    pub fn data_color(&self) -> bool {
+        self.data_color
     }
 
     /// The output format data should use.

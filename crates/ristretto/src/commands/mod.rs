@@ -2,9 +2,16 @@
 //! printer, and the way to AWS (or to the local simulator); none reads flags
 //! or the environment.
 
+pub mod appspec;
+pub mod codedeploy_group;
 pub mod completions;
+pub mod diff;
+pub mod init;
+pub mod live;
 pub mod local;
 pub mod render;
+pub mod revisions;
+pub mod status;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,6 +32,7 @@ pub struct Context {
     /// All output.
     pub printer: Printer,
     /// The current folder.
+    #[allow(dead_code)] // for commands that resolve paths themselves
     pub cwd: PathBuf,
     /// AWS, or the local simulator.
     pub target: Target,
@@ -71,7 +79,6 @@ impl Context {
     }
 
     /// AWS clients for `config`'s region.
-    #[allow(dead_code)] // the first users are the deployment commands
     pub async fn clients(&self, config: &Config) -> Clients {
         Clients::new(&self.settings, config.region.as_deref(), &self.target).await
     }
