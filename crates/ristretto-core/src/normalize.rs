@@ -255,7 +255,8 @@ pub fn live_service(service: &Value) -> Value {
 /// members `CreateService` accepts, without the ones the config owns
 /// (`serviceName`, `cluster`) and the task definition (deployed separately),
 /// empties removed. `propagateTags` other than `SERVICE` or
-/// `TASK_DEFINITION` becomes `NONE`.
+/// `TASK_DEFINITION` becomes `NONE`; server noise ([`SERVICE_DROPS`]) is left
+/// out.
 #[must_use]
 pub fn service_definition(live: &Value) -> Value {
     let mut sv = project(&live_service(live), &CREATE_SERVICE_MEMBERS);
@@ -266,7 +267,25 @@ pub fn service_definition(live: &Value) -> Value {
         *tags = json!("NONE");
     }
     prune(&mut sv);
+    for rule in SERVICE_DROPS {
+        drop_default(&mut sv, rule.path, &(rule.value)());
+    }
+    prune(&mut sv);
     sv
+}
+
+/// The live task definition as a task definition file holds it (`init`):
+/// [`live_task_definition`] without empties and server noise
+/// ([`TASK_DROPS`]). Nothing is filled in or reordered.
+#[must_use]
+pub fn task_definition_file(task_definition: &Value, tags: Option<&Value>) -> Value {
+    let mut td = live_task_definition(task_definition, tags);
+    prune(&mut td);
+    for rule in TASK_DROPS {
+        drop_default(&mut td, rule.path, &(rule.value)());
+    }
+    prune(&mut td);
+    td
 }
 
 /// A task definition (the API JSON of a `RegisterTaskDefinition` input, or
@@ -751,7 +770,7 @@ mod tests {
         });
         assert_eq!(
             service_definition(&live),
-            json!({"desiredCount": 2, "launchType": "FARGATE", "propagateTags": "NONE"})
+            json!({"desiredCount": 2, "launchType": "FARGATE"})
         );
     }
 

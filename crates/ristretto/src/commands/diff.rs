@@ -58,7 +58,11 @@ async fn compare(ctx: &Context, config: &Config) -> Result<Vec<Comparison>, CliE
     let local_td = definitions.task_definition()?;
     let clients = ctx.clients(config).await;
     let ignore = &config.ignore.tags;
-    let label = |p: Option<&Path>| p.map(|p| p.display().to_string()).unwrap_or_default();
+    // Paths as the user would type them: relative to the current folder.
+    let label = |p: Option<&Path>| {
+        p.map(|p| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string())
+            .unwrap_or_default()
+    };
 
     let mut comparisons = Vec::new();
     let mut live_td_arn = None;

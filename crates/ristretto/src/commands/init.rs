@@ -112,8 +112,7 @@ pub async fn run(args: &InitArgs, ctx: &Context) -> Result<Exit, CliError> {
             )
         })?;
     let tags = Value::Array(tags.iter().map(|t| api_json(t)).collect());
-    let mut td_doc = normalize::live_task_definition(&api_json(&td), Some(&tags));
-    normalize::prune(&mut td_doc);
+    let mut td_doc = normalize::task_definition_file(&api_json(&td), Some(&tags));
     if args.sort {
         td_doc = normalize::task_definition(&td_doc, &[]);
     }

@@ -32,7 +32,6 @@ pub struct Context {
     /// All output.
     pub printer: Printer,
     /// The current folder.
-    #[allow(dead_code)] // for commands that resolve paths themselves
     pub cwd: PathBuf,
     /// AWS, or the local simulator.
     pub target: Target,

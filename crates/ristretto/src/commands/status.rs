@@ -262,7 +262,9 @@ impl Status {
                 created_at: rfc3339(t.created_at()),
             })
             .collect();
-        let mut all_events: Vec<_> = service.events().iter().collect();
+        // ECS lists events newest first; reversed, events of the same second
+        // keep the order they happened in.
+        let mut all_events: Vec<_> = service.events().iter().rev().collect();
         all_events.sort_by_key(|e| e.created_at().map(|t| (t.secs(), t.subsec_nanos())));
         let skip = all_events.len().saturating_sub(events);
         let events = all_events
