@@ -27,8 +27,12 @@ struct Setup {
 
 impl Setup {
     async fn start() -> Self {
+        Self::start_with_world(World::default_world()).await
+    }
+
+    async fn start_with_world(world: World) -> Self {
         let config = SimConfig {
-            world: World::default_world(),
+            world,
             state_file: None,
             speed: 200.0,
             request_log: None,
@@ -519,4 +523,72 @@ async fn init_from_a_task_definition_and_jsonnet_round_trip() {
         .await;
     assert_eq!(again.0, 0);
     assert!(again.2.contains("--force-overwrite"), "{}", again.2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_from_secret_lookups_are_masked_in_the_diff() {
+    let world = World::from_yaml_str(
+        "clusters: [default]\nparameters:\n  - {name: /app/db-password, value: hunter2, type: SecureString}\n",
+    )
+    .unwrap();
+    let setup = Setup::start_with_world(world).await;
+    setup
+        .ecs
+        .register_task_definition()
+        .family("job")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image("busybox")
+                .environment(
+                    KeyValuePair::builder()
+                        .name("DB_PASSWORD")
+                        .value("old-password")
+                        .build(),
+                )
+                .environment(KeyValuePair::builder().name("MODE").value("a").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    setup.write("ristretto.yml", "task_definition: td.json\n");
+    setup.write(
+        "td.json",
+        r#"{"family": "job", "containerDefinitions": [{"name": "app", "image": "busybox",
+            "environment": [{"name": "DB_PASSWORD", "value": "{{ ssm `/app/db-password` }}"},
+                            {"name": "MODE", "value": "b"}]}]}"#,
+    );
+    let out = setup.run(&["diff"]).await;
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    for (code, stdout, stderr) in [out.clone(), setup.run(&["diff", "--output", "json"]).await] {
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!stdout.contains("hunter2"), "{stdout}");
+        assert!(!stdout.contains("old-password"), "{stdout}");
+    }
+    insta::assert_snapshot!(transcript(&out));
+}
+
+#[test]
+fn every_read_only_command_explains_itself() {
+    for command in ["diff", "status", "appspec", "init", "revisions"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ristretto"))
+            .args([command, "--help"])
+            .env_clear()
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{command}: {help}");
+        assert!(help.starts_with(char::is_uppercase), "{command}: {help}");
+        assert!(help.contains("Usage: ristretto"), "{command}: {help}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_ristretto"))
+        .args(["diff", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("--exit-code") && help.contains("3 differences found"),
+        "{help}"
+    );
 }
