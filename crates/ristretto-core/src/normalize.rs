@@ -93,6 +93,10 @@ pub const SERVICE_DROPS: &[DefaultValue] = &[
         value: || json!("ROLLING"),
     },
     DefaultValue {
+        path: &["deploymentConfiguration", "bakeTimeInMinutes"],
+        value: || json!(0),
+    },
+    DefaultValue {
         path: &[
             "deploymentConfiguration",
             "lifecycleHooks",
@@ -379,9 +383,14 @@ pub fn service(document: &Value, ignore_tags: &[String]) -> Value {
     sv
 }
 
-/// Both sides of a service diff: [`service`] on each, and the live
-/// `desiredCount` left out when the local file does not set one (a deploy
-/// then leaves the count alone, so it is no difference).
+/// Live members compared only when the local file sets them: a deploy
+/// leaves them alone otherwise, and AWS fills them in on its own
+/// (`desiredCount` follows auto scaling; `availabilityZoneRebalancing`
+/// defaults to `ENABLED` on new services).
+pub const COMPARED_WHEN_SET: &[&str] = &["desiredCount", "availabilityZoneRebalancing"];
+
+/// Both sides of a service diff: [`service`] on each, without the live
+/// members of [`COMPARED_WHEN_SET`] that the local file does not set.
 #[must_use]
 pub fn service_pair(
     live: Option<&Value>,
@@ -391,10 +400,12 @@ pub fn service_pair(
     let local = service(local, ignore_tags);
     let live = live.map(|l| {
         let mut live = service(l, ignore_tags);
-        if local.get("desiredCount").is_none()
-            && let Value::Object(map) = &mut live
-        {
-            map.remove("desiredCount");
+        if let Value::Object(map) = &mut live {
+            for key in COMPARED_WHEN_SET {
+                if local.get(key).is_none() {
+                    map.remove(*key);
+                }
+            }
         }
         live
     });
@@ -701,7 +712,7 @@ mod tests {
             "enableECSManagedTags": false, "enableExecuteCommand": false,
             "propagateTags": "NONE", "healthCheckGracePeriodSeconds": 0,
             "deploymentConfiguration": {
-                "maximumPercent": 200, "minimumHealthyPercent": 100, "strategy": "ROLLING",
+                "maximumPercent": 200, "minimumHealthyPercent": 100, "strategy": "ROLLING", "bakeTimeInMinutes": 0,
                 "deploymentCircuitBreaker": {"enable": false, "rollback": false, "resetOnHealthyTask": true},
                 "alarms": {"alarmNames": [], "enable": false, "rollback": false}
             },
@@ -719,6 +730,12 @@ mod tests {
         let (l, _) = service_pair(Some(&live), &json!({}), &[]);
         assert!(l.as_ref().and_then(|l| l.get("desiredCount")).is_none());
         let (l, r) = service_pair(Some(&live), &json!({"desiredCount": 2}), &[]);
+        assert_ne!(l, Some(r));
+        let live = json!({"availabilityZoneRebalancing": "ENABLED"});
+        let (l, r) = service_pair(Some(&live), &json!({}), &[]);
+        assert_eq!(l, Some(r));
+        let local = json!({"availabilityZoneRebalancing": "DISABLED"});
+        let (l, r) = service_pair(Some(&live), &local, &[]);
         assert_ne!(l, Some(r));
     }
 

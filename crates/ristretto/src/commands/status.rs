@@ -119,7 +119,7 @@ pub struct Event {
 /// No service in the config (exit 2), a service that does not exist, AWS
 /// errors (exit 1).
 pub async fn run(args: &StatusArgs, ctx: &Context) -> Result<Exit, CliError> {
-    for file in &ctx.settings.configs {
+    for (i, file) in ctx.settings.configs.iter().enumerate() {
         let config = ctx.load_config(file)?;
         let Some(name) = &config.service else {
             return Err(bad_input(
@@ -139,6 +139,9 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> Result<Exit, CliError> {
                 json
             }
         };
+        if i > 0 && ctx.printer.output() == OutputFormat::Text {
+            ctx.printer.data("\n");
+        }
         ctx.printer.data(&text);
     }
     Ok(Exit::Success)
