@@ -22,6 +22,7 @@ use ristretto_sim::{SimConfig, SimHandle, World};
 struct Setup {
     sim: SimHandle,
     ecs: aws_sdk_ecs::Client,
+    autoscaling: aws_sdk_applicationautoscaling::Client,
     dir: tempfile::TempDir,
 }
 
@@ -50,6 +51,7 @@ impl Setup {
             .build();
         Self {
             ecs: aws_sdk_ecs::Client::new(&sdk),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(&sdk),
             sim,
             dir: tempfile::tempdir().unwrap(),
         }
@@ -340,7 +342,50 @@ async fn external_diff_command_gets_both_documents() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_block_and_its_json() {
+    use aws_sdk_applicationautoscaling::types::{
+        MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+        SuspendedState, TargetTrackingScalingPolicyConfiguration,
+    };
     let setup = Setup::with_imported_service().await;
+    setup
+        .autoscaling
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .resource_id("service/default/web")
+        .min_capacity(1)
+        .max_capacity(4)
+        .suspended_state(
+            SuspendedState::builder()
+                .dynamic_scaling_in_suspended(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    setup
+        .autoscaling
+        .put_scaling_policy()
+        .policy_name("cpu")
+        .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .resource_id("service/default/web")
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(60.0)
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(MetricType::EcsServiceAverageCpuUtilization)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     let text = setup.run(&["status", "--events", "2"]).await;
     assert_eq!(text.0, 0, "{}", transcript(&text));
     insta::assert_snapshot!(transcript(&text));
@@ -376,6 +421,10 @@ async fn appspec_of_a_code_deploy_service() {
         "ristretto.yml",
         &format!("{config}appspec:\n  Hooks:\n    - BeforeInstall: CheckBeforeInstall\n"),
     );
+
+    let status = setup.run(&["status", "--events", "0"]).await;
+    assert_eq!(status.0, 0, "{}", transcript(&status));
+    insta::assert_snapshot!("code_deploy_status", transcript(&status));
 
     let yaml = setup.run(&["appspec"]).await;
     assert_eq!(yaml.0, 0, "{}", transcript(&yaml));
