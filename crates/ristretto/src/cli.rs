@@ -19,6 +19,7 @@ pub struct Cli {
 /// Flags every command accepts (before or after the command name). Each can
 /// also be set as `RISTRETTO_<FLAG>` (or `ECSPRESSO_<FLAG>`) in the environment.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file; repeat or use a glob (`services/*/config.yaml`) for several services.
     /// Default: the first of ristretto.yml, ristretto.yaml, ecspresso.yml, ecspresso.yaml,
