@@ -79,8 +79,15 @@ pub async fn run(args: &InitArgs, ctx: &Context) -> Result<Exit, CliError> {
     let mut codedeploy = None;
     let (service_doc, td_id) = match (&args.service, &args.task_definition) {
         (Some(name), _) => {
-            let service =
-                live::require_service(&clients, &ctx.printer, &args.cluster, name).await?;
+            let service = live::require_service(&clients, &ctx.printer, &args.cluster, name)
+                .await
+                .map_err(|mut e| {
+                    e.hint = Some(
+                        "check --service and --cluster (and the region: --region or AWS_REGION)"
+                            .to_owned(),
+                    );
+                    e
+                })?;
             let Some(td) = service.task_definition.clone() else {
                 return Err(failure(
                     format!("service `{name}` has no task definition"),
