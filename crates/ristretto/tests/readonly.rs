@@ -276,6 +276,19 @@ async fn a_changed_image_is_a_one_line_task_definition_diff_and_exit_3() {
     );
     insta::assert_snapshot!("diff_json", transcript(&json));
 
+    let coloured = setup.run(&["--color", "always", "diff"]).await;
+    assert!(
+        coloured
+            .1
+            .contains("\u{1b}[31m-      \"image\": \"nginx:1.27\",\u{1b}[0m\n"),
+        "{:?}",
+        coloured.1
+    );
+    assert!(
+        !out.1.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+
     let full = setup.run(&["diff", "--no-unified"]).await;
     assert!(full.1.contains("\n   \"family\": \"web\",\n"), "{}", full.1);
     assert!(
