@@ -123,7 +123,57 @@ fn measure(name: &str, changed: bool) {
     );
 }
 
+/// Where the time of one changed diff goes (p50 of each phase).
+fn phases() {
+    let (local_text, live_json) = documents(true);
+    let live = live_value(&live_json);
+    let runs = 20;
+    let mut t: [Vec<Duration>; 5] = Default::default();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let local = parse_task_definition(&local_text, Path::new("ecs-task-def.json"))
+            .unwrap_or_else(|e| panic!("loads: {e}"));
+        t[0].push(start.elapsed());
+        let start = Instant::now();
+        let local = normalize::task_definition(&api_json(&local), &[]);
+        let live = normalize::task_definition(
+            &normalize::live_task_definition(&api_json(&live), None),
+            &[],
+        );
+        t[1].push(start.elapsed());
+        let comparison = Comparison {
+            subject: Subject::TaskDefinition,
+            live_label: None,
+            local_label: String::new(),
+            live: Some(live),
+            local,
+        };
+        let start = Instant::now();
+        let texts = (comparison.live_text(), comparison.local_text());
+        t[2].push(start.elapsed());
+        let start = Instant::now();
+        let unified = comparison.unified(3);
+        t[3].push(start.elapsed());
+        let start = Instant::now();
+        let changes = comparison.changes();
+        t[4].push(start.elapsed());
+        assert!(texts.0.len() > unified.len() && !changes.is_empty());
+    }
+    for times in &mut t {
+        times.sort();
+    }
+    println!(
+        "phases (p50): load local {:.2?}, API JSON + normalise both {:.2?}, print both {:.2?}, unified diff (incl. printing) {:.2?}, change list {:.2?}",
+        t[0][runs / 2],
+        t[1][runs / 2],
+        t[2][runs / 2],
+        t[3][runs / 2],
+        t[4][runs / 2]
+    );
+}
+
 fn main() {
     measure("identical (order, defaults, units only)", false);
     measure("one image + one variable changed", true);
+    phases();
 }
