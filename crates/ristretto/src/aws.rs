@@ -12,6 +12,9 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::settings::Settings;
 
+/// An AWS error and its causes as one readable line.
+pub use ristretto_ecs::error::chain as describe_error;
+
 /// Region used with `--local` when nothing else names one.
 pub const LOCAL_REGION: &str = "us-east-1";
 
@@ -32,6 +35,8 @@ pub struct Clients {
     pub cloudformation: aws_sdk_cloudformation::Client,
     /// S3 (`tfstate` from `s3://`).
     pub s3: aws_sdk_s3::Client,
+    /// The region the clients talk to, when known.
+    pub region: Option<String>,
 }
 
 /// Where requests go.
@@ -60,6 +65,7 @@ impl Clients {
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
             cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            region: sdk.region().map(ToString::to_string),
         }
     }
 }
