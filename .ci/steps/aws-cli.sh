@@ -17,6 +17,22 @@ work="$(mktemp -d)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/world.yaml" <<'YAML'
 clusters: [default]
+codeDeploy:
+  applications: [{applicationName: cli-app, computePlatform: ECS}]
+  deploymentGroups:
+    - applicationName: cli-app
+      deploymentGroupName: cli-group
+      serviceRoleArn: arn:aws:iam::123456789012:role/codedeploy
+      deploymentConfigName: CodeDeployDefault.ECSAllAtOnce
+      deploymentStyle: {deploymentType: BLUE_GREEN, deploymentOption: WITH_TRAFFIC_CONTROL}
+      blueGreenDeploymentConfiguration:
+        terminateBlueInstancesOnDeploymentSuccess: {action: TERMINATE, terminationWaitTimeInMinutes: 0}
+        deploymentReadyOption: {actionOnTimeout: CONTINUE_DEPLOYMENT}
+      ecsServices: [{clusterName: default, serviceName: cli-bg}]
+      loadBalancerInfo:
+        targetGroupPairInfoList:
+          - targetGroups: [{name: cli-blue}, {name: cli-green}]
+            prodTrafficRoute: {listenerArns: [arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/cli/1/2]}
 YAML
 cargo build --quiet -p ristretto
 ./target/debug/ristretto local serve --port "$port" --world "$work/world.yaml" --speed 50 \
@@ -51,4 +67,27 @@ case "$running" in
   *) echo "unexpected service state: $running" >&2; exit 1 ;;
 esac
 grep -q '"operation":"UpdateService","mutating":true' "$work/requests.jsonl"
+
+# CodeDeploy blue/green: a CODE_DEPLOY service, a deployment with AppSpec content, the CLI's waiter.
+ecs create-service --service-name cli-bg --task-definition "$rev1" --desired-count 2 \
+  --deployment-controller type=CODE_DEPLOY > /dev/null
+appspec="version: 0.0
+Resources:
+  - TargetService:
+      Type: AWS::ECS::Service
+      Properties:
+        TaskDefinition: \"$rev2\"
+        LoadBalancerInfo:
+          ContainerName: app
+          ContainerPort: 80"
+revision=$(python3 -c 'import json,sys; print(json.dumps({"revisionType": "AppSpecContent", "appSpecContent": {"content": sys.argv[1]}}))' "$appspec")
+deploy() { "$aws" --endpoint-url "http://127.0.0.1:$port" deploy "$@"; }
+deployment=$(deploy create-deployment --application-name cli-app --deployment-group-name cli-group \
+  --revision "$revision" --query deploymentId --output text)
+echo "codedeploy deployment: $deployment"
+deploy wait deployment-successful --deployment-id "$deployment"
+status=$(deploy get-deployment --deployment-id "$deployment" --query deploymentInfo.status --output text)
+primary=$(ecs describe-services --services cli-bg --query 'services[0].taskSets[?status==`PRIMARY`].taskDefinition | [0]' --output text)
+echo "codedeploy: $status, primary task set runs $primary"
+[ "$status" = "Succeeded" ] && [ "$primary" = "$rev2" ] || { echo "unexpected CodeDeploy outcome" >&2; exit 1; }
 echo "request log: $(wc -l < "$work/requests.jsonl") requests"

@@ -113,11 +113,13 @@ mod tests {
 
     #[test]
     fn writes_jsonnetfmt_layout() {
+        // Keys in sorted order: maps keep insertion order when serde_json's
+        // `preserve_order` is on (the AWS SDK turns it on), sorted otherwise.
         let value = serde_json::json!({
-            "family": "web",
-            "containerDefinitions": [{"name": "app", "essential": true, "cpu": 0}],
+            "containerDefinitions": [{"cpu": 0, "essential": true, "name": "app"}],
             "dockerLabels": {"com.example/team": "it's", "local": "x"},
             "empty": [],
+            "family": "web",
         });
         assert_eq!(
             to_jsonnet(&value),

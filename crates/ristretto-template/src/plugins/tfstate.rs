@@ -321,7 +321,8 @@ impl TfState {
         match value {
             Json::Null => Err(not_found()),
             Json::String(s) => Ok(s.clone()),
-            other => Ok(other.to_string()),
+            // Compact JSON with sorted keys, as Go's encoding/json writes maps.
+            other => Ok(sorted_keys(other).to_string()),
         }
     }
 
@@ -460,5 +461,24 @@ mod tests {
         );
         assert_eq!(parse_path(""), Ok(vec![]));
         assert!(parse_path(".a[").is_err());
+    }
+}
+
+/// `value` with every object's keys in sorted order, whatever order the
+/// state file had (serde_json keeps insertion order when `preserve_order` is on).
+fn sorted_keys(value: &Json) -> Json {
+    match value {
+        Json::Object(map) => {
+            let mut entries: Vec<(&String, &Json)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Json::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Json::Array(items) => Json::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
     }
 }
