@@ -1,7 +1,8 @@
 //! Following a deployment to its end: one `DescribeServices` per poll, which
-//! also brings the events to print. Polls come quickly after something
-//! changed and back off while nothing does, so the end is noticed soon
-//! without hammering the API.
+//! also brings the events to print. Polls back off while the deployment is
+//! far from done and come every second once it is close (our deployment has
+//! all its tasks running), so the end is noticed within about a second while
+//! a long deployment costs only a few calls a minute.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -18,11 +19,11 @@ use crate::service::{require_service, stopped_tasks};
 /// How often to poll.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {
-    /// The interval right after a change.
+    /// The first interval, and the interval once the deployment is close to done.
     pub first: Duration,
-    /// The longest interval while nothing changes.
+    /// The longest interval while the deployment is far from done.
     pub max: Duration,
-    /// Growth of the interval per quiet poll.
+    /// Growth of the interval per poll while far from done.
     pub factor: f64,
 }
 
@@ -70,14 +71,13 @@ pub async fn wait_for_deployment(
     let mut interval = spec.pace.first;
     loop {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
-        let mut changed = report_events(&service, spec.events_since, &mut seen_events, events);
+        report_events(&service, spec.events_since, &mut seen_events, events);
         let progress = progress_of(&service);
         if last_progress.as_ref() != Some(&progress) {
             events.emit(Event::Deployments {
                 deployments: progress.clone(),
             });
             last_progress = Some(progress);
-            changed = true;
         }
         match assess(&service, &spec.target) {
             Assessment::Succeeded => {
@@ -113,22 +113,37 @@ pub async fn wait_for_deployment(
                 diagnosis,
             });
         }
-        interval = if changed {
-            spec.pace.first
-        } else {
-            interval.mul_f64(spec.pace.factor).min(spec.pace.max)
-        };
+        interval = next_interval(interval, &spec.pace, close_to_done(&service, &spec.target));
         tokio::time::sleep(interval.min(spec.deadline - now)).await;
     }
 }
 
-/// Emits events newer than `since` not yet seen, oldest first; whether any was new.
-fn report_events(
-    service: &Service,
-    since: f64,
-    seen: &mut HashSet<String>,
-    events: &Events,
-) -> bool {
+/// The wait before the next poll.
+#[must_use]
+pub fn next_interval(previous: Duration, pace: &Pace, close_to_done: bool) -> Duration {
+    if close_to_done {
+        pace.first
+    } else {
+        previous.mul_f64(pace.factor).min(pace.max)
+    }
+}
+
+/// Whether the followed deployment has all its tasks running, so ECS will
+/// mark it complete (or the old tasks will be gone) any moment.
+#[must_use]
+pub fn close_to_done(service: &Service, target: &crate::assess::Target) -> bool {
+    service
+        .deployments()
+        .iter()
+        .find(|d| match &target.deployment {
+            Some(id) => d.id() == Some(id.as_str()),
+            None => d.status() == Some("PRIMARY"),
+        })
+        .is_some_and(|d| d.pending_count() == 0 && d.running_count() >= d.desired_count())
+}
+
+/// Emits events newer than `since` not yet seen, oldest first.
+fn report_events(service: &Service, since: f64, seen: &mut HashSet<String>, events: &Events) {
     let mut new: Vec<_> = service
         .events()
         .iter()
@@ -152,7 +167,6 @@ fn report_events(
             message: e.message().unwrap_or_default().to_owned(),
         });
     }
-    !new.is_empty()
 }
 
 /// The deployments of a service, PRIMARY first.
@@ -199,5 +213,57 @@ async fn diagnose(ecs: &Client, spec: &WaitSpec, service: &Service) -> Diagnosis
     Diagnosis {
         events,
         stopped_tasks: stopped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::types::Deployment;
+
+    fn service(running: i32, pending: i32) -> Service {
+        Service::builder()
+            .deployments(
+                Deployment::builder()
+                    .id("ecs-svc/2")
+                    .status("PRIMARY")
+                    .desired_count(4)
+                    .running_count(running)
+                    .pending_count(pending)
+                    .build(),
+            )
+            .build()
+    }
+
+    fn target() -> crate::assess::Target {
+        crate::assess::Target {
+            deployment: Some("ecs-svc/2".into()),
+            task_definition: "td".into(),
+            until: crate::assess::WaitUntil::Deployed,
+        }
+    }
+
+    #[test]
+    fn polls_back_off_while_far_from_done() {
+        let pace = Pace::default();
+        let mut interval = pace.first;
+        let mut total = Duration::ZERO;
+        let mut polls = 0;
+        while total < Duration::from_secs(600) {
+            interval = next_interval(interval, &pace, close_to_done(&service(1, 3), &target()));
+            total += interval;
+            polls += 1;
+        }
+        // Ten minutes of a slow deployment cost at most ten polls a minute.
+        assert!(polls <= 10 * 10, "{polls} polls in 10 minutes");
+        assert_eq!(interval, pace.max);
+    }
+
+    #[test]
+    fn polls_every_second_once_all_tasks_run() {
+        let pace = Pace::default();
+        assert!(close_to_done(&service(4, 0), &target()));
+        assert_eq!(next_interval(pace.max, &pace, true), pace.first);
+        assert!(!close_to_done(&service(4, 1), &target()));
     }
 }

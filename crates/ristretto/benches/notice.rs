@@ -19,7 +19,14 @@ use aws_config::BehaviorVersion;
 use ristretto_sim::{SimConfig, SimHandle, World};
 
 const SPEED: f64 = 10.0;
-const RUNS: usize = 5;
+
+/// Runs per tool: `NOTICE_RUNS`, default 5.
+fn runs() -> usize {
+    std::env::var("NOTICE_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+}
 
 struct Sample {
     notice: Duration,
@@ -38,7 +45,7 @@ async fn run() {
     let world_file = dir.path().join("world.yaml");
     std::fs::write(
         &world_file,
-        "clusters: [default]\ntaskStartDelaySeconds: 30\n",
+        "clusters: [default]\ntaskStartDelaySeconds: 300\n",
     )
     .expect("world");
     let world = World::from_yaml_file(&world_file).expect("world loads");
@@ -61,7 +68,7 @@ async fn run() {
     assert!(created.success(), "the first deploy creates the service");
 
     let mut ours = Vec::new();
-    for i in 1..=RUNS {
+    for i in 1..=runs() {
         ours.push(
             measure(&sim, &endpoint, || {
                 ristretto(dir.path(), &endpoint, &i.to_string()).status()
@@ -85,7 +92,7 @@ async fn run() {
         .await;
     let ecs = aws_sdk_ecs::Client::new(&sdk);
     let mut theirs = Vec::new();
-    for i in 1..=RUNS {
+    for i in 1..=runs() {
         let arn = register(&ecs, &format!("cli-{i}")).await;
         theirs.push(
             measure(&sim, &endpoint, || {
