@@ -108,6 +108,13 @@ async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
         Command::Deploy(args) => commands::deploy::deploy(args, &ctx).await,
         Command::Create(args) => commands::deploy::create(args, &ctx).await,
         Command::Wait(args) => commands::deploy::wait(args, &ctx).await,
+        Command::Rollback(args) => commands::rollback::run(args, &ctx).await,
+        Command::Refresh(args) => commands::scale::refresh(args, &ctx).await,
+        Command::Scale(args) => commands::scale::scale(args, &ctx).await,
+        Command::Delete(args) => commands::delete::run(args, &ctx).await,
+        Command::Register(args) => commands::register::register(args, &ctx).await,
+        Command::Deregister(args) => commands::register::deregister(args, &ctx).await,
+        Command::Run(args) => commands::run::run(args, &ctx).await,
         Command::Version | Command::Completions(_) | Command::Local(_) => Ok(()),
     };
     let stopped = match sim {

@@ -3,9 +3,16 @@
 //! or the environment.
 
 pub mod completions;
+mod confirm;
+pub mod delete;
 pub mod deploy;
 pub mod local;
+pub mod register;
 pub mod render;
+pub mod rollback;
+pub mod run;
+pub mod scale;
+mod scaling;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
