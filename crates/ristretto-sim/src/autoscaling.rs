@@ -2,8 +2,9 @@
 //! with their suspended state, and scaling policies.
 //!
 //! Registering an existing target again changes only what the request names; a partial
-//! `SuspendedState` changes only the flags it contains, as on AWS. Scaling never changes an ECS
-//! service's desired count here.
+//! `SuspendedState` changes only the flags it contains, as on AWS. Registering a target for an
+//! ECS service that does not exist is a `ValidationException`, as on AWS (targets of the world
+//! file are not checked). Scaling never changes an ECS service's desired count here.
 //!
 //! The Application Auto Scaling SDK crate has no schema codec yet, so this module reads and
 //! writes its few wire shapes with serde; policy configurations are kept as the JSON the client
@@ -219,6 +220,22 @@ fn position(state: &State, k: &Key) -> Option<usize> {
 fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input: RegisterInput = parse(body)?;
     let k = key(input.key)?;
+    if k.0 == "ecs" {
+        // AWS checks that the ECS service exists (`service/<cluster>/<service>`).
+        let mut parts = k.1.splitn(3, '/');
+        let exists = match (parts.next(), parts.next(), parts.next()) {
+            (Some("service"), Some(cluster), Some(service)) => state
+                .ecs
+                .clusters
+                .get(cluster)
+                .and_then(|c| c.services.get(service))
+                .is_some_and(|s| s.service.status() == Some("ACTIVE")),
+            _ => false,
+        };
+        if !exists {
+            return Err(validation(format!("ECS service doesn't exist: {}", k.1)));
+        }
+    }
     let suspended = input.suspended_state.unwrap_or_default();
     let target = match position(state, &k) {
         Some(i) => {

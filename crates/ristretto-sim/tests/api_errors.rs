@@ -26,7 +26,7 @@ async fn unknown_operation_is_a_400_with_unknown_operation_exception() {
     let sim = start("clusters: [default]\n", 1.0).await;
     let out = raw(
         sim.handle.local_addr(),
-        "CodeDeploy_20141006.ListApplications",
+        "CodeDeploy_20141006.ListOnPremisesInstances",
         "{}",
     )
     .await;
@@ -263,6 +263,16 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
             .events()
             .iter()
             .any(|e| e.message() == Some("(service bg) has reached a steady state."))
+    );
+    let started = format!(
+        "(service bg, taskSet {}) has started 2 tasks: ",
+        steady.task_sets()[0].id().unwrap()
+    );
+    assert!(
+        steady
+            .events()
+            .iter()
+            .any(|e| e.message().unwrap().starts_with(&started))
     );
 
     // A green task set next to it, made primary, then the blue one deleted.

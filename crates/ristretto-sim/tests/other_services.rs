@@ -25,7 +25,26 @@ scalableTargets:
 #[tokio::test]
 async fn scalable_targets_merge_a_partial_suspended_state() {
     let sim = start(WORLD, 1.0).await;
+    let ecs = sim.ecs();
+    common::register(&ecs, "web", "web:1").await;
+    ecs.create_service()
+        .service_name("web")
+        .task_definition("web")
+        .send()
+        .await
+        .unwrap();
     let aas = aws_sdk_applicationautoscaling::Client::new(&sim.config);
+    let err = aas
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id("service/default/nope")
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .min_capacity(1)
+        .max_capacity(2)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.as_service_error().unwrap().is_validation_exception());
     let arn = aas
         .register_scalable_target()
         .service_namespace(ServiceNamespace::Ecs)

@@ -59,7 +59,13 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
     let primary_id = deployments[0].id().unwrap().to_owned();
 
     // Observe the rollout: record every distinct (primary running, primary pending, old running).
-    let mut seen = Vec::new();
+    // The UpdateService answer is the first state of the rollout.
+    let old_running: i32 = deployments.iter().skip(1).map(|d| d.running_count).sum();
+    let mut seen = vec![(
+        deployments[0].running_count,
+        deployments[0].pending_count,
+        old_running,
+    )];
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let done = loop {
         assert!(

@@ -61,6 +61,9 @@ pub struct GlobalArgs {
     /// World file for a fresh `--local` state (default: local-world.yaml beside the config)
     #[arg(long, global = true, value_name = "FILE")]
     pub local_world: Option<PathBuf>,
+    /// With several configs: how many services to handle at once
+    #[arg(long, global = true, value_name = "N")]
+    pub parallel: Option<usize>,
     /// Output format of data and progress
     #[arg(long, global = true, value_enum)]
     pub output: Option<OutputFormat>,

@@ -79,7 +79,7 @@ async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
         )
     })?;
     let settings = settings::Settings::resolve(&cli.global, &cwd).map_err(|e| (None, e))?;
-    let printer = Printer::new(settings.color, settings.output);
+    let printer = Printer::new(settings.color, settings.output).with_debug(settings.debug);
     let sim = if settings.local {
         let first = settings.configs.first().map(std::path::PathBuf::as_path);
         let sim = local::LocalSim::start(
@@ -97,10 +97,12 @@ async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
     let target = sim
         .as_ref()
         .map_or(Target::Aws, |s| Target::Local(s.endpoint_url()));
+    if let Target::Local(url) = &target {
+        printer.debug(&format!("local simulator at {url}"));
+    }
     let ctx = Context {
         settings,
         printer: printer.clone(),
-        cwd,
         target,
     };
     let result = match &cli.command {

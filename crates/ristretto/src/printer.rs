@@ -12,6 +12,7 @@ use crate::cli::OutputFormat;
 pub struct Printer {
     color: bool,
     output: OutputFormat,
+    debug: bool,
 }
 
 const BOLD_RED: Style = AnsiColor::Red.on_default().bold();
@@ -37,7 +38,25 @@ impl Printer {
     /// A printer; `color` decides whether stderr gets ANSI styles.
     #[must_use]
     pub fn new(color: bool, output: OutputFormat) -> Self {
-        Self { color, output }
+        Self {
+            color,
+            output,
+            debug: false,
+        }
+    }
+
+    /// The same printer, showing debug lines when `debug` is set.
+    #[must_use]
+    pub fn with_debug(mut self, debug: bool) -> Self {
+        self.debug = debug;
+        self
+    }
+
+    /// A debug line on stderr (only with `--debug`).
+    pub fn debug(&self, message: &str) {
+        if self.debug {
+            self.line(&format!("{}: {message}", self.paint(DIM, "debug")));
+        }
     }
 
     /// The output format data should use.

@@ -84,6 +84,11 @@ pub fn bad_input(message: impl Into<String>, hint: Option<&str>) -> CliError {
 
 /// Prints `error` through `printer`.
 pub fn print(printer: &Printer, error: &CliError) {
+    print_labeled(printer, None, error);
+}
+
+/// Prints `error` of one service (`label` = `service/cluster`) when several run.
+pub fn print_labeled(printer: &Printer, label: Option<&str>, error: &CliError) {
     let details = match (
         error.error.downcast_ref::<LoadError>(),
         error.error.downcast_ref::<EcsError>(),
@@ -101,10 +106,9 @@ pub fn print(printer: &Printer, error: &CliError) {
         .skip(1)
         .map(ToString::to_string)
         .collect();
-    printer.error(
-        &error.error.to_string(),
-        &details,
-        &causes,
-        error.hint.as_deref(),
-    );
+    let message = match label {
+        Some(label) => format!("{label}: {}", error.error),
+        None => error.error.to_string(),
+    };
+    printer.error(&message, &details, &causes, error.hint.as_deref());
 }

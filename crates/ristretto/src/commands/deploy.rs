@@ -11,8 +11,8 @@ use ristretto_ecs::{Events, Target, WaitUntil};
 use tokio::time::Instant;
 
 use crate::cli::{CreateArgs, DeployArgs, WaitArgs, WaitUntilArg};
-use crate::commands::Context;
 use crate::commands::scaling::Scaling;
+use crate::commands::{Context, for_each_config};
 use crate::exit::Exit;
 use crate::progress::Progress;
 use crate::report::{CliError, bad_input};
@@ -33,23 +33,18 @@ pub async fn deploy(args: &DeployArgs, ctx: &Context) -> Result<(), CliError> {
     };
     let until = until_of(args.wait.wait_until, WaitUntil::Deployed);
     let scaling = Scaling::from_flags(&args.auto_scaling)?;
-    for file in &ctx.settings.configs {
-        let config = ctx.load_config(file)?;
-        run_one(
-            ctx,
-            &config,
-            options.clone(),
-            Mode {
-                dry_run: args.dry_run,
-                wait: args.wait.waits(),
-                until,
-                create_only: false,
-                scaling,
-            },
-        )
-        .await?;
-    }
-    Ok(())
+    let mode = Mode {
+        dry_run: args.dry_run,
+        wait: args.wait.waits(),
+        until,
+        create_only: false,
+        scaling,
+    };
+    for_each_config(ctx, |config| {
+        let options = options.clone();
+        Box::pin(async move { run_one(ctx, &config, options, mode).await })
+    })
+    .await
 }
 
 /// `create` for every config.
@@ -63,23 +58,18 @@ pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
         ..DeployOptions::default()
     };
     let until = until_of(args.wait.wait_until, WaitUntil::Stable);
-    for file in &ctx.settings.configs {
-        let config = ctx.load_config(file)?;
-        run_one(
-            ctx,
-            &config,
-            options.clone(),
-            Mode {
-                dry_run: args.dry_run,
-                wait: args.wait.waits(),
-                until,
-                create_only: true,
-                scaling: Scaling::default(),
-            },
-        )
-        .await?;
-    }
-    Ok(())
+    let mode = Mode {
+        dry_run: args.dry_run,
+        wait: args.wait.waits(),
+        until,
+        create_only: true,
+        scaling: Scaling::default(),
+    };
+    for_each_config(ctx, |config| {
+        let options = options.clone();
+        Box::pin(async move { run_one(ctx, &config, options, mode).await })
+    })
+    .await
 }
 
 /// `wait` for every config: follow the deployment in progress.
@@ -88,34 +78,38 @@ pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
 /// As [`deploy`].
 pub async fn wait(args: &WaitArgs, ctx: &Context) -> Result<(), CliError> {
     let until = until_of(args.wait_until, WaitUntil::Stable);
-    for file in &ctx.settings.configs {
-        let config = ctx.load_config(file)?;
-        let service = service_name(&config)?;
-        let started = Instant::now();
-        let clients = ctx.clients(&config).await;
-        let live = require_service(&clients.ecs, &config.cluster, service).await?;
-        let primary = live
-            .deployments()
-            .iter()
-            .find(|d| d.status() == Some("PRIMARY"));
-        let target = Target {
-            deployment: primary.and_then(|d| d.id()).map(str::to_owned),
-            task_definition: primary
-                .and_then(|d| d.task_definition())
-                .or(live.task_definition())
-                .unwrap_or_default()
-                .to_owned(),
-            until,
-        };
-        let since = primary
-            .and_then(|d| d.created_at())
-            .map_or(0.0, aws_smithy_types_secs);
-        follow(ctx, &config, &clients.ecs, target, since, started).await?;
-    }
-    Ok(())
+    for_each_config(ctx, |config| {
+        Box::pin(async move { wait_one(ctx, &config, until).await })
+    })
+    .await
+}
+
+async fn wait_one(ctx: &Context, config: &Config, until: WaitUntil) -> Result<(), CliError> {
+    let service = service_name(config)?;
+    let started = Instant::now();
+    let clients = ctx.clients(config).await;
+    let live = require_service(&clients.ecs, &config.cluster, service).await?;
+    let primary = live
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    let target = Target {
+        deployment: primary.and_then(|d| d.id()).map(str::to_owned),
+        task_definition: primary
+            .and_then(|d| d.task_definition())
+            .or(live.task_definition())
+            .unwrap_or_default()
+            .to_owned(),
+        until,
+    };
+    let since = primary
+        .and_then(|d| d.created_at())
+        .map_or(0.0, aws_smithy_types::DateTime::as_secs_f64);
+    follow(ctx, config, &clients.ecs, target, since, started).await
 }
 
 /// How [`run_one`] runs (shared with `refresh` and `scale`).
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Mode {
     pub(crate) dry_run: bool,
     pub(crate) wait: bool,
@@ -314,8 +308,4 @@ pub(crate) fn until_of(arg: Option<WaitUntilArg>, default: WaitUntil) -> WaitUnt
         Some(WaitUntilArg::Deployed) => WaitUntil::Deployed,
         Some(WaitUntilArg::Stable) => WaitUntil::Stable,
     }
-}
-
-fn aws_smithy_types_secs(t: &aws_sdk_ecs::primitives::DateTime) -> f64 {
-    t.as_secs_f64()
 }

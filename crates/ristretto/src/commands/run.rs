@@ -17,7 +17,7 @@ use ristretto_ecs::{EcsError, Events};
 use tokio::time::Instant;
 
 use crate::cli::{RunArgs, RunUntilArg};
-use crate::commands::Context;
+use crate::commands::{Context, for_each_config};
 use crate::exit::Exit;
 use crate::progress::Progress;
 use crate::report::{CliError, bad_input};
@@ -34,16 +34,16 @@ enum Choice {
 /// Input errors (2), a task that failed to start or AWS errors (1), the
 /// container's exit code, timeouts (4), Ctrl-C (130).
 pub async fn run(args: &RunArgs, ctx: &Context) -> Result<(), CliError> {
-    for file in &ctx.settings.configs {
-        run_one(args, ctx, &ctx.load_config(file)?).await?;
-    }
-    Ok(())
+    for_each_config(ctx, |config| {
+        Box::pin(async move { run_one(args, ctx, &config).await })
+    })
+    .await
 }
 
 async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), CliError> {
     let started = Instant::now();
     let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
-    let overrides = load_overrides(args, ctx, &definitions)?;
+    let overrides = load_overrides(args, &definitions)?;
     let service_definition = match &config.service_definition {
         Some(_) => Some(definitions.service_definition()?.value),
         None => None,
@@ -252,16 +252,10 @@ fn start_failed(e: EcsError) -> CliError {
 
 fn load_overrides(
     args: &RunArgs,
-    ctx: &Context,
     definitions: &Definitions,
 ) -> Result<Option<TaskOverride>, CliError> {
     if let Some(file) = &args.overrides_file {
-        let path = if file.is_absolute() {
-            file.clone()
-        } else {
-            ctx.cwd.join(file)
-        };
-        return Ok(Some(definitions.task_override(&path)?.value));
+        return Ok(Some(definitions.task_override(file)?.value));
     }
     if let Some(text) = &args.overrides {
         return Ok(Some(parse_task_override(text, Path::new("--overrides"))?));
