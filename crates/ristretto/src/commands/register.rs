@@ -28,7 +28,7 @@ pub async fn register(args: &RegisterArgs, ctx: &Context) -> Result<(), CliError
 }
 
 async fn register_one(args: &RegisterArgs, ctx: &Context, config: &Config) -> Result<(), CliError> {
-    let definitions = ctx.loader().definitions(&config, ctx.lookups(&config))?;
+    let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
     let input = definitions.task_definition()?.value;
     if args.dry_run {
         ctx.printer
