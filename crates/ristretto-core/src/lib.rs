@@ -5,12 +5,16 @@
 //! ristretto's (see [`config`]). Every failure is a [`LoadError`] that names
 //! the file, the line and the JSON path, with a hint.
 
+pub mod appspec;
 pub mod config;
 pub mod definition;
+pub mod diff;
 pub mod duration;
 pub mod error;
+pub mod jsonnet_writer;
 pub mod loader;
 pub mod locate;
+pub mod normalize;
 pub mod path;
 pub mod version;
 

@@ -92,7 +92,11 @@ impl EcsError {
     }
 }
 
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its causes as one readable line, each cause once. (The
+/// SDK's `DisplayErrorContext` ends with a debug dump of the whole response,
+/// which is noise in a terminal.)
+#[must_use]
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(error);
     while let Some(e) = next {

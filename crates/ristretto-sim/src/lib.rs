@@ -7,7 +7,7 @@
 //! boto3 or any SDK can use it with `--endpoint-url`.
 //!
 //! # Map
-//! - [`server`](crate::server): HTTP, routing on `X-Amz-Target`, the request log, faults, saving.
+//! - `server` (private): HTTP, routing on `X-Amz-Target`, the request log, faults, saving.
 //! - [`codec`]: SDK input/output types ↔ wire JSON through the SDK's schema codec.
 //! - [`state`]: the whole world as one value (the state file); [`clock`]: world time.
 //! - [`world`]: the world file (initial resources and rules); [`faults`]: throttling and
@@ -15,6 +15,17 @@
 //! - One module per AWS service: [`ecs`] (with its [`ecs::scheduler`]), [`autoscaling`],
 //!   [`ssm`], [`secrets`], [`s3`], and [`codedeploy`] (which drives the ECS task sets of
 //!   `CODE_DEPLOY` services through [`ecs::task_sets`]).
+//!
+//! # Fidelity
+//! Shapes are the SDK's own, so every answer parses like AWS's. Behaviour follows the AWS API
+//! reference where a deploy tool depends on it (error codes and messages of the common
+//! validation failures, deployments and their counts, service events, service deployments,
+//! circuit breaker thresholds, task stop codes and exit codes). Known simplifications: no load
+//! balancer health checks (a task is healthy once RUNNING, after `taskStartDelaySeconds` plus
+//! jitter); the circuit breaker counts tasks that failed to start and never resets; native
+//! strategy lifecycle hooks are not invoked; CodeDeploy hooks always succeed; Application Auto
+//! Scaling never scales. Operations that are not simulated answer `UnknownOperationException`
+//! (HTTP 400), never a 5xx that clients would retry.
 //!
 //! # Example
 //! ```no_run

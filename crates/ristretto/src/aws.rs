@@ -12,6 +12,9 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::settings::Settings;
 
+/// An AWS error and its causes as one readable line.
+pub use ristretto_ecs::error::chain as describe_error;
+
 /// Region used with `--local` when nothing else names one.
 pub const LOCAL_REGION: &str = "us-east-1";
 
@@ -32,6 +35,8 @@ pub struct Clients {
     pub cloudformation: aws_sdk_cloudformation::Client,
     /// S3 (`tfstate` from `s3://`).
     pub s3: aws_sdk_s3::Client,
+    /// The region the clients talk to, when known.
+    pub region: Option<String>,
 }
 
 /// Where requests go.
@@ -60,6 +65,7 @@ impl Clients {
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
             cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            region: sdk.region().map(ToString::to_string),
         }
     }
 }
@@ -115,20 +121,4 @@ async fn sdk_config(
             .build();
     }
     sdk
-}
-
-/// An AWS error as one readable line: the error and its causes, each once.
-/// (The SDK's own `DisplayErrorContext` ends with a debug dump of the whole
-/// response, which is noise in a terminal.)
-pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
 }

@@ -25,6 +25,7 @@ pub struct Cli {
 /// Flags every command accepts (before or after the command name). Each can
 /// also be set as `RISTRETTO_<FLAG>` (or `ECSPRESSO_<FLAG>`) in the environment.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file; repeat or use a glob (`services/*/config.yaml`) for several services.
     /// Default: the first of ristretto.yml, ristretto.yaml, ecspresso.yml, ecspresso.yaml,
@@ -120,6 +121,16 @@ pub enum Command {
     Run(RunArgs),
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
+    /// Compare the service and task definition files with the live ones
+    Diff(DiffArgs),
+    /// Show the service: deployments or task sets, auto scaling, recent events
+    Status(StatusArgs),
+    /// Print the CodeDeploy AppSpec for the service
+    Appspec(AppspecArgs),
+    /// Write a config and definition files from a running service or a task definition
+    Init(InitArgs),
+    /// List the task definition's revisions and which are in use, or print one
+    Revisions(RevisionsArgs),
     /// The local AWS simulator
     #[command(subcommand)]
     Local(LocalCommand),
@@ -219,6 +230,106 @@ pub struct RenderArgs {
     /// What to print, in order
     #[arg(required = true, value_enum)]
     pub targets: Vec<RenderTarget>,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 no differences (or without --exit-code), 1 AWS error, \
+2 bad input, 3 differences found with --exit-code"
+)]
+pub struct DiffArgs {
+    /// Unified diff with 3 lines of context (the default)
+    #[arg(long, overrides_with = "no_unified")]
+    pub unified: bool,
+    /// Print both documents in full, every line marked ` `, `-` or `+`
+    #[arg(long)]
+    pub no_unified: bool,
+    /// Exit with 3 when anything differs
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Show differences with this command instead, given the live and the local
+    /// document as two file arguments (e.g. `difft --color=always`);
+    /// also `RISTRETTO_DIFF_COMMAND`
+    #[arg(long, value_name = "CMD")]
+    pub external: Option<String>,
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// How many of the latest service events to show
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub events: usize,
+}
+
+/// `appspec`.
+#[derive(Debug, Args)]
+pub struct AppspecArgs {
+    /// `latest` (the family's newest revision), `current` (the service's), a task
+    /// definition ARN or `family:revision`
+    #[arg(long, default_value = "latest", value_name = "WHICH")]
+    pub task_definition: String,
+    /// Take load balancer, network and capacity settings from the local service
+    /// definition (the default)
+    #[arg(long, overrides_with = "no_update_service")]
+    pub update_service: bool,
+    /// Take them from the live service instead
+    #[arg(long)]
+    pub no_update_service: bool,
+}
+
+/// `init`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("from").required(true).args(["service", "task_definition"])))]
+pub struct InitArgs {
+    /// The running service to import
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The task definition to import (`family`, `family:revision` or ARN) when there
+    /// is no service
+    #[arg(long, value_name = "ID")]
+    pub task_definition: Option<String>,
+    /// The service's cluster
+    #[arg(long, default_value = "default")]
+    pub cluster: String,
+    /// Where to write the task definition, relative to the config
+    #[arg(long, default_value = "ecs-task-def.json", value_name = "PATH")]
+    pub task_definition_path: String,
+    /// Where to write the service definition, relative to the config
+    #[arg(long, default_value = "ecs-service-def.json", value_name = "PATH")]
+    pub service_definition_path: String,
+    /// Write Jsonnet (`.jsonnet` files) instead of JSON and YAML
+    #[arg(long)]
+    pub jsonnet: bool,
+    /// Sort lists the way `diff` does (environment, secrets, containers, …)
+    #[arg(long)]
+    pub sort: bool,
+    /// Replace files that exist (otherwise they are left alone)
+    #[arg(long)]
+    pub force_overwrite: bool,
+}
+
+/// `revisions`.
+#[derive(Debug, Args)]
+pub struct RevisionsArgs {
+    /// Print one revision as JSON: a number, `current` (the service's) or `latest`
+    #[arg(long, value_name = "N")]
+    pub revision: Option<String>,
+    /// List format (`--output json` also selects `json`)
+    #[arg(long, value_enum)]
+    pub format: Option<RevisionsFormat>,
+}
+
+/// How `revisions` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RevisionsFormat {
+    /// Aligned columns with a header
+    Table,
+    /// A JSON array of `{name, in_use}`
+    Json,
+    /// `name<TAB>in_use` lines, no header
+    Tsv,
 }
 
 /// What `render` prints.

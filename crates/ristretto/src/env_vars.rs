@@ -3,6 +3,10 @@
 //! Flags can be set as `RISTRETTO_<FLAG>`; `ECSPRESSO_<FLAG>` is read too, so
 //! existing pipelines keep working. A flag on the command line wins over both.
 
+/// `RISTRETTO_DIFF_COMMAND` (or `ECSPRESSO_DIFF_COMMAND`): the command
+/// `diff` shows differences with, as `diff --external` does.
+pub const DIFF_COMMAND: &str = "DIFF_COMMAND";
+
 /// The prefixes, in order of precedence.
 pub const PREFIXES: [&str; 2] = ["RISTRETTO_", "ECSPRESSO_"];
 

@@ -14,8 +14,10 @@ pub enum Exit {
     /// `diff --exit-code` found differences.
     Differs,
     /// Timed out while the deployment was still going.
+    #[allow(dead_code)] // the waiting commands (deploy, wait) return it
     TimedOut,
     /// Interrupted (Ctrl-C).
+    #[allow(dead_code)] // the waiting commands (deploy, wait) return it
     Interrupted,
 }
 

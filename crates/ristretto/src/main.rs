@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
     };
     let fallback = Printer::new(false, OutputFormat::Text);
     match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(exit) => ExitCode::from(exit.code()),
         Err((printer, error)) => {
             report::print(printer.as_ref().unwrap_or(&fallback), &error);
             ExitCode::from(error.exit.code())
@@ -49,21 +49,28 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
+async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
     let plain = Printer::new(false, OutputFormat::Text);
     match &cli.command {
         Command::Version => {
             plain.data(&format!("ristretto {}\n", env!("CARGO_PKG_VERSION")));
-            return Ok(());
+            return Ok(Exit::Success);
         }
         Command::Completions(args) => {
             commands::completions::run(args, &plain);
-            return Ok(());
+            return Ok(Exit::Success);
         }
         Command::Local(LocalCommand::Serve(args)) => {
             return commands::local::serve(args, &plain)
                 .await
+                .map(|()| Exit::Success)
                 .map_err(|e| (None, e));
+        }
+        // `init` writes the config, so there is none to discover yet.
+        Command::Init(_) if cli.global.config.is_empty() && env_vars::flag("CONFIG").is_none() => {
+            cli.global
+                .config
+                .push(commands::init::DEFAULT_CONFIG.to_owned());
         }
         _ => {}
     }
@@ -79,7 +86,9 @@ async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
         )
     })?;
     let settings = settings::Settings::resolve(&cli.global, &cwd).map_err(|e| (None, e))?;
-    let printer = Printer::new(settings.color, settings.output).with_debug(settings.debug);
+    let printer = Printer::new(settings.color, settings.output)
+        .with_data_color(settings.color_data)
+        .with_debug(settings.debug);
     let sim = if settings.local {
         let first = settings.configs.first().map(std::path::PathBuf::as_path);
         let sim = local::LocalSim::start(
@@ -103,25 +112,53 @@ async fn run(cli: Cli) -> Result<(), (Option<Printer>, CliError)> {
     let ctx = Context {
         settings,
         printer: printer.clone(),
+        cwd,
         target,
     };
     let result = match &cli.command {
-        Command::Render(args) => commands::render::run(args, &ctx),
-        Command::Deploy(args) => commands::deploy::deploy(args, &ctx).await,
-        Command::Create(args) => commands::deploy::create(args, &ctx).await,
-        Command::Wait(args) => commands::deploy::wait(args, &ctx).await,
-        Command::Rollback(args) => commands::rollback::run(args, &ctx).await,
-        Command::Refresh(args) => commands::scale::refresh(args, &ctx).await,
-        Command::Scale(args) => commands::scale::scale(args, &ctx).await,
-        Command::Delete(args) => commands::delete::run(args, &ctx).await,
-        Command::Register(args) => commands::register::register(args, &ctx).await,
-        Command::Deregister(args) => commands::register::deregister(args, &ctx).await,
-        Command::Run(args) => commands::run::run(args, &ctx).await,
-        Command::Version | Command::Completions(_) | Command::Local(_) => Ok(()),
+        Command::Render(args) => commands::render::run(args, &ctx).map(|()| Exit::Success),
+        Command::Deploy(args) => commands::deploy::deploy(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Create(args) => commands::deploy::create(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Wait(args) => commands::deploy::wait(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Rollback(args) => commands::rollback::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Refresh(args) => commands::scale::refresh(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Scale(args) => commands::scale::scale(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Delete(args) => commands::delete::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Register(args) => commands::register::register(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Deregister(args) => commands::register::deregister(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Run(args) => commands::run::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Diff(args) => commands::diff::run(args, &ctx).await,
+        Command::Status(args) => commands::status::run(args, &ctx).await,
+        Command::Appspec(args) => commands::appspec::run(args, &ctx).await,
+        Command::Init(args) => commands::init::run(args, &ctx).await,
+        Command::Revisions(args) => commands::revisions::run(args, &ctx).await,
+        Command::Version | Command::Completions(_) | Command::Local(_) => Ok(Exit::Success),
     };
     let stopped = match sim {
         Some(sim) => sim.stop().await,
         None => Ok(()),
     };
-    result.and(stopped).map_err(|e| (Some(printer), e))
+    result
+        .and_then(|exit| stopped.map(|()| exit))
+        .map_err(|e| (Some(printer), e))
 }

@@ -11,6 +11,7 @@ use crate::cli::OutputFormat;
 #[derive(Debug, Clone)]
 pub struct Printer {
     color: bool,
+    data_color: bool,
     output: OutputFormat,
     debug: bool,
 }
@@ -40,9 +41,23 @@ impl Printer {
     pub fn new(color: bool, output: OutputFormat) -> Self {
         Self {
             color,
+            data_color: false,
             output,
             debug: false,
         }
+    }
+
+    /// The same printer, colouring data on stdout (diffs) when `color`.
+    #[must_use]
+    pub fn with_data_color(mut self, color: bool) -> Self {
+        self.data_color = color;
+        self
+    }
+
+    /// Whether data on stdout may carry ANSI styles.
+    #[must_use]
+    pub fn data_color(&self) -> bool {
+        self.data_color
     }
 
     /// The same printer, showing debug lines when `debug` is set.

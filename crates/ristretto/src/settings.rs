@@ -48,7 +48,12 @@ pub struct Settings {
     pub output: OutputFormat,
     /// Whether stderr gets colours.
     pub color: bool,
+    /// Whether data on stdout (diffs) gets colours.
+    pub color_data: bool,
+    /// `RISTRETTO_DIFF_COMMAND`: the default of `diff --external`.
+    pub diff_command: Option<String>,
     /// `--debug`.
+    #[allow(dead_code)] // no command logs debug lines yet
     pub debug: bool,
 }
 
@@ -89,6 +94,11 @@ impl Settings {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => !env_vars::no_color() && std::io::stderr().is_terminal(),
+        };
+        let color_data = match color_choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !env_vars::no_color() && std::io::stdout().is_terminal(),
         };
 
         let envfiles: Vec<PathBuf> = if args.envfile.is_empty() {
@@ -175,6 +185,8 @@ impl Settings {
             parallel,
             output,
             color,
+            color_data,
+            diff_command: env_vars::flag(env_vars::DIFF_COMMAND),
             debug: args.debug || env_vars::flag_bool("DEBUG"),
         })
     }

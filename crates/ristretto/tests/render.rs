@@ -268,3 +268,46 @@ fn debug_shows_what_was_loaded_and_plain_runs_do_not() {
         "{out}"
     );
 }
+
+#[test]
+fn jsonnet_config_and_definitions_take_ext_vars_and_imports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "common.libsonnet", "{ family: 'web' }\n");
+    write(
+        d,
+        "ecspresso.jsonnet",
+        "{\n  service: std.extVar('SERVICE'),\n  cluster: 'prod',\n  task_definition: 'td.jsonnet',\n  timeout: '5m',\n}\n",
+    );
+    write(
+        d,
+        "td.jsonnet",
+        "local common = import 'common.libsonnet';\n{\n  family: common.family,\n  containerDefinitions: [{ name: 'app', image: 'nginx:{{ env `TAG` `latest` }}', memory: std.extVar('MEMORY') }],\n}\n",
+    );
+    let out = run_in(
+        d,
+        &[
+            "--ext-str",
+            "SERVICE=api",
+            "--ext-code",
+            "MEMORY=256 + 256",
+            "render",
+            "config",
+            "taskdef",
+        ],
+        &[("TAG", "1.29")],
+    );
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert!(
+        out.contains("service: api")
+            && out.contains("cluster: prod")
+            && out.contains("timeout: 5m"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"family\": \"web\"")
+            && out.contains("nginx:1.29")
+            && out.contains("\"memory\": 512"),
+        "{out}"
+    );
+}

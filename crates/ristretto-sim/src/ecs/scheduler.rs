@@ -1,6 +1,7 @@
 //! The service scheduler: what ECS does between API calls.
 //!
-//! [`advance`] moves the world from its last time to a new one, event by event (a task becomes
+//! [`crate::state::State::advance`] moves the world from its last time to a new one, event by
+//! event (a task becomes
 //! RUNNING, a container exits, a stop completes, a strategy stage ends). After each event every
 //! service is reconciled:
 //!

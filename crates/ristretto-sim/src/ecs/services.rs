@@ -3,7 +3,7 @@
 //! Requests are validated like AWS where a client depends on it (duplicate names, CODE_DEPLOY
 //! services, INACTIVE services, deleting a scaled service). A change of task definition (or of
 //! the network, platform or load balancers, or `forceNewDeployment`) starts a new deployment; the
-//! [`scheduler`](super::scheduler) does the rest over time.
+//! [`super::scheduler`] does the rest over time.
 
 use std::collections::BTreeMap;
 

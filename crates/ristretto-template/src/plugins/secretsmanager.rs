@@ -1,4 +1,5 @@
 //! The `secretsmanager` plugin: `secretsmanager_arn ID` gives a secret's ARN, cached per ID.
+//! The ARN is not recorded as a secret: it is the reference `valueFrom` holds.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,9 @@ use crate::lookups::AwsLookups;
 pub(super) fn setup(lookups: &Arc<dyn AwsLookups>) -> Vec<(&'static str, FunctionDef)> {
     let cache: Mutex<HashMap<String, String>> = Mutex::default();
     let lookups = Arc::clone(lookups);
-    let def = simple(&["id"], true, Syntaxes::ALL, move |args| {
+    // An ARN is a reference (it goes into `valueFrom`), not a secret value:
+    // it is shown in diffs and logs, unlike `ssm` values.
+    let def = simple(&["id"], false, Syntaxes::ALL, move |args| {
         let id = str_arg("secretsmanager_arn", args, 0)?;
         let mut cache = cache
             .lock()

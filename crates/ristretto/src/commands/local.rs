@@ -21,7 +21,7 @@ pub async fn serve(args: &ServeArgs, printer: &Printer) -> Result<(), CliError> 
         })?,
         None => World::default_world(),
     };
-    if !(args.speed > 0.0) {
+    if args.speed.is_nan() || args.speed <= 0.0 {
         return Err(crate::report::bad_input(
             "--speed must be a positive number",
             None,

@@ -2,17 +2,24 @@
 //! printer, and the way to AWS (or to the local simulator); none reads flags
 //! or the environment.
 
+pub mod appspec;
+pub mod codedeploy_group;
 pub mod completions;
 mod confirm;
 pub mod delete;
 pub mod deploy;
+pub mod diff;
+pub mod init;
+pub mod live;
 pub mod local;
 pub mod register;
 pub mod render;
+pub mod revisions;
 pub mod rollback;
 pub mod run;
 pub mod scale;
 mod scaling;
+pub mod status;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -32,6 +39,8 @@ pub struct Context {
     pub settings: Settings,
     /// All output.
     pub printer: Printer,
+    /// The current folder.
+    pub cwd: std::path::PathBuf,
     /// AWS, or the local simulator.
     pub target: Target,
 }

@@ -1,0 +1,316 @@
+//! The CodeDeploy AppSpec of an ECS service: which task definition to deploy,
+//! which container and port take the traffic, the network settings, and the
+//! hooks from the config. `ristretto appspec` prints it; a CodeDeploy deploy
+//! sends it as the revision's content.
+//!
+//! Built from API JSON (of a `Service` or a `CreateService` input), so the
+//! same function serves the live service and the local definition.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// An AppSpec file (version 0.0, one ECS target service).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppSpec {
+    /// Always `0.0`.
+    pub version: String,
+    /// The one target service.
+    #[serde(rename = "Resources")]
+    pub resources: Vec<Resource>,
+    /// Lifecycle hooks (`[{BeforeInstall: <lambda>}, …]`), from the config.
+    #[serde(rename = "Hooks", skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<Value>,
+}
+
+/// An entry of `Resources`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resource {
+    /// The ECS service.
+    #[serde(rename = "TargetService")]
+    pub target_service: TargetService,
+}
+
+/// `TargetService`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetService {
+    /// Always `AWS::ECS::Service`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// What to deploy.
+    #[serde(rename = "Properties")]
+    pub properties: Properties,
+}
+
+/// `TargetService.Properties`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Properties {
+    /// The task definition ARN.
+    pub task_definition: String,
+    /// The container and port behind the load balancer.
+    pub load_balancer_info: LoadBalancerInfo,
+    /// Fargate platform version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    /// `awsvpc` settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_configuration: Option<NetworkConfiguration>,
+    /// Capacity providers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_strategy: Vec<CapacityProvider>,
+}
+
+/// `LoadBalancerInfo`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoadBalancerInfo {
+    /// The container that receives traffic.
+    pub container_name: String,
+    /// Its port.
+    pub container_port: i64,
+}
+
+/// `NetworkConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkConfiguration {
+    /// The `awsvpc` settings.
+    pub awsvpc_configuration: AwsvpcConfiguration,
+}
+
+/// `AwsvpcConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AwsvpcConfiguration {
+    /// `ENABLED` or `DISABLED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assign_public_ip: Option<String>,
+    /// Security group IDs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// Subnet IDs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<String>,
+}
+
+/// An entry of `CapacityProviderStrategy`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CapacityProvider {
+    /// The capacity provider.
+    pub capacity_provider: String,
+    /// Tasks placed on it first.
+    pub base: i64,
+    /// Its share of the rest.
+    pub weight: i64,
+}
+
+/// Why no AppSpec can be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppSpecError {
+    /// CodeDeploy shifts traffic between target groups: it needs one.
+    #[error("the service has no load balancer, which a CodeDeploy deployment needs")]
+    NoLoadBalancer,
+    /// The first load balancer does not name its container and port.
+    #[error("the service's first load balancer has no `containerName` and `containerPort`")]
+    IncompleteLoadBalancer,
+}
+
+/// The AppSpec deploying `task_definition_arn` to `service` (API JSON of a
+/// `Service` or a `CreateService` input): the first load balancer's
+/// container and port, the platform version, the `awsvpc` settings and the
+/// capacity provider strategy. `appspec` is the config's `appspec` block;
+/// its `Hooks` (any letter case) are copied.
+///
+/// # Errors
+/// The service has no load balancer, or it names no container and port.
+pub fn build(
+    service: &Value,
+    task_definition_arn: &str,
+    appspec: Option<&Value>,
+) -> Result<AppSpec, AppSpecError> {
+    let lb = service
+        .get("loadBalancers")
+        .and_then(Value::as_array)
+        .and_then(|l| l.first())
+        .ok_or(AppSpecError::NoLoadBalancer)?;
+    let load_balancer_info = match (
+        lb.get("containerName").and_then(Value::as_str),
+        lb.get("containerPort").and_then(Value::as_i64),
+    ) {
+        (Some(name), Some(port)) => LoadBalancerInfo {
+            container_name: name.to_owned(),
+            container_port: port,
+        },
+        _ => return Err(AppSpecError::IncompleteLoadBalancer),
+    };
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let network_configuration = service
+        .pointer("/networkConfiguration/awsvpcConfiguration")
+        .map(|vpc| NetworkConfiguration {
+            awsvpc_configuration: AwsvpcConfiguration {
+                assign_public_ip: vpc
+                    .get("assignPublicIp")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+                security_groups: strings(vpc.get("securityGroups")),
+                subnets: strings(vpc.get("subnets")),
+            },
+        });
+    let capacity_provider_strategy = service
+        .get("capacityProviderStrategy")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| {
+                    Some(CapacityProvider {
+                        capacity_provider: i.get("capacityProvider")?.as_str()?.to_owned(),
+                        base: i.get("base").and_then(Value::as_i64).unwrap_or(0),
+                        weight: i.get("weight").and_then(Value::as_i64).unwrap_or(0),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let hooks = appspec.and_then(Value::as_object).and_then(|block| {
+        block
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("hooks"))
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_null())
+    });
+    Ok(AppSpec {
+        version: "0.0".to_owned(),
+        resources: vec![Resource {
+            target_service: TargetService {
+                kind: "AWS::ECS::Service".to_owned(),
+                properties: Properties {
+                    task_definition: task_definition_arn.to_owned(),
+                    load_balancer_info,
+                    platform_version: service
+                        .get("platformVersion")
+                        .and_then(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned),
+                    network_configuration,
+                    capacity_provider_strategy,
+                },
+            },
+        }],
+        hooks,
+    })
+}
+
+impl AppSpec {
+    /// The AppSpec as YAML, the form CodeDeploy's `AppSpecContent` takes.
+    #[must_use]
+    pub fn to_yaml(&self) -> String {
+        // Serialising plain strings, numbers, lists and maps cannot fail.
+        yaml_serde::to_string(self).unwrap_or_default()
+    }
+
+    /// The AppSpec as pretty JSON (keys in AppSpec order).
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const ARN: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3";
+
+    #[test]
+    fn a_fargate_service_with_hooks() {
+        let service = json!({
+            "launchType": "FARGATE",
+            "platformVersion": "LATEST",
+            "loadBalancers": [{"targetGroupArn": "arn:tg", "containerName": "app", "containerPort": 80}],
+            "networkConfiguration": {"awsvpcConfiguration": {
+                "subnets": ["subnet-a"], "securityGroups": ["sg-1"], "assignPublicIp": "ENABLED"}}
+        });
+        let hooks = json!({"Hooks": [{"BeforeInstall": "ValidateBeforeInstall"}]});
+        let spec = build(&service, ARN, Some(&hooks)).expect("builds");
+        assert_eq!(
+            spec.to_yaml(),
+            "version: '0.0'
+Resources:
+- TargetService:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/web:3
+      LoadBalancerInfo:
+        ContainerName: app
+        ContainerPort: 80
+      PlatformVersion: LATEST
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          AssignPublicIp: ENABLED
+          SecurityGroups:
+          - sg-1
+          Subnets:
+          - subnet-a
+Hooks:
+- BeforeInstall: ValidateBeforeInstall
+"
+        );
+    }
+
+    #[test]
+    fn lowercase_hooks_key_and_capacity_providers() {
+        let service = json!({
+            "loadBalancers": [{"containerName": "app", "containerPort": 8080}],
+            "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+        });
+        let spec = build(
+            &service,
+            ARN,
+            Some(&json!({"hooks": [{"AfterInstall": "f"}]})),
+        )
+        .expect("builds");
+        let value: Value = serde_json::from_str(&spec.to_json()).expect("JSON");
+        assert_eq!(
+            value["Resources"][0]["TargetService"]["Properties"]["CapacityProviderStrategy"],
+            json!([{"CapacityProvider": "FARGATE_SPOT", "Base": 0, "Weight": 1}])
+        );
+        assert_eq!(value["Hooks"], json!([{"AfterInstall": "f"}]));
+        assert!(
+            value["Resources"][0]["TargetService"]["Properties"]
+                .get("NetworkConfiguration")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_service_without_load_balancer_has_no_appspec() {
+        assert_eq!(
+            build(&json!({}), ARN, None),
+            Err(AppSpecError::NoLoadBalancer)
+        );
+        assert_eq!(
+            build(
+                &json!({"loadBalancers": [{"targetGroupArn": "x"}]}),
+                ARN,
+                None
+            ),
+            Err(AppSpecError::IncompleteLoadBalancer)
+        );
+    }
+}
