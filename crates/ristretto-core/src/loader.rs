@@ -140,6 +140,23 @@ impl Definitions {
         })
     }
 
+    /// A `run --overrides-file`, rendered like a definition (Jsonnet when
+    /// `.jsonnet`), loaded as a `TaskOverride`.
+    ///
+    /// # Errors
+    /// Any load error of the file.
+    pub fn task_override(
+        &self,
+        file: &Path,
+    ) -> Result<Loaded<aws_sdk_ecs::types::TaskOverride>, LoadError> {
+        let rendered = self.render_file(file)?;
+        let value = crate::definition::parse_task_override(&rendered.text, file)?;
+        Ok(Loaded {
+            value,
+            secrets: rendered.secrets,
+        })
+    }
+
     fn required<'a>(&self, path: Option<&'a Path>, key: &str) -> Result<&'a Path, LoadError> {
         path.ok_or_else(|| LoadError::Value {
             file: self.config_file.clone(),

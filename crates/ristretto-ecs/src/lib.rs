@@ -7,9 +7,14 @@
 //! as [`event::Event`]s.
 
 pub mod assess;
+pub mod autoscaling;
+pub mod delete;
 pub mod deploy;
+pub mod deregister;
 pub mod error;
 pub mod event;
+pub mod rollback;
+pub mod run;
 pub mod send;
 pub mod service;
 pub mod wait;

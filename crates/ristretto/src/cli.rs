@@ -6,6 +6,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod day2;
+pub use day2::{
+    AutoScalingFlags, DeleteArgs, DeregisterArgs, RefreshArgs, RegisterArgs, RollbackArgs, RunArgs,
+    RunUntilArg, ScaleArgs,
+};
+
 /// A declarative deployer for Amazon ECS.
 #[derive(Debug, Parser)]
 #[command(name = "ristretto", version, about, after_help = crate::exit::HELP, disable_help_subcommand = true)]
@@ -99,6 +105,20 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Wait for the deployment in progress to finish
     Wait(WaitArgs),
+    /// Roll the service back to the previous task definition revision and wait
+    Rollback(RollbackArgs),
+    /// Start a new deployment of the current task definition (replace every task) and wait
+    Refresh(RefreshArgs),
+    /// Change the desired count and/or the auto scaling settings, and wait until stable
+    Scale(ScaleArgs),
+    /// Delete the service (asks for its name on a terminal; `--force` elsewhere)
+    Delete(DeleteArgs),
+    /// Register the task definition file as a new revision
+    Register(RegisterArgs),
+    /// Deregister task definition revisions (`--revision N` or `--keeps N`), never one in use
+    Deregister(DeregisterArgs),
+    /// Run a one-off task from the task definition; exits with its container's exit code
+    Run(RunArgs),
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
     /// Compare the service and task definition files with the live ones
@@ -177,6 +197,8 @@ pub struct DeployArgs {
     /// Change only the task definition and desired count
     #[arg(long)]
     pub no_update_service: bool,
+    #[command(flatten)]
+    pub auto_scaling: AutoScalingFlags,
     #[command(flatten)]
     pub wait: WaitFlags,
 }

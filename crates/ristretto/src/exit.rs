@@ -7,6 +7,8 @@ pub enum Exit {
     Success,
     /// The operation failed: an AWS error, a deployment that failed or rolled back.
     Failure,
+    /// `run`: the watched container exited with this (non-zero) code.
+    Task(u8),
     /// Bad input (flags, config, template, definition); nothing was changed.
     BadInput,
     /// `diff --exit-code` found differences.
@@ -26,6 +28,7 @@ impl Exit {
         match self {
             Self::Success => 0,
             Self::Failure => 1,
+            Self::Task(code) => code,
             Self::BadInput => 2,
             Self::Differs => 3,
             Self::TimedOut => 4,
@@ -42,4 +45,5 @@ Exit codes:
   2    bad input (flags, config, template, definition): nothing was changed
   3    `diff --exit-code` found differences
   4    timed out while the deployment was still going
-  130  interrupted (Ctrl-C)";
+  130  interrupted (Ctrl-C)
+  `run` exits with the watched container's exit code when it is not 0";

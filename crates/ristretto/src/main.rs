@@ -126,6 +126,27 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Wait(args) => commands::deploy::wait(args, &ctx)
             .await
             .map(|()| Exit::Success),
+        Command::Rollback(args) => commands::rollback::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Refresh(args) => commands::scale::refresh(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Scale(args) => commands::scale::scale(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Delete(args) => commands::delete::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Register(args) => commands::register::register(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Deregister(args) => commands::register::deregister(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Run(args) => commands::run::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
         Command::Diff(args) => commands::diff::run(args, &ctx).await,
         Command::Status(args) => commands::status::run(args, &ctx).await,
         Command::Appspec(args) => commands::appspec::run(args, &ctx).await,

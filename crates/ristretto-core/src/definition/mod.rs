@@ -4,12 +4,14 @@
 //! The SDK types are the model: no mirror structs of ECS shapes are written
 //! here, so every field AWS adds arrives with the next SDK release.
 
+mod overrides;
 mod project;
 pub(crate) mod reader;
 mod service;
 mod task;
 mod wire;
 
+pub use overrides::parse_task_override;
 pub use project::update_service_input;
 pub use service::parse_service_definition;
 pub use task::parse_task_definition;

@@ -11,6 +11,7 @@ use ristretto_ecs::{Events, Target, WaitUntil};
 use tokio::time::Instant;
 
 use crate::cli::{CreateArgs, DeployArgs, WaitArgs, WaitUntilArg};
+use crate::commands::scaling::Scaling;
 use crate::commands::{Context, for_each_config};
 use crate::exit::Exit;
 use crate::progress::Progress;
@@ -31,11 +32,13 @@ pub async fn deploy(args: &DeployArgs, ctx: &Context) -> Result<(), CliError> {
         ignore_tags: Vec::new(),
     };
     let until = until_of(args.wait.wait_until, WaitUntil::Deployed);
+    let scaling = Scaling::from_flags(&args.auto_scaling)?;
     let mode = Mode {
         dry_run: args.dry_run,
         wait: args.wait.waits(),
         until,
         create_only: false,
+        scaling,
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
@@ -60,6 +63,7 @@ pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
         wait: args.wait.waits(),
         until,
         create_only: true,
+        scaling: Scaling::default(),
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
@@ -104,15 +108,18 @@ async fn wait_one(ctx: &Context, config: &Config, until: WaitUntil) -> Result<()
     follow(ctx, config, &clients.ecs, target, since, started).await
 }
 
+/// How [`run_one`] runs (shared with `refresh` and `scale`).
 #[derive(Debug, Clone, Copy)]
-struct Mode {
-    dry_run: bool,
-    wait: bool,
-    until: WaitUntil,
-    create_only: bool,
+pub(crate) struct Mode {
+    pub(crate) dry_run: bool,
+    pub(crate) wait: bool,
+    pub(crate) until: WaitUntil,
+    pub(crate) create_only: bool,
+    /// Auto scaling changes around the deployment.
+    pub(crate) scaling: Scaling,
 }
 
-async fn run_one(
+pub(crate) async fn run_one(
     ctx: &Context,
     config: &Config,
     mut options: DeployOptions,
@@ -166,11 +173,14 @@ async fn run_one(
     .await?;
     if mode.dry_run {
         print_plan(ctx, &plan);
+        mode.scaling
+            .preview(ctx, &clients.autoscaling, &config.cluster, service)
+            .await?;
         return Ok(());
     }
 
     let (events, progress) = Progress::start(&ctx.printer, format!("{service}/{}", config.cluster));
-    let result = async {
+    let work = async {
         let started_deployment = deploy::execute(ecs, plan, &events).await?;
         if !mode.wait {
             events.step("not waiting (--no-wait)");
@@ -183,8 +193,18 @@ async fn run_one(
         };
         let spec = spec_for(config, service, target, started_deployment.since, started);
         wait_interruptibly(ecs, &spec, &events).await
-    }
-    .await;
+    };
+    let result = mode
+        .scaling
+        .around(
+            ctx,
+            &clients.autoscaling,
+            &config.cluster,
+            service,
+            &events,
+            work,
+        )
+        .await;
     progress.finish(events).await;
     result
 }
@@ -205,7 +225,7 @@ async fn follow(
     result
 }
 
-fn spec_for(
+pub(crate) fn spec_for(
     config: &Config,
     service: &str,
     target: Target,
@@ -224,7 +244,7 @@ fn spec_for(
 }
 
 /// Waits, or stops at Ctrl-C leaving the deployment running (exit 130).
-async fn wait_interruptibly(
+pub(crate) async fn wait_interruptibly(
     ecs: &aws_sdk_ecs::Client,
     spec: &WaitSpec,
     events: &Events,
@@ -273,7 +293,7 @@ fn print_plan(ctx: &Context, plan: &Plan) {
         .data(&to_pretty_json(&serde_json::Value::Object(out)));
 }
 
-fn service_name(config: &Config) -> Result<&str, CliError> {
+pub(crate) fn service_name(config: &Config) -> Result<&str, CliError> {
     config.service.as_deref().ok_or_else(|| {
         bad_input(
             format!("`service` is not set in `{}`", config.file.display()),
@@ -282,7 +302,7 @@ fn service_name(config: &Config) -> Result<&str, CliError> {
     })
 }
 
-fn until_of(arg: Option<WaitUntilArg>, default: WaitUntil) -> WaitUntil {
+pub(crate) fn until_of(arg: Option<WaitUntilArg>, default: WaitUntil) -> WaitUntil {
     match arg {
         None => default,
         Some(WaitUntilArg::Deployed) => WaitUntil::Deployed,

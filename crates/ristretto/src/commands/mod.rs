@@ -5,13 +5,20 @@
 pub mod appspec;
 pub mod codedeploy_group;
 pub mod completions;
+mod confirm;
+pub mod delete;
 pub mod deploy;
 pub mod diff;
 pub mod init;
 pub mod live;
 pub mod local;
+pub mod register;
 pub mod render;
 pub mod revisions;
+pub mod rollback;
+pub mod run;
+pub mod scale;
+mod scaling;
 pub mod status;
 
 use std::path::Path;

@@ -1,0 +1,173 @@
+//! Flags of the day-2 commands: rollback, refresh, scale, delete, register,
+//! deregister, run, and the auto scaling flags `deploy` and `scale` share.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::WaitFlags;
+
+/// Auto scaling flags (`deploy`, `scale`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AutoScalingFlags {
+    /// Suspend the service's auto scaling (dynamic and scheduled) and leave it suspended
+    #[arg(long)]
+    pub suspend_auto_scaling: bool,
+    /// Resume the service's auto scaling
+    #[arg(long, conflicts_with = "suspend_auto_scaling")]
+    pub resume_auto_scaling: bool,
+    /// Set the auto scaling minimum capacity
+    #[arg(long, value_name = "N")]
+    pub auto_scaling_min: Option<i32>,
+    /// Set the auto scaling maximum capacity
+    #[arg(long, value_name = "N")]
+    pub auto_scaling_max: Option<i32>,
+    /// Suspend auto scaling for the length of the command and resume it afterwards,
+    /// whatever the outcome (failure, timeout and Ctrl-C included)
+    #[arg(long, conflicts_with_all = ["suspend_auto_scaling", "resume_auto_scaling"])]
+    pub pause_auto_scaling: bool,
+}
+
+/// `rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Show what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Roll back to revision N of the family (default: the highest ACTIVE revision below the
+    /// current one)
+    #[arg(long, value_name = "N")]
+    pub revision: Option<i64>,
+    /// Deregister the rolled-back revision once the rollback succeeded (default, unless
+    /// `--no-wait`)
+    #[arg(long, overrides_with = "no_deregister_task_definition")]
+    pub deregister_task_definition: bool,
+    /// Keep the rolled-back revision registered
+    #[arg(long)]
+    pub no_deregister_task_definition: bool,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+/// `refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Show what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+/// `scale`.
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// Show what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The desired count (without it, only the auto scaling flags apply)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(0..))]
+    pub tasks: Option<i32>,
+    #[command(flatten)]
+    pub auto_scaling: AutoScalingFlags,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+/// `delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Show what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete without asking (required when not on a terminal)
+    #[arg(long)]
+    pub force: bool,
+    /// Stop the service's tasks at once instead of letting them drain
+    #[arg(long)]
+    pub terminate: bool,
+    /// Wait until the service is INACTIVE (default)
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+    /// Return once the deletion started
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// `register`.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// Print the task definition that would be registered and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `deregister`.
+#[derive(Debug, Args)]
+pub struct DeregisterArgs {
+    /// Show what would be deregistered and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Deregister this revision (a number, or `latest`)
+    #[arg(long, value_name = "N|latest", required_unless_present = "keeps")]
+    pub revision: Option<String>,
+    /// Keep the newest N revisions that are not in use; deregister the older ones.
+    /// Revisions in use (the service's deployments, tasks not stopped) are never deregistered
+    #[arg(long, value_name = "N", conflicts_with = "revision")]
+    pub keeps: Option<usize>,
+    /// Also delete the deregistered revisions (DeleteTaskDefinitions)
+    #[arg(long)]
+    pub delete: bool,
+    /// Do not ask for confirmation (required when not on a terminal)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `run --wait-until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunUntilArg {
+    /// The tasks are running
+    Running,
+    /// The tasks have stopped; the exit code is the watched container's
+    Stopped,
+}
+
+/// `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Show the RunTask request and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overrides from a file (template and Jsonnet like definitions): a TaskOverride
+    /// (`{"containerOverrides": [...]}`), one ContainerOverride (`{"name": ..., "command": ...}`)
+    /// or a list of them
+    #[arg(long, value_name = "FILE", conflicts_with = "overrides")]
+    pub overrides_file: Option<PathBuf>,
+    /// Overrides as JSON text, in any of the forms `--overrides-file` takes
+    #[arg(long, value_name = "JSON")]
+    pub overrides: Option<String>,
+    /// How many tasks (1 to 10)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=10))]
+    pub count: i32,
+    /// Run the family's latest registered revision (do not register the file)
+    #[arg(long, conflicts_with_all = ["skip_task_definition", "revision"])]
+    pub latest_task_definition: bool,
+    /// Run the service's current revision (do not register the file)
+    #[arg(long, conflicts_with = "revision")]
+    pub skip_task_definition: bool,
+    /// Run revision N of the family
+    #[arg(long, value_name = "N")]
+    pub revision: Option<i64>,
+    /// The container whose exit code is the result (default: the first essential one)
+    #[arg(long, value_name = "NAME")]
+    pub watch_container: Option<String>,
+    /// When to stop waiting
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "stopped")]
+    pub wait_until: RunUntilArg,
+    /// Wait for the tasks (default)
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+    /// Return once the tasks were started
+    #[arg(long)]
+    pub no_wait: bool,
+}

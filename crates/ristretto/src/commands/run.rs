@@ -1,0 +1,264 @@
+//! `run`: a one-off task (a migration, a batch job) from the task definition,
+//! with the service's networking, followed to the end. ristretto exits with
+//! the watched container's exit code, so `ristretto run && next-step` in a
+//! pipeline behaves as if the container ran in the pipeline itself.
+
+use std::path::Path;
+
+use aws_sdk_ecs::types::{ContainerDefinition, TaskOverride};
+use ristretto_core::definition::{api_json, parse_task_override, to_pretty_json};
+use ristretto_core::{Config, Definitions};
+use ristretto_ecs::deploy::{latest_revision, register};
+use ristretto_ecs::event::short_task_definition;
+use ristretto_ecs::rollback::split_revision;
+use ristretto_ecs::run::{self, Followed, RunUntil, Verdict};
+use ristretto_ecs::service::describe_service;
+use ristretto_ecs::{EcsError, Events};
+use tokio::time::Instant;
+
+use crate::cli::{RunArgs, RunUntilArg};
+use crate::commands::{Context, for_each_config};
+use crate::exit::Exit;
+use crate::progress::Progress;
+use crate::report::{CliError, bad_input};
+
+/// Which revision to run.
+enum Choice {
+    Register(Box<aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput>),
+    Existing(String),
+}
+
+/// `run` for every config.
+///
+/// # Errors
+/// Input errors (2), a task that failed to start or AWS errors (1), the
+/// container's exit code, timeouts (4), Ctrl-C (130).
+pub async fn run(args: &RunArgs, ctx: &Context) -> Result<(), CliError> {
+    for_each_config(ctx, |config| {
+        Box::pin(async move { run_one(args, ctx, &config).await })
+    })
+    .await
+}
+
+async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), CliError> {
+    let started = Instant::now();
+    let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
+    let overrides = load_overrides(args, &definitions)?;
+    let service_definition = match &config.service_definition {
+        Some(_) => Some(definitions.service_definition()?.value),
+        None => None,
+    };
+    let local = match &config.task_definition {
+        Some(_) => Some(definitions.task_definition()?.value),
+        None => None,
+    };
+
+    let clients = ctx.clients(config).await;
+    let ecs = &clients.ecs;
+    let live = match &config.service {
+        Some(service) => describe_service(ecs, &config.cluster, service).await?,
+        None => None,
+    };
+    let family = live
+        .as_ref()
+        .and_then(|s| s.task_definition())
+        .and_then(split_revision)
+        .map(|(f, _)| f.to_owned())
+        .or_else(|| local.as_ref().and_then(|t| t.family()).map(str::to_owned))
+        .ok_or_else(|| {
+            bad_input(
+                "no task definition to run: the service does not exist and `task_definition` is not set",
+                Some("set `task_definition` in the config"),
+            )
+        })?;
+    let choice = if let Some(revision) = args.revision {
+        Choice::Existing(format!("{family}:{revision}"))
+    } else if args.latest_task_definition {
+        Choice::Existing(latest_revision(ecs, &family).await?)
+    } else if args.skip_task_definition {
+        match live.as_ref().and_then(|s| s.task_definition()) {
+            Some(td) => Choice::Existing(td.to_owned()),
+            None => Choice::Existing(latest_revision(ecs, &family).await?),
+        }
+    } else {
+        let local = local.ok_or_else(|| {
+            bad_input(
+                "`task_definition` is not set in the config",
+                Some("set it, or pass `--skip-task-definition` or `--latest-task-definition`"),
+            )
+        })?;
+        Choice::Register(Box::new(local))
+    };
+
+    // The watched container is checked before anything changes.
+    let containers: Vec<ContainerDefinition> = match &choice {
+        Choice::Register(input) => input.container_definitions().to_vec(),
+        Choice::Existing(arn) => ecs
+            .describe_task_definition()
+            .task_definition(arn)
+            .send()
+            .await
+            .map_err(|e| match e.as_service_error().map(|s| s.meta().code()) {
+                Some(Some("ClientException")) => CliError::from(EcsError::Invalid {
+                    message: format!("task definition {arn} does not exist"),
+                    hint: None,
+                }),
+                _ => CliError::from(EcsError::aws("DescribeTaskDefinition", e)),
+            })?
+            .task_definition()
+            .map(|t| t.container_definitions().to_vec())
+            .unwrap_or_default(),
+    };
+    let watch = run::watch_container(&containers, args.watch_container.as_deref())?;
+    let until = match args.wait_until {
+        RunUntilArg::Running => RunUntil::Running,
+        RunUntilArg::Stopped => RunUntil::Stopped,
+    };
+
+    if args.dry_run {
+        let task_definition = match &choice {
+            Choice::Register(input) => {
+                ctx.printer
+                    .info("dry run: nothing was changed; would register:");
+                ctx.printer.data(&to_pretty_json(&api_json(input.as_ref())));
+                format!("{family}:<new revision>")
+            }
+            Choice::Existing(arn) => arn.clone(),
+        };
+        let input = run::run_task_input(
+            &config.cluster,
+            &task_definition,
+            args.count,
+            overrides,
+            service_definition.as_ref(),
+            live.as_ref(),
+        );
+        ctx.printer.info(&format!(
+            "dry run: would run and watch container `{watch}`:"
+        ));
+        if let Ok(input) = input.build() {
+            ctx.printer.data(&to_pretty_json(&api_json(&input)));
+        }
+        return Ok(());
+    }
+
+    let label = config.service.clone().unwrap_or_else(|| family.clone());
+    let (events, progress) = Progress::start(&ctx.printer, format!("{label}/{}", config.cluster));
+    let result = async {
+        let task_definition = match choice {
+            Choice::Register(input) => register(ecs, *input, &events).await?,
+            Choice::Existing(arn) => arn,
+        };
+        let input = run::run_task_input(
+            &config.cluster,
+            &task_definition,
+            args.count,
+            overrides,
+            service_definition.as_ref(),
+            live.as_ref(),
+        );
+        let arns = run::start(ecs, input, &events).await.map_err(start_failed)?;
+        if args.no_wait {
+            events.step("not waiting (--no-wait)");
+            ctx.printer.data(&format!("{}\n", arns.join("\n")));
+            return Ok(());
+        }
+        events.step(format!("watching container `{watch}`"));
+        let followed = tokio::select! {
+            followed = run::follow(ecs, &config.cluster, &arns, &watch, until, started + config.timeout, &events) => followed?,
+            _ = tokio::signal::ctrl_c() => return Err(CliError {
+                exit: Exit::Interrupted,
+                error: anyhow::anyhow!("interrupted; the task goes on in ECS"),
+                hint: Some(format!(
+                    "stop it with `aws ecs stop-task --cluster {} --task {}`",
+                    config.cluster,
+                    arns.first().map_or("<task>", |a| short_task_definition(a))
+                )),
+            }),
+        };
+        outcome(followed, &watch, config, &events)
+    }
+    .await;
+    progress.finish(events).await;
+    result
+}
+
+/// The verdict as the command's result.
+fn outcome(
+    followed: Followed,
+    watch: &str,
+    config: &Config,
+    events: &Events,
+) -> Result<(), CliError> {
+    match followed {
+        Followed::TimedOut => Err(CliError {
+            exit: Exit::TimedOut,
+            error: anyhow::anyhow!(
+                "timed out after {} while the task was still going",
+                ristretto_core::duration::format(config.timeout)
+            ),
+            hint: Some(
+                "the task goes on in ECS; raise `timeout` (or `--timeout`) to wait longer"
+                    .to_owned(),
+            ),
+        }),
+        Followed::Done(Verdict::Succeeded | Verdict::InProgress) => {
+            events.emit(ristretto_ecs::Event::Finished {
+                outcome: "succeeded".into(),
+                message: format!("container `{watch}` succeeded"),
+            });
+            Ok(())
+        }
+        Followed::Done(Verdict::Exited { task, code, reason }) => {
+            events.emit(ristretto_ecs::Event::Finished {
+                outcome: "failed".into(),
+                message: format!("container `{watch}` exited with code {code}"),
+            });
+            Err(CliError {
+                exit: u8::try_from(code)
+                    .ok()
+                    .filter(|c| *c != 0)
+                    .map_or(Exit::Failure, Exit::Task),
+                error: anyhow::anyhow!(
+                    "container `{watch}` of task {task} exited with code {code}: {reason}"
+                ),
+                hint: None,
+            })
+        }
+        Followed::Done(Verdict::FailedToStart { task, reason }) => {
+            events.emit(ristretto_ecs::Event::Finished {
+                outcome: "failed".into(),
+                message: format!("task {task} failed"),
+            });
+            Err(CliError {
+                exit: Exit::Failure,
+                error: anyhow::anyhow!("task {task} failed to start: {reason}"),
+                hint: None,
+            })
+        }
+    }
+}
+
+fn start_failed(e: EcsError) -> CliError {
+    let mut error = CliError::from(e);
+    if error.hint.is_none() {
+        error.hint = Some(
+            "check the cluster's capacity, and the service definition's networkConfiguration"
+                .to_owned(),
+        );
+    }
+    error
+}
+
+fn load_overrides(
+    args: &RunArgs,
+    definitions: &Definitions,
+) -> Result<Option<TaskOverride>, CliError> {
+    if let Some(file) = &args.overrides_file {
+        return Ok(Some(definitions.task_override(file)?.value));
+    }
+    if let Some(text) = &args.overrides {
+        return Ok(Some(parse_task_override(text, Path::new("--overrides"))?));
+    }
+    Ok(None)
+}
