@@ -144,9 +144,7 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Deregister(args) => commands::register::deregister(args, &ctx)
             .await
             .map(|()| Exit::Success),
-        Command::Run(args) => commands::run::run(args, &ctx)
-            .await
-            .map(|()| Exit::Success),
+        Command::Run(args) => commands::run::run(args, &ctx).await.map(|()| Exit::Success),
         Command::Diff(args) => commands::diff::run(args, &ctx).await,
         Command::Status(args) => commands::status::run(args, &ctx).await,
         Command::Appspec(args) => commands::appspec::run(args, &ctx).await,

@@ -443,6 +443,25 @@ fn quoted(s: &str) -> Result<(String, usize), String> {
     Err("unterminated string".into())
 }
 
+/// `value` with every object's keys in sorted order, whatever order the
+/// state file had (serde_json keeps insertion order when `preserve_order` is on).
+fn sorted_keys(value: &Json) -> Json {
+    match value {
+        Json::Object(map) => {
+            let mut entries: Vec<(&String, &Json)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Json::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Json::Array(items) => Json::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,24 +480,5 @@ mod tests {
         );
         assert_eq!(parse_path(""), Ok(vec![]));
         assert!(parse_path(".a[").is_err());
-    }
-}
-
-/// `value` with every object's keys in sorted order, whatever order the
-/// state file had (serde_json keeps insertion order when `preserve_order` is on).
-fn sorted_keys(value: &Json) -> Json {
-    match value {
-        Json::Object(map) => {
-            let mut entries: Vec<(&String, &Json)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            Json::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k.clone(), sorted_keys(v)))
-                    .collect(),
-            )
-        }
-        Json::Array(items) => Json::Array(items.iter().map(sorted_keys).collect()),
-        other => other.clone(),
     }
 }

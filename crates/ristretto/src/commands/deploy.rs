@@ -131,11 +131,13 @@ pub(crate) async fn run_one(
 
     // Every file is loaded before the first AWS call: a bad file changes nothing.
     let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
+    // `scale`, `refresh`, `--skip-task-definition`, `--revision` and
+    // `--latest-task-definition` keep a registered revision: the file (and
+    // the variables its template needs) is not read.
     let needs_task_definition = mode.create_only
         || !(options.skip_task_definition
             || options.revision.is_some()
-            || options.latest_task_definition)
-        || config.task_definition.is_some();
+            || options.latest_task_definition);
     let task_definition = match (&config.task_definition, needs_task_definition) {
         (Some(_), true) => Some(definitions.task_definition()?.value),
         _ => None,
