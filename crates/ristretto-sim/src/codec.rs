@@ -85,6 +85,10 @@ shapes!(
     aws_sdk_ecs::types::Tag,
     aws_sdk_ecs::types::ServiceDeployment,
     aws_sdk_ecs::types::ServiceRevision,
+    aws_sdk_codedeploy::types::ApplicationInfo,
+    aws_sdk_codedeploy::types::DeploymentGroupInfo,
+    aws_sdk_codedeploy::types::DeploymentInfo,
+    aws_sdk_codedeploy::types::EcsTarget,
 );
 
 /// An SDK value stored in the simulator's state; serialised through the SDK codec.

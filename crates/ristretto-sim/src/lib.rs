@@ -1,5 +1,5 @@
-//! ristretto's local AWS simulator: ECS, Application Auto Scaling, SSM Parameter Store, Secrets
-//! Manager and S3 GetObject on loopback, speaking the real AWS wire protocol, with simulated
+//! ristretto's local AWS simulator: ECS, CodeDeploy (ECS blue/green), Application Auto Scaling,
+//! SSM Parameter Store, Secrets Manager and S3 GetObject on loopback, speaking the real AWS wire protocol, with simulated
 //! time so that deployments roll, fail and roll back like on AWS — only faster.
 //!
 //! It is ristretto's embedded default (`ristretto --local ...` starts it in-process with
@@ -13,8 +13,8 @@
 //! - [`world`]: the world file (initial resources and rules); [`faults`]: throttling and
 //!   injected errors.
 //! - One module per AWS service: [`ecs`] (with its [`ecs::scheduler`]), [`autoscaling`],
-//!   [`ssm`], [`secrets`], [`s3`], and [`codedeploy`] (where the CodeDeploy simulator goes; its
-//!   module documentation says how it plugs in and drives ECS task sets).
+//!   [`ssm`], [`secrets`], [`s3`], and [`codedeploy`] (which drives the ECS task sets of
+//!   `CODE_DEPLOY` services through [`ecs::task_sets`]).
 //!
 //! # Example
 //! ```no_run
@@ -81,7 +81,7 @@ impl Default for SimConfig {
 /// `{"service":"ecs","operation":"UpdateService","mutating":true,"status":200}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestRecord {
-    /// `ecs`, `application-autoscaling`, `ssm`, `secretsmanager`, `codedeploy`, `s3`, or
+    /// `ecs`, `codedeploy`, `application-autoscaling`, `ssm`, `secretsmanager`, `s3`, or
     /// `unknown`.
     pub service: String,
     pub operation: String,

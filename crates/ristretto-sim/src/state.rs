@@ -20,6 +20,8 @@ use crate::ssm::SsmState;
 use crate::world::World;
 
 const STATE_VERSION: u32 = 1;
+/// At most this many events are processed in one advance (a guard against runaway loops).
+const MAX_STEPS: usize = 200_000;
 
 /// The simulated world.
 #[derive(Debug, Serialize, Deserialize)]
@@ -123,11 +125,31 @@ impl State {
     }
 
     /// Brings the world up to `to` (task transitions, deployments, service events).
+    ///
+    /// Time jumps from one event to the next (a task starting or stopping, a strategy stage
+    /// or a CodeDeploy lifecycle event ending), and every service reacts at each one, so the
+    /// result does not depend on how often clients poll.
     pub fn advance(&mut self, to: Epoch) {
-        if to > self.now {
-            crate::ecs::scheduler::advance(self, to);
-            self.now = to;
+        if to <= self.now {
+            return;
         }
+        for _ in 0..MAX_STEPS {
+            let next = [
+                crate::ecs::scheduler::next_event(&self.ecs, self.now),
+                crate::codedeploy::next_event(&self.codedeploy, self.now),
+            ]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min);
+            let Some(t) = next.filter(|t| *t <= to) else {
+                break;
+            };
+            self.now = t.max(self.now);
+            crate::ecs::scheduler::step(self, self.now);
+            crate::codedeploy::step(self, self.now);
+        }
+        crate::ecs::scheduler::prune(&mut self.ecs, to);
+        self.now = to;
     }
 }
 

@@ -23,7 +23,7 @@
 //!   - {bucket: tfstate, key: dev/terraform.tfstate, body: '{"version":4}'}
 //! scalableTargets:               # Application Auto Scaling (ECS services)
 //!   - {resourceId: service/default/web, minCapacity: 1, maxCapacity: 4}
-//! codeDeploy:                    # kept for the CodeDeploy simulator (inputs of its Create* calls)
+//! codeDeploy:                    # inputs of CreateApplication / CreateDeploymentGroup (camelCase)
 //!   applications: [{applicationName: web, computePlatform: ECS}]
 //!   deploymentGroups: [{applicationName: web, deploymentGroupName: web, ecsServices: [...]}]
 //! targetGroups: [...]            # kept as written (ELBv2 target groups)
@@ -149,7 +149,7 @@ pub struct ScalableTargetSeed {
 }
 
 /// CodeDeploy applications and deployment groups, as the inputs of `CreateApplication` and
-/// `CreateDeploymentGroup` (camelCase JSON). Kept in the state for the CodeDeploy simulator.
+/// `CreateDeploymentGroup` (camelCase JSON).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CodeDeploySeed {

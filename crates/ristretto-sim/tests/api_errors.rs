@@ -26,7 +26,7 @@ async fn unknown_operation_is_a_400_with_unknown_operation_exception() {
     let sim = start("clusters: [default]\n", 1.0).await;
     let out = raw(
         sim.handle.local_addr(),
-        "CodeDeploy_20141006.ListApplications",
+        "CodeDeploy_20141006.ListOnPremisesInstances",
         "{}",
     )
     .await;

@@ -56,6 +56,9 @@ pub struct GlobalArgs {
     /// World file for a fresh `--local` state (default: local-world.yaml beside the config)
     #[arg(long, global = true, value_name = "FILE")]
     pub local_world: Option<PathBuf>,
+    /// With several configs: how many services to handle at once
+    #[arg(long, global = true, value_name = "N")]
+    pub parallel: Option<usize>,
     /// Output format of data and progress
     #[arg(long, global = true, value_enum)]
     pub output: Option<OutputFormat>,
@@ -90,6 +93,12 @@ pub enum ColorChoice {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create the service from the files and wait until it is stable
+    Create(CreateArgs),
+    /// Register the task definition, update the service and wait for the deployment
+    Deploy(DeployArgs),
+    /// Wait for the deployment in progress to finish
+    Wait(WaitArgs),
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
     /// Compare the service and task definition files with the live ones
@@ -109,6 +118,88 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the version
     Version,
+}
+
+/// When a deployment counts as finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaitUntilArg {
+    /// Our deployment completed and the service runs our task definition
+    Deployed,
+    /// That, and the old tasks are gone: one deployment, running = desired
+    Stable,
+}
+
+/// Waiting flags shared by the commands that wait.
+#[derive(Debug, Args, Clone)]
+pub struct WaitFlags {
+    /// Wait until the deployment finishes (`--no-wait` returns once it started)
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+    /// Return once the deployment started
+    #[arg(long)]
+    pub no_wait: bool,
+    /// When the deployment counts as finished
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub wait_until: Option<WaitUntilArg>,
+}
+
+impl WaitFlags {
+    /// Whether to wait.
+    pub fn waits(&self) -> bool {
+        !self.no_wait
+    }
+}
+
+/// `deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Show what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Desired count (default: the service definition's, else unchanged)
+    #[arg(long, value_name = "N")]
+    pub tasks: Option<i32>,
+    /// Keep the live task definition (do not register the file's)
+    #[arg(long)]
+    pub skip_task_definition: bool,
+    /// Deploy revision N of the live task definition family
+    #[arg(long, value_name = "N", conflicts_with_all = ["latest_task_definition", "skip_task_definition"])]
+    pub revision: Option<i64>,
+    /// Deploy the latest registered revision of the family
+    #[arg(long)]
+    pub latest_task_definition: bool,
+    /// Start a new deployment even when nothing changed
+    #[arg(long)]
+    pub force_new_deployment: bool,
+    /// Apply the service definition's attributes (default)
+    #[arg(long, overrides_with = "no_update_service")]
+    pub update_service: bool,
+    /// Change only the task definition and desired count
+    #[arg(long)]
+    pub no_update_service: bool,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+/// `create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Show what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Desired count (default: the service definition's)
+    #[arg(long, value_name = "N")]
+    pub tasks: Option<i32>,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+/// `wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// When the deployment counts as finished (default: stable)
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub wait_until: Option<WaitUntilArg>,
 }
 
 /// `render`.

@@ -10,6 +10,7 @@ mod exit;
 mod local;
 mod lookups;
 mod printer;
+mod progress;
 mod report;
 mod settings;
 
@@ -85,8 +86,9 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         )
     })?;
     let settings = settings::Settings::resolve(&cli.global, &cwd).map_err(|e| (None, e))?;
-    let printer =
-        Printer::new(settings.color, settings.output).with_data_color(settings.color_data);
+    let printer = Printer::new(settings.color, settings.output)
+        .with_data_color(settings.color_data)
+        .with_debug(settings.debug);
     let sim = if settings.local {
         let first = settings.configs.first().map(std::path::PathBuf::as_path);
         let sim = local::LocalSim::start(
@@ -104,14 +106,19 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
     let target = sim
         .as_ref()
         .map_or(Target::Aws, |s| Target::Local(s.endpoint_url()));
+    if let Target::Local(url) = &target {
+        printer.debug(&format!("local simulator at {url}"));
+    }
     let ctx = Context {
         settings,
         printer: printer.clone(),
-        cwd,
         target,
     };
     let result = match &cli.command {
         Command::Render(args) => commands::render::run(args, &ctx).map(|()| Exit::Success),
+        Command::Deploy(args) => commands::deploy::deploy(args, &ctx).await.map(|()| Exit::Success),
+        Command::Create(args) => commands::deploy::create(args, &ctx).await.map(|()| Exit::Success),
+        Command::Wait(args) => commands::deploy::wait(args, &ctx).await.map(|()| Exit::Success),
         Command::Diff(args) => commands::diff::run(args, &ctx).await,
         Command::Status(args) => commands::status::run(args, &ctx).await,
         Command::Appspec(args) => commands::appspec::run(args, &ctx).await,

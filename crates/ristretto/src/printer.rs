@@ -13,12 +13,27 @@ pub struct Printer {
     color: bool,
     data_color: bool,
     output: OutputFormat,
+    debug: bool,
 }
 
 const BOLD_RED: Style = AnsiColor::Red.on_default().bold();
 const BOLD_YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const BOLD_CYAN: Style = AnsiColor::Cyan.on_default().bold();
 const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// `HH:MM:SS` (UTC) for progress lines.
+fn time_of_day() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
 
 impl Printer {
     /// A printer; `color` decides whether stderr gets ANSI styles.
@@ -28,6 +43,7 @@ impl Printer {
             color,
             data_color: false,
             output,
+            debug: false,
         }
     }
 
@@ -42,6 +58,20 @@ impl Printer {
     #[must_use]
     pub fn data_color(&self) -> bool {
         self.data_color
+    }
+
+    /// The same printer, showing debug lines when `debug` is set.
+    #[must_use]
+    pub fn with_debug(mut self, debug: bool) -> Self {
+        self.debug = debug;
+        self
+    }
+
+    /// A debug line on stderr (only with `--debug`).
+    pub fn debug(&self, message: &str) {
+        if self.debug {
+            self.line(&format!("{}: {message}", self.paint(DIM, "debug")));
+        }
     }
 
     /// The output format data should use.
@@ -61,6 +91,21 @@ impl Printer {
     /// An informational line on stderr.
     pub fn info(&self, message: &str) {
         self.line(message);
+    }
+
+    /// A progress line on stderr: `HH:MM:SS label message`.
+    pub fn progress(&self, label: &str, message: &str) {
+        let now = time_of_day();
+        self.line(&format!(
+            "{} {} {message}",
+            self.paint(DIM, &now),
+            self.paint(BOLD, label)
+        ));
+    }
+
+    /// A progress event as one JSON line on stderr.
+    pub fn progress_json(&self, value: &serde_json::Value) {
+        self.line(&value.to_string());
     }
 
     /// A warning on stderr.

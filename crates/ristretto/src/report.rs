@@ -2,6 +2,7 @@
 //! and the exit code each kind of failure maps to.
 
 use ristretto_core::LoadError;
+use ristretto_ecs::EcsError;
 
 use crate::exit::Exit;
 use crate::printer::Printer;
@@ -28,6 +29,50 @@ impl From<LoadError> for CliError {
     }
 }
 
+impl From<EcsError> for CliError {
+    fn from(error: EcsError) -> Self {
+        let (exit, hint) = match &error {
+            EcsError::Invalid { hint, .. } => (Exit::BadInput, hint.clone()),
+            EcsError::ServiceNotFound { .. } => (
+                Exit::Failure,
+                Some(
+                    "create it with `ristretto create` (or `deploy` with a `service_definition`)"
+                        .to_owned(),
+                ),
+            ),
+            EcsError::TimedOut { .. } => (
+                Exit::TimedOut,
+                Some(
+                    "the deployment goes on; follow it with `ristretto wait`, or raise `timeout`"
+                        .to_owned(),
+                ),
+            ),
+            EcsError::DeploymentFailed { .. } => (Exit::Failure, None),
+            EcsError::Aws { code, .. } => (Exit::Failure, aws_hint(code.as_deref())),
+        };
+        Self {
+            exit,
+            error: error.into(),
+            hint,
+        }
+    }
+}
+
+/// Hints for the AWS error codes people hit most.
+fn aws_hint(code: Option<&str>) -> Option<String> {
+    let hint = match code? {
+        "ClusterNotFoundException" => "check `cluster` in the config, and the region",
+        "AccessDeniedException" | "UnrecognizedClientException" => {
+            "check the AWS credentials and their permissions"
+        }
+        "ServiceNotActiveException" => {
+            "the service was deleted; create it again with `ristretto create`"
+        }
+        _ => return None,
+    };
+    Some(hint.to_owned())
+}
+
 /// A bad-input error (exit code 2) with an optional hint.
 pub fn bad_input(message: impl Into<String>, hint: Option<&str>) -> CliError {
     CliError {
@@ -39,21 +84,31 @@ pub fn bad_input(message: impl Into<String>, hint: Option<&str>) -> CliError {
 
 /// Prints `error` through `printer`.
 pub fn print(printer: &Printer, error: &CliError) {
-    let details = error
-        .error
-        .downcast_ref::<LoadError>()
-        .map(LoadError::details)
-        .unwrap_or_default();
+    print_labeled(printer, None, error);
+}
+
+/// Prints `error` of one service (`label` = `service/cluster`) when several run.
+pub fn print_labeled(printer: &Printer, label: Option<&str>, error: &CliError) {
+    let details = match (
+        error.error.downcast_ref::<LoadError>(),
+        error.error.downcast_ref::<EcsError>(),
+    ) {
+        (Some(load), _) => load.details(),
+        (_, Some(ecs)) => ecs
+            .diagnosis()
+            .map(ristretto_ecs::Diagnosis::lines)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let causes: Vec<String> = error
         .error
         .chain()
         .skip(1)
         .map(ToString::to_string)
         .collect();
-    printer.error(
-        &error.error.to_string(),
-        &details,
-        &causes,
-        error.hint.as_deref(),
-    );
+    let message = match label {
+        Some(label) => format!("{label}: {}", error.error),
+        None => error.error.to_string(),
+    };
+    printer.error(&message, &details, &causes, error.hint.as_deref());
 }

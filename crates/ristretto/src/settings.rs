@@ -14,6 +14,9 @@ use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
 use crate::env_vars;
 use crate::report::{CliError, bad_input};
 
+/// Services handled at once by default.
+pub const DEFAULT_PARALLEL: usize = 4;
+
 /// Everything a command needs to know from the command line and environment.
 #[derive(Clone)]
 pub struct Settings {
@@ -39,6 +42,8 @@ pub struct Settings {
     pub local_world: Option<PathBuf>,
     /// `RISTRETTO_LOCAL_SPEED`: how much faster than real time `--local` runs.
     pub local_speed: f64,
+    /// `--parallel`: services handled at once.
+    pub parallel: usize,
     /// `--output`.
     pub output: OutputFormat,
     /// Whether stderr gets colours.
@@ -134,6 +139,19 @@ impl Settings {
                 })?,
         };
 
+        let parallel = match args.parallel {
+            Some(n) => n,
+            None => match env_vars::flag("PARALLEL") {
+                None => DEFAULT_PARALLEL,
+                Some(text) => text.parse().map_err(|_| {
+                    bad_input(format!("`RISTRETTO_PARALLEL={text}` is not a number"), None)
+                })?,
+            },
+        };
+        if parallel == 0 {
+            return Err(bad_input("--parallel must be at least 1", None));
+        }
+
         let config_args: Vec<String> = if args.config.is_empty() {
             env_vars::flag("CONFIG")
                 .map(|c| vec![c])
@@ -164,6 +182,7 @@ impl Settings {
                 .clone()
                 .or_else(|| env_vars::flag("LOCAL_WORLD").map(PathBuf::from)),
             local_speed,
+            parallel,
             output,
             color,
             color_data,

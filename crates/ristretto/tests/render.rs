@@ -250,3 +250,21 @@ fn several_configs_render_in_order_and_globs_expand() {
     let b = out.find("service: svc-b").expect("b rendered");
     assert!(a < b, "{out}");
 }
+
+#[test]
+fn debug_shows_what_was_loaded_and_plain_runs_do_not() {
+    let args = [
+        "--config",
+        "examples/rolling/config.yaml",
+        "render",
+        "config",
+    ];
+    assert!(!run(&args).contains("debug:"));
+    let out = run_in(&repo(), &args, &[("RISTRETTO_DEBUG", "1")]);
+    assert!(
+        out.contains(
+            "debug: loaded examples/rolling/config.yaml: cluster `default`, service `web`"
+        ),
+        "{out}"
+    );
+}

@@ -4,11 +4,13 @@
 //! The SDK types are the model: no mirror structs of ECS shapes are written
 //! here, so every field AWS adds arrives with the next SDK release.
 
+mod project;
 pub(crate) mod reader;
 mod service;
 mod task;
 mod wire;
 
+pub use project::update_service_input;
 pub use service::parse_service_definition;
 pub use task::parse_task_definition;
 pub use wire::{api_json, to_pretty_json};

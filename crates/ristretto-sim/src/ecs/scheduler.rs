@@ -35,8 +35,6 @@ use crate::clock::Epoch;
 use crate::state::{Ctx, Ids, State};
 use crate::world::World;
 
-/// At most this many events are processed in one advance (a guard against runaway loops).
-const MAX_STEPS: usize = 200_000;
 /// Stopped tasks stay visible this long (world seconds), like on AWS.
 const STOPPED_TASK_RETENTION: f64 = 3600.0;
 /// Events kept per service.
@@ -46,28 +44,16 @@ fn ts(t: Epoch) -> DateTime {
     crate::clock::timestamp(t)
 }
 
-/// Brings ECS from `state.now` to `to`.
-pub fn advance(state: &mut State, to: Epoch) {
+/// Processes one moment of the world: every task transition due at `now`, then every service.
+pub fn step(state: &mut State, now: Epoch) {
     let State {
-        ecs,
-        ids,
-        rules,
-        now,
-        ..
+        ecs, ids, rules, ..
     } = state;
-    let mut now = *now;
-    for _ in 0..MAX_STEPS {
-        let Some(t) = next_event(ecs, now).filter(|t| *t <= to) else {
-            break;
-        };
-        now = t.max(now);
-        step_all(ecs, ids, rules, now);
-    }
-    prune(ecs, to);
+    step_all(ecs, ids, rules, now);
 }
 
 /// The earliest pending change in the world after (or, for tasks, at) `now`.
-fn next_event(ecs: &EcsState, now: Epoch) -> Option<Epoch> {
+pub fn next_event(ecs: &EcsState, now: Epoch) -> Option<Epoch> {
     let mut next: Option<Epoch> = None;
     let mut consider = |t: Epoch| {
         if next.is_none_or(|n| t < n) {
@@ -189,7 +175,8 @@ fn cluster_ctx(cluster: &ClusterRecord, now: Epoch) -> Ctx {
     }
 }
 
-fn prune(ecs: &mut EcsState, now: Epoch) {
+/// Forgets tasks stopped more than an hour ago.
+pub fn prune(ecs: &mut EcsState, now: Epoch) {
     let keep = |t: &super::TaskRecord| {
         t.stopped_at
             .is_none_or(|s| now - s < STOPPED_TASK_RETENTION)

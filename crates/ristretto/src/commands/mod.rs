@@ -5,6 +5,7 @@
 pub mod appspec;
 pub mod codedeploy_group;
 pub mod completions;
+pub mod deploy;
 pub mod diff;
 pub mod init;
 pub mod live;
@@ -13,7 +14,7 @@ pub mod render;
 pub mod revisions;
 pub mod status;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use ristretto_core::{Config, Loader};
@@ -31,8 +32,6 @@ pub struct Context {
     pub settings: Settings,
     /// All output.
     pub printer: Printer,
-    /// The current folder.
-    pub cwd: PathBuf,
     /// AWS, or the local simulator.
     pub target: Target,
 }
@@ -55,6 +54,13 @@ impl Context {
     /// Any load error (exit code 2).
     pub fn load_config(&self, file: &Path) -> Result<Config, CliError> {
         let (mut config, warnings) = self.loader().load_config(file)?;
+        self.printer.debug(&format!(
+            "loaded {}: cluster `{}`, service `{}`, timeout {}",
+            file.display(),
+            config.cluster,
+            config.service.as_deref().unwrap_or("-"),
+            ristretto_core::duration::format(config.timeout)
+        ));
         for warning in warnings {
             self.printer
                 .warn(&format!("{}: {}", file.display(), warning.0));
@@ -81,4 +87,89 @@ impl Context {
     pub async fn clients(&self, config: &Config) -> Clients {
         Clients::new(&self.settings, config.region.as_deref(), &self.target).await
     }
+}
+
+/// One service's share of a command.
+pub type ServiceRun<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), CliError>> + 'a>>;
+
+/// Runs `run` for every config: alone when there is one; otherwise
+/// `--parallel` at a time, each failure reported with its service, then a
+/// summary table, and the worst exit code. Every config is loaded first, so a
+/// bad one stops the run before anything changes.
+///
+/// # Errors
+/// The single config's error, or a summary error carrying the worst exit code.
+pub async fn for_each_config<'a>(
+    ctx: &'a Context,
+    run: impl Fn(Config) -> ServiceRun<'a>,
+) -> Result<(), CliError> {
+    let configs: Vec<Config> = ctx
+        .settings
+        .configs
+        .iter()
+        .map(|file| ctx.load_config(file))
+        .collect::<Result<_, _>>()?;
+    if configs.len() == 1 {
+        let config = configs
+            .into_iter()
+            .next()
+            .ok_or_else(|| crate::report::bad_input("no config", None))?;
+        return run(config).await;
+    }
+    let permits = tokio::sync::Semaphore::new(ctx.settings.parallel);
+    let runs = configs.into_iter().map(|config| {
+        let label = label(&config);
+        let permits = &permits;
+        let future = run(config);
+        async move {
+            let _permit = permits.acquire().await;
+            let result = future.await;
+            if let Err(error) = &result {
+                crate::report::print_labeled(&ctx.printer, Some(&label), error);
+            }
+            (label, result)
+        }
+    });
+    let results = futures_util::future::join_all(runs).await;
+    print_summary(&ctx.printer, &results);
+    let failed: Vec<crate::exit::Exit> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().err().map(|e| e.exit))
+        .collect();
+    match failed.iter().max() {
+        None => Ok(()),
+        Some(worst) => Err(CliError {
+            exit: *worst,
+            error: anyhow::anyhow!("{} of {} services failed", failed.len(), results.len()),
+            hint: None,
+        }),
+    }
+}
+
+/// `service/cluster`, the label of a config's service in output.
+pub fn label(config: &Config) -> String {
+    format!(
+        "{}/{}",
+        config.service.as_deref().unwrap_or("-"),
+        config.cluster
+    )
+}
+
+fn print_summary(printer: &Printer, results: &[(String, Result<(), CliError>)]) {
+    let width = results
+        .iter()
+        .map(|(l, _)| l.len())
+        .max()
+        .unwrap_or(0)
+        .max("service".len());
+    let mut table = format!("{:<width$}  result\n", "service");
+    for (label, result) in results {
+        let outcome = match result {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => format!("failed (exit {}): {}", e.exit.code(), e.error),
+        };
+        table.push_str(&format!("{label:<width$}  {outcome}\n"));
+    }
+    printer.info(table.trim_end());
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# An independent client against `ristretto local serve`: the AWS CLI (from PyPI) drives a rolling
+# deployment and waits for it with its own waiter, so the simulator's wire format is checked by
+# code we did not write.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+venv="${TMPDIR:-/tmp}/ristretto-ci-venv"
+if [ ! -x "$venv/bin/aws" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check awscli
+fi
+aws="$venv/bin/aws"
+"$aws" --version
+
+work="$(mktemp -d)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$work/world.yaml" <<'YAML'
+clusters: [default]
+YAML
+cargo build --quiet -p ristretto
+./target/debug/ristretto local serve --port "$port" --world "$work/world.yaml" --speed 50 \
+  --request-log "$work/requests.jsonl" > "$work/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 50); do
+  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+ecs() { "$aws" --endpoint-url "http://127.0.0.1:$port" ecs "$@"; }
+
+td() {
+  cat <<JSON
+{"family": "cli-web", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
+ "containerDefinitions": [{"name": "app", "image": "nginx:$1", "essential": true}]}
+JSON
+}
+rev1=$(ecs register-task-definition --cli-input-json "$(td 1.27)" --query 'taskDefinition.taskDefinitionArn' --output text)
+rev2=$(ecs register-task-definition --cli-input-json "$(td 1.28)" --query 'taskDefinition.taskDefinitionArn' --output text)
+ecs create-service --service-name cli-web --task-definition "$rev1" --desired-count 2 --launch-type FARGATE \
+  --network-configuration 'awsvpcConfiguration={subnets=[subnet-1],securityGroups=[sg-1]}' > /dev/null
+ecs wait services-stable --services cli-web
+ecs update-service --service cli-web --task-definition "$rev2" > /dev/null
+ecs wait services-stable --services cli-web
+running=$(ecs describe-services --services cli-web --query 'services[0].[taskDefinition,runningCount,length(deployments)]' --output text)
+echo "describe-services: $running"
+case "$running" in
+  "$rev2"*"2"*"1") echo "aws cli: rolling deployment completed" ;;
+  *) echo "unexpected service state: $running" >&2; exit 1 ;;
+esac
+grep -q '"operation":"UpdateService","mutating":true' "$work/requests.jsonl"
+echo "request log: $(wc -l < "$work/requests.jsonl") requests"

@@ -1,0 +1,160 @@
+//! What can go wrong talking to ECS, classified by AWS error code (never by
+//! message text), and what a failed deployment tells the user.
+
+use std::time::Duration;
+
+use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
+
+/// An error of the ECS side.
+#[derive(Debug, thiserror::Error)]
+pub enum EcsError {
+    /// An AWS call failed.
+    #[error("{operation} failed: {message}")]
+    Aws {
+        /// `UpdateService`, …
+        operation: &'static str,
+        /// The AWS error code (`ServiceNotFoundException`, …).
+        code: Option<String>,
+        /// AWS's message, or the transport's.
+        message: String,
+    },
+    /// The service does not exist (or is INACTIVE).
+    #[error("service `{service}` does not exist in cluster `{cluster}`")]
+    ServiceNotFound {
+        /// Cluster name.
+        cluster: String,
+        /// Service name.
+        service: String,
+    },
+    /// The request cannot be carried out as given (conflicting flags, …).
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
+    /// The deployment failed, rolled back, or another one replaced it.
+    #[error("deployment failed: {reason}")]
+    DeploymentFailed {
+        /// Why, in one line.
+        reason: String,
+        /// Events and stopped tasks that explain it.
+        diagnosis: Diagnosis,
+    },
+    /// The timeout passed while the deployment was still going.
+    #[error("timed out after {} while the deployment was still in progress", ristretto_core::duration::format(*after))]
+    TimedOut {
+        /// The timeout.
+        after: Duration,
+        /// What the service was doing.
+        diagnosis: Diagnosis,
+    },
+}
+
+impl EcsError {
+    /// Wraps an SDK error of `operation`.
+    pub fn aws<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        let code = error.code().map(str::to_owned);
+        let message = match error.message() {
+            Some(m) => m.to_owned(),
+            None => chain(&error),
+        };
+        Self::Aws {
+            operation,
+            code,
+            message,
+        }
+    }
+
+    /// The AWS error code, when this is an AWS error.
+    #[must_use]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Aws { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What explains a failed or timed-out deployment.
+    #[must_use]
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        match self {
+            Self::DeploymentFailed { diagnosis, .. } | Self::TimedOut { diagnosis, .. } => {
+                Some(diagnosis)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Why a deployment failed: what ECS said and what the stopped tasks said.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diagnosis {
+    /// The last service events, oldest first.
+    pub events: Vec<String>,
+    /// Stopped tasks of the deployment.
+    pub stopped_tasks: Vec<StoppedTask>,
+}
+
+/// A task that stopped, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppedTask {
+    /// Task ID (the last part of its ARN).
+    pub id: String,
+    /// ECS's `stoppedReason`.
+    pub stopped_reason: String,
+    /// Each container: name, exit code, reason.
+    pub containers: Vec<StoppedContainer>,
+}
+
+/// A container of a stopped task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppedContainer {
+    /// Container name.
+    pub name: String,
+    /// Its exit code, when it ran.
+    pub exit_code: Option<i32>,
+    /// Why it stopped, when ECS says.
+    pub reason: Option<String>,
+}
+
+impl Diagnosis {
+    /// Lines to print under the error.
+    #[must_use]
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self.events.iter().map(|e| format!("event: {e}")).collect();
+        for task in &self.stopped_tasks {
+            lines.push(format!("stopped task {}: {}", task.id, task.stopped_reason));
+            for c in &task.containers {
+                let code = c
+                    .exit_code
+                    .map_or_else(|| "no exit code".to_owned(), |c| format!("exit code {c}"));
+                let reason = c
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(", {r}"))
+                    .unwrap_or_default();
+                lines.push(format!("  container {}: {code}{reason}", c.name));
+            }
+        }
+        lines
+    }
+}

@@ -1,0 +1,112 @@
+//! Progress as typed events. Drivers never print: they send events, and the
+//! CLI renders them as a live view, plain lines or JSON lines.
+
+use serde::Serialize;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Something that happened during a command.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A step started ("registering the task definition").
+    Step {
+        /// What.
+        message: String,
+    },
+    /// A task definition revision was registered.
+    TaskDefinitionRegistered {
+        /// Its ARN.
+        arn: String,
+    },
+    /// The service was created.
+    ServiceCreated {
+        /// Its ARN.
+        arn: String,
+    },
+    /// The service was updated; a deployment started.
+    ServiceUpdated {
+        /// The task definition it now wants.
+        task_definition: String,
+        /// The deployment the update started, when there is one.
+        deployment: Option<String>,
+    },
+    /// The counts of the service's deployments changed.
+    Deployments {
+        /// Each deployment, PRIMARY first.
+        deployments: Vec<DeploymentProgress>,
+    },
+    /// A new service event from ECS.
+    ServiceEvent {
+        /// When ECS recorded it (RFC 3339).
+        at: String,
+        /// ECS's message.
+        message: String,
+    },
+    /// The command's outcome was decided.
+    Finished {
+        /// `succeeded`, `failed`, `timed_out`.
+        outcome: String,
+        /// One line.
+        message: String,
+    },
+}
+
+/// One deployment's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeploymentProgress {
+    /// `ecs-svc/…`.
+    pub id: String,
+    /// `PRIMARY`, `ACTIVE`.
+    pub status: String,
+    /// Task definition `family:revision`.
+    pub task_definition: String,
+    /// Desired tasks.
+    pub desired: i32,
+    /// Pending tasks.
+    pub pending: i32,
+    /// Running tasks.
+    pub running: i32,
+    /// Tasks that failed to start.
+    pub failed: i32,
+    /// `IN_PROGRESS`, `COMPLETED`, `FAILED`.
+    pub rollout_state: String,
+}
+
+/// Where drivers send events. Sending never fails: a closed receiver means
+/// nobody is listening, which is fine.
+#[derive(Debug, Clone)]
+pub struct Events(Option<UnboundedSender<Event>>);
+
+impl Events {
+    /// Events go to `sender`.
+    #[must_use]
+    pub fn new(sender: UnboundedSender<Event>) -> Self {
+        Self(Some(sender))
+    }
+
+    /// Events go nowhere.
+    #[must_use]
+    pub fn discard() -> Self {
+        Self(None)
+    }
+
+    /// Sends an event.
+    pub fn emit(&self, event: Event) {
+        if let Some(sender) = &self.0 {
+            let _ = sender.send(event);
+        }
+    }
+
+    /// Sends a [`Event::Step`].
+    pub fn step(&self, message: impl Into<String>) {
+        self.emit(Event::Step {
+            message: message.into(),
+        });
+    }
+}
+
+/// `family:revision` of a task definition ARN (the ARN itself when it has no `/`).
+#[must_use]
+pub fn short_task_definition(arn: &str) -> &str {
+    arn.rsplit_once('/').map_or(arn, |(_, name)| name)
+}

@@ -1,0 +1,318 @@
+//! CodeDeploy blue/green deployments of a CODE_DEPLOY service, through the real SDK.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_codedeploy::error::ProvideErrorMetadata;
+use aws_sdk_codedeploy::types::{
+    AppSpecContent, DeploymentStatus, DeploymentWaitType, LifecycleEventStatus, RevisionLocation,
+    RevisionLocationType,
+};
+use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType};
+use common::{Sim, register, start};
+
+const WORLD: &str = r#"
+clusters: [default]
+failures:
+  - {image: "*:broken*", exitCode: 2}
+codeDeploy:
+  applications: [{applicationName: web, computePlatform: ECS}]
+  deploymentGroups:
+    - applicationName: web
+      deploymentGroupName: web-dg
+      serviceRoleArn: arn:aws:iam::123456789012:role/cd
+      deploymentConfigName: CodeDeployDefault.ECSLinear10PercentEvery1Minutes
+      deploymentStyle: {deploymentType: BLUE_GREEN, deploymentOption: WITH_TRAFFIC_CONTROL}
+      blueGreenDeploymentConfiguration:
+        terminateBlueInstancesOnDeploymentSuccess: {action: TERMINATE, terminationWaitTimeInMinutes: 5}
+        deploymentReadyOption: {actionOnTimeout: STOP_DEPLOYMENT, waitTimeInMinutes: 60}
+      autoRollbackConfiguration: {enabled: true, events: [DEPLOYMENT_FAILURE]}
+      ecsServices: [{clusterName: default, serviceName: web}]
+      loadBalancerInfo:
+        targetGroupPairInfoList:
+          - targetGroups: [{name: web-blue}, {name: web-green}]
+            prodTrafficRoute: {listenerArns: [arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2]}
+"#;
+
+fn appspec(td: &str) -> RevisionLocation {
+    let content = format!(
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"{td}\"\n        LoadBalancerInfo:\n          ContainerName: app\n          ContainerPort: 80\nHooks:\n  - AfterAllowTestTraffic: arn:aws:lambda:us-east-1:123456789012:function:smoke\n"
+    );
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(AppSpecContent::builder().content(content).build())
+        .build()
+}
+
+async fn code_deploy_service(sim: &Sim) -> (String, String) {
+    let ecs = sim.ecs();
+    let v1 = register(&ecs, "web", "web:1").await;
+    let v2 = register(&ecs, "web", "web:2").await;
+    ecs.create_service()
+        .service_name("web")
+        .task_definition(&v1)
+        .desired_count(2)
+        .deployment_controller(
+            DeploymentController::builder()
+                .r#type(DeploymentControllerType::CodeDeploy)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    (v1, v2)
+}
+
+async fn wait_status(
+    cd: &aws_sdk_codedeploy::Client,
+    id: &str,
+    want: &[DeploymentStatus],
+) -> aws_sdk_codedeploy::types::DeploymentInfo {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let info = cd
+            .get_deployment()
+            .deployment_id(id)
+            .send()
+            .await
+            .unwrap()
+            .deployment_info()
+            .unwrap()
+            .clone();
+        if info.status().is_some_and(|s| want.contains(s)) {
+            return info;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deployment stuck in {:?}",
+            info.status()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
+    let sim = start(WORLD, 200.0).await;
+    let (_, v2) = code_deploy_service(&sim).await;
+    let cd = aws_sdk_codedeploy::Client::new(&sim.config);
+    let group = cd
+        .get_deployment_group()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        group.deployment_group_info().unwrap().ecs_services()[0].service_name(),
+        Some("web")
+    );
+
+    let id = cd
+        .create_deployment()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .revision(appspec(&v2))
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    assert!(id.starts_with("d-"));
+    let err = cd
+        .create_deployment()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .revision(appspec(&v2))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("DeploymentLimitExceededException"));
+
+    // The deployment waits, Ready, after test traffic until it is continued.
+    let ready = wait_status(&cd, &id, &[DeploymentStatus::Ready]).await;
+    assert!(ready.start_time().is_some());
+    let targets = cd
+        .list_deployment_targets()
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(targets.target_ids(), ["default:web".to_owned()]);
+    let target = cd
+        .get_deployment_target()
+        .deployment_id(&id)
+        .target_id("default:web")
+        .send()
+        .await
+        .unwrap();
+    let ecs_target = target
+        .deployment_target()
+        .unwrap()
+        .ecs_target()
+        .unwrap()
+        .clone();
+    let events: Vec<_> = ecs_target
+        .lifecycle_events()
+        .iter()
+        .map(|e| {
+            (
+                e.lifecycle_event_name().unwrap().to_owned(),
+                e.status().unwrap().clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events[4],
+        (
+            "AfterAllowTestTraffic".to_owned(),
+            LifecycleEventStatus::Succeeded
+        )
+    );
+    assert_eq!(events[5].1, LifecycleEventStatus::Pending);
+    let sets = ecs_target.task_sets_info();
+    assert_eq!(sets.len(), 2);
+    assert_eq!(sets[1].running_count, 2, "green task set is up");
+    assert_eq!(sets[1].traffic_weight, 0.0);
+
+    cd.continue_deployment()
+        .deployment_id(&id)
+        .deployment_wait_type(DeploymentWaitType::ReadyWait)
+        .send()
+        .await
+        .unwrap();
+
+    // Linear 10 % every minute: watch the green weight climb.
+    let mut weights = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "traffic never reached 100: {weights:?}"
+        );
+        let t = cd
+            .get_deployment_target()
+            .deployment_id(&id)
+            .target_id("default:web")
+            .send()
+            .await
+            .unwrap();
+        let sets = t
+            .deployment_target()
+            .unwrap()
+            .ecs_target()
+            .unwrap()
+            .task_sets_info()
+            .to_vec();
+        if let Some(green) = sets
+            .iter()
+            .find(|s| s.task_set_label().map(|l| l.as_str()) == Some("Green"))
+        {
+            if weights.last() != Some(&green.traffic_weight) {
+                weights.push(green.traffic_weight);
+            }
+            if green.traffic_weight >= 100.0 {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(weights.len() >= 5, "{weights:?}");
+
+    // Then the termination wait, which ContinueDeployment skips, and success.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    cd.continue_deployment()
+        .deployment_id(&id)
+        .deployment_wait_type(DeploymentWaitType::TerminationWait)
+        .send()
+        .await
+        .unwrap();
+    let done = wait_status(&cd, &id, &[DeploymentStatus::Succeeded]).await;
+    assert!(done.complete_time().is_some());
+    assert_eq!(done.deployment_overview().unwrap().succeeded, 1);
+    let service = common::poll(Duration::from_secs(10), || async {
+        let s = common::describe(&sim.ecs(), "default", "web").await;
+        (s.task_sets().len() == 1 && s.running_count == 2).then_some(s)
+    })
+    .await;
+    assert_eq!(service.task_definition(), Some(v2.as_str()));
+    assert_eq!(service.task_sets()[0].status(), Some("PRIMARY"));
+    assert_eq!(service.task_sets()[0].task_definition(), Some(v2.as_str()));
+}
+
+#[tokio::test]
+async fn stop_deployment_with_rollback_keeps_the_blue_task_set() {
+    let sim = start(WORLD, 200.0).await;
+    let (v1, v2) = code_deploy_service(&sim).await;
+    let cd = aws_sdk_codedeploy::Client::new(&sim.config);
+    let id = cd
+        .create_deployment()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .revision(appspec(&v2))
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    wait_status(&cd, &id, &[DeploymentStatus::Ready]).await;
+    let out = cd
+        .stop_deployment()
+        .deployment_id(&id)
+        .auto_rollback_enabled(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().map(|s| s.as_str()), Some("Succeeded"));
+    let info = wait_status(&cd, &id, &[DeploymentStatus::Stopped]).await;
+    assert!(info.rollback_info().is_some());
+    let service = common::poll(Duration::from_secs(10), || async {
+        let s = common::describe(&sim.ecs(), "default", "web").await;
+        (s.task_sets().len() == 1 && s.running_count == 2 && s.pending_count == 0).then_some(s)
+    })
+    .await;
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+    let err = cd
+        .stop_deployment()
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("DeploymentAlreadyCompletedException"));
+}
+
+#[tokio::test]
+async fn failing_green_tasks_fail_the_deployment_and_roll_back() {
+    let sim = start(WORLD, 200.0).await;
+    let (v1, _) = code_deploy_service(&sim).await;
+    let broken = register(&sim.ecs(), "web", "web:broken").await;
+    let cd = aws_sdk_codedeploy::Client::new(&sim.config);
+    let id = cd
+        .create_deployment()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .revision(appspec(&broken))
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    let info = wait_status(&cd, &id, &[DeploymentStatus::Failed]).await;
+    assert_eq!(
+        info.error_information().unwrap().code().map(|c| c.as_str()),
+        Some("ECS_UPDATE_ERROR")
+    );
+    assert!(info.rollback_info().is_some());
+    let service = common::poll(Duration::from_secs(10), || async {
+        let s = common::describe(&sim.ecs(), "default", "web").await;
+        (s.task_sets().len() == 1).then_some(s)
+    })
+    .await;
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+}

@@ -1,0 +1,291 @@
+//! `deploy`, `create` and `wait` for ECS-controller services: load every file
+//! first (a bad file changes nothing), plan with read-only calls, then act and
+//! follow the deployment to its end.
+
+use ristretto_core::Config;
+use ristretto_core::definition::{api_json, to_pretty_json};
+use ristretto_ecs::deploy::{self, DeployOptions, Plan, ServiceChange, TaskDefinitionChoice};
+use ristretto_ecs::service::{describe_service, require_service};
+use ristretto_ecs::wait::{Pace, WaitSpec, wait_for_deployment};
+use ristretto_ecs::{Events, Target, WaitUntil};
+use tokio::time::Instant;
+
+use crate::cli::{CreateArgs, DeployArgs, WaitArgs, WaitUntilArg};
+use crate::commands::{Context, for_each_config};
+use crate::exit::Exit;
+use crate::progress::Progress;
+use crate::report::{CliError, bad_input};
+
+/// `deploy` for every config.
+///
+/// # Errors
+/// Input errors (2), AWS or deployment failures (1), timeouts (4), Ctrl-C (130).
+pub async fn deploy(args: &DeployArgs, ctx: &Context) -> Result<(), CliError> {
+    let options = DeployOptions {
+        tasks: args.tasks,
+        skip_task_definition: args.skip_task_definition,
+        revision: args.revision,
+        latest_task_definition: args.latest_task_definition,
+        force_new_deployment: args.force_new_deployment,
+        update_service: !args.no_update_service,
+        ignore_tags: Vec::new(),
+    };
+    let until = until_of(args.wait.wait_until, WaitUntil::Deployed);
+    let mode = Mode {
+        dry_run: args.dry_run,
+        wait: args.wait.waits(),
+        until,
+        create_only: false,
+    };
+    for_each_config(ctx, |config| {
+        let options = options.clone();
+        Box::pin(async move { run_one(ctx, &config, options, mode).await })
+    })
+    .await
+}
+
+/// `create` for every config.
+///
+/// # Errors
+/// As [`deploy`]; an existing service is an error.
+pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
+    let options = DeployOptions {
+        tasks: args.tasks,
+        update_service: true,
+        ..DeployOptions::default()
+    };
+    let until = until_of(args.wait.wait_until, WaitUntil::Stable);
+    let mode = Mode {
+        dry_run: args.dry_run,
+        wait: args.wait.waits(),
+        until,
+        create_only: true,
+    };
+    for_each_config(ctx, |config| {
+        let options = options.clone();
+        Box::pin(async move { run_one(ctx, &config, options, mode).await })
+    })
+    .await
+}
+
+/// `wait` for every config: follow the deployment in progress.
+///
+/// # Errors
+/// As [`deploy`].
+pub async fn wait(args: &WaitArgs, ctx: &Context) -> Result<(), CliError> {
+    let until = until_of(args.wait_until, WaitUntil::Stable);
+    for_each_config(ctx, |config| {
+        Box::pin(async move { wait_one(ctx, &config, until).await })
+    })
+    .await
+}
+
+async fn wait_one(ctx: &Context, config: &Config, until: WaitUntil) -> Result<(), CliError> {
+    let service = service_name(config)?;
+    let started = Instant::now();
+    let clients = ctx.clients(config).await;
+    let live = require_service(&clients.ecs, &config.cluster, service).await?;
+    let primary = live
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    let target = Target {
+        deployment: primary.and_then(|d| d.id()).map(str::to_owned),
+        task_definition: primary
+            .and_then(|d| d.task_definition())
+            .or(live.task_definition())
+            .unwrap_or_default()
+            .to_owned(),
+        until,
+    };
+    let since = primary
+        .and_then(|d| d.created_at())
+        .map_or(0.0, aws_smithy_types::DateTime::as_secs_f64);
+    follow(ctx, config, &clients.ecs, target, since, started).await
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    dry_run: bool,
+    wait: bool,
+    until: WaitUntil,
+    create_only: bool,
+}
+
+async fn run_one(
+    ctx: &Context,
+    config: &Config,
+    mut options: DeployOptions,
+    mode: Mode,
+) -> Result<(), CliError> {
+    let started = Instant::now();
+    let service = service_name(config)?;
+    options.ignore_tags.clone_from(&config.ignore.tags);
+
+    // Every file is loaded before the first AWS call: a bad file changes nothing.
+    let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
+    let needs_task_definition = mode.create_only
+        || !(options.skip_task_definition
+            || options.revision.is_some()
+            || options.latest_task_definition)
+        || config.task_definition.is_some();
+    let task_definition = match (&config.task_definition, needs_task_definition) {
+        (Some(_), true) => Some(definitions.task_definition()?.value),
+        _ => None,
+    };
+    let service_definition = match &config.service_definition {
+        Some(_) => Some(definitions.service_definition()?.value),
+        None => None,
+    };
+    let files = deploy::Definitions {
+        task_definition,
+        service_definition,
+    };
+
+    let clients = ctx.clients(config).await;
+    let ecs = &clients.ecs;
+    let live = describe_service(ecs, &config.cluster, service).await?;
+    if mode.create_only && live.is_some() {
+        return Err(CliError {
+            exit: Exit::Failure,
+            error: anyhow::anyhow!(
+                "service `{service}` already exists in cluster `{}`",
+                config.cluster
+            ),
+            hint: Some("update it with `ristretto deploy`".to_owned()),
+        });
+    }
+    let plan = deploy::plan(
+        ecs,
+        &config.cluster,
+        service,
+        live.as_ref(),
+        &files,
+        &options,
+    )
+    .await?;
+    if mode.dry_run {
+        print_plan(ctx, &plan);
+        return Ok(());
+    }
+
+    let (events, progress) = Progress::start(&ctx.printer, format!("{service}/{}", config.cluster));
+    let result = async {
+        let started_deployment = deploy::execute(ecs, plan, &events).await?;
+        if !mode.wait {
+            events.step("not waiting (--no-wait)");
+            return Ok(());
+        }
+        let target = Target {
+            deployment: started_deployment.deployment,
+            task_definition: started_deployment.task_definition,
+            until: mode.until,
+        };
+        let spec = spec_for(config, service, target, started_deployment.since, started);
+        wait_interruptibly(ecs, &spec, &events).await
+    }
+    .await;
+    progress.finish(events).await;
+    result
+}
+
+async fn follow(
+    ctx: &Context,
+    config: &Config,
+    ecs: &aws_sdk_ecs::Client,
+    target: Target,
+    since: f64,
+    started: Instant,
+) -> Result<(), CliError> {
+    let service = service_name(config)?;
+    let (events, progress) = Progress::start(&ctx.printer, format!("{service}/{}", config.cluster));
+    let spec = spec_for(config, service, target, since, started);
+    let result = wait_interruptibly(ecs, &spec, &events).await;
+    progress.finish(events).await;
+    result
+}
+
+fn spec_for(
+    config: &Config,
+    service: &str,
+    target: Target,
+    since: f64,
+    started: Instant,
+) -> WaitSpec {
+    WaitSpec {
+        cluster: config.cluster.clone(),
+        service: service.to_owned(),
+        target,
+        deadline: started + config.timeout,
+        timeout: config.timeout,
+        events_since: since,
+        pace: Pace::default(),
+    }
+}
+
+/// Waits, or stops at Ctrl-C leaving the deployment running (exit 130).
+async fn wait_interruptibly(
+    ecs: &aws_sdk_ecs::Client,
+    spec: &WaitSpec,
+    events: &Events,
+) -> Result<(), CliError> {
+    tokio::select! {
+        result = wait_for_deployment(ecs, spec, events) => result.map(|_| ()).map_err(CliError::from),
+        _ = tokio::signal::ctrl_c() => Err(CliError {
+            exit: Exit::Interrupted,
+            error: anyhow::anyhow!("interrupted; the deployment goes on in ECS"),
+            hint: Some("follow it with `ristretto wait` (same --config)".to_owned()),
+        }),
+    }
+}
+
+fn print_plan(ctx: &Context, plan: &Plan) {
+    let mut out = serde_json::Map::new();
+    match &plan.task_definition {
+        TaskDefinitionChoice::Register(input) => {
+            out.insert("registerTaskDefinition".into(), api_json(input.as_ref()));
+        }
+        TaskDefinitionChoice::Existing(arn) => {
+            out.insert("taskDefinition".into(), arn.clone().into());
+        }
+    }
+    match &plan.change {
+        ServiceChange::Create(input) => {
+            out.insert("createService".into(), api_json(input.as_ref()))
+        }
+        ServiceChange::Update(input) => {
+            out.insert("updateService".into(), api_json(input.as_ref()))
+        }
+    };
+    if !plan.tag.is_empty() {
+        let tags: Vec<_> = plan
+            .tag
+            .iter()
+            .map(|t| serde_json::json!({"key": t.key(), "value": t.value()}))
+            .collect();
+        out.insert("tagResource".into(), tags.into());
+    }
+    if !plan.untag.is_empty() {
+        out.insert("untagResource".into(), plan.untag.clone().into());
+    }
+    ctx.printer.info("dry run: nothing was changed; the plan:");
+    ctx.printer
+        .data(&to_pretty_json(&serde_json::Value::Object(out)));
+}
+
+fn service_name(config: &Config) -> Result<&str, CliError> {
+    config.service.as_deref().ok_or_else(|| {
+        bad_input(
+            format!("`service` is not set in `{}`", config.file.display()),
+            Some("add `service: <name>` to the config"),
+        )
+    })
+}
+
+fn until_of(arg: Option<WaitUntilArg>, default: WaitUntil) -> WaitUntil {
+    match arg {
+        None => default,
+        Some(WaitUntilArg::Deployed) => WaitUntil::Deployed,
+        Some(WaitUntilArg::Stable) => WaitUntil::Stable,
+    }
+}

@@ -1,0 +1,90 @@
+//! Rendering the drivers' events: plain timestamped lines (CI and terminals),
+//! or one JSON object per line with `--output json`. Progress goes to stderr;
+//! stdout stays for data.
+
+use ristretto_ecs::event::{DeploymentProgress, Event};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::task::JoinHandle;
+
+use crate::cli::OutputFormat;
+use crate::printer::Printer;
+
+/// A running renderer of one service's events.
+pub struct Progress {
+    task: JoinHandle<()>,
+}
+
+impl Progress {
+    /// Starts rendering events for `label` (`service/cluster`); returns the
+    /// sender drivers emit into.
+    pub fn start(printer: &Printer, label: String) -> (ristretto_ecs::Events, Self) {
+        let (sender, receiver) = unbounded_channel();
+        let task = tokio::spawn(render(printer.clone(), label, receiver));
+        (ristretto_ecs::Events::new(sender), Self { task })
+    }
+
+    /// Waits until every event sent so far is printed (drop the sender first).
+    pub async fn finish(self, events: ristretto_ecs::Events) {
+        drop(events);
+        let _ = self.task.await;
+    }
+}
+
+async fn render(printer: Printer, label: String, mut receiver: UnboundedReceiver<Event>) {
+    while let Some(event) = receiver.recv().await {
+        if printer.output() == OutputFormat::Json {
+            let mut value = serde_json::to_value(&event).unwrap_or_default();
+            if let Some(object) = value.as_object_mut() {
+                object.insert(
+                    "service".to_owned(),
+                    serde_json::Value::String(label.clone()),
+                );
+            }
+            printer.progress_json(&value);
+            continue;
+        }
+        for line in lines(&event) {
+            printer.progress(&label, &line);
+        }
+    }
+}
+
+/// The text lines of one event.
+fn lines(event: &Event) -> Vec<String> {
+    match event {
+        Event::Step { message } => vec![message.clone()],
+        Event::TaskDefinitionRegistered { arn } => {
+            vec![format!("registered task definition {arn}")]
+        }
+        Event::ServiceCreated { arn } => vec![format!("created service {arn}")],
+        Event::ServiceUpdated {
+            task_definition,
+            deployment,
+        } => vec![match deployment {
+            Some(id) => format!("deployment {id} started for {task_definition}"),
+            None => format!("service now wants {task_definition}"),
+        }],
+        Event::Deployments { deployments } => deployments.iter().map(deployment_line).collect(),
+        Event::ServiceEvent { message, .. } => vec![format!("event: {message}")],
+        Event::Finished { outcome, message } => {
+            vec![format!("{}: {message}", outcome.replace('_', " "))]
+        }
+    }
+}
+
+fn deployment_line(d: &DeploymentProgress) -> String {
+    let failed = if d.failed > 0 {
+        format!(" failed {}", d.failed)
+    } else {
+        String::new()
+    };
+    let state = if d.rollout_state.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", d.rollout_state)
+    };
+    format!(
+        "{:<7} {} desired {} pending {} running {}{failed}{state}",
+        d.status, d.task_definition, d.desired, d.pending, d.running
+    )
+}

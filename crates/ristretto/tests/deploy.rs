@@ -1,0 +1,279 @@
+//! `create`, `deploy` and `wait` against the local simulator through the real
+//! binary: the exit codes a pipeline relies on, and the reasons it prints.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn ristretto(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("RISTRETTO_LOCAL_SPEED", "50");
+    command
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A temp folder holding a copy of `examples/rolling`, at the same relative path.
+fn example_copy(world: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("examples/rolling");
+    std::fs::create_dir_all(&target).expect("mkdir");
+    for entry in std::fs::read_dir(repo().join("examples/rolling")).expect("example exists") {
+        let entry = entry.expect("entry");
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy");
+        }
+    }
+    if let Some(world) = world {
+        std::fs::write(target.join("local-world.yaml"), world).expect("world");
+    }
+    dir
+}
+
+const CONFIG: &str = "examples/rolling/config.yaml";
+
+#[test]
+fn readme_first_command_deploys_the_rolling_example() {
+    let dir = example_copy(None);
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("created service"), "{all}");
+    assert!(all.contains("succeeded: service web runs web:1"), "{all}");
+}
+
+#[test]
+fn deploy_rolls_a_new_image_and_wait_finds_nothing_left_to_do() {
+    let dir = example_copy(None);
+    let first = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "create"])
+        .output()
+        .expect("runs");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .env("IMAGE_TAG", "1.28")
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(
+            "registered task definition arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("has reached a steady state"), "{all}");
+    assert!(all.contains("succeeded: service web runs web:2"), "{all}");
+
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "wait"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn create_refuses_an_existing_service() {
+    let dir = example_copy(None);
+    let ok = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "create", "--no-wait"])
+        .output()
+        .expect("runs");
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "create"])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("already exists") && all.contains("ristretto deploy"),
+        "{all}"
+    );
+}
+
+#[test]
+fn deploy_fails_when_circuit_breaker_rolls_back() {
+    let world = "clusters: [default]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n";
+    let dir = example_copy(Some(world));
+    let ok = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .output()
+        .expect("runs");
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .env("IMAGE_TAG", "broken-1")
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a rolled-back deployment is a failure: {all}"
+    );
+    assert!(all.contains("error: deployment failed"), "{all}");
+    assert!(all.contains("the service runs web:1 again"), "{all}");
+    assert!(
+        all.contains("Essential container in task exited"),
+        "the stopped reason is named: {all}"
+    );
+    assert!(all.contains("container app: exit code 1"), "{all}");
+}
+
+#[test]
+fn deploy_still_running_at_the_timeout_exits_4() {
+    // Tasks take 10 world minutes to start; at 50x that is 12 s, past the 2 s timeout.
+    let dir = example_copy(Some("clusters: [default]\ntaskStartDelaySeconds: 600\n"));
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "--timeout", "2s", "deploy"])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{all}");
+    assert!(all.contains("timed out after 2s"), "{all}");
+    assert!(
+        all.contains("ristretto wait"),
+        "the hint says how to resume: {all}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_waiting_exits_130_and_leaves_the_deployment_running() {
+    let dir = example_copy(Some("clusters: [default]\ntaskStartDelaySeconds: 600\n"));
+    let child = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    // Interrupt once the deployment has started (the state file appears on the first change).
+    let state = dir.path().join(".ristretto/local-state.json");
+    for _ in 0..200 {
+        if state.is_file() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("exits");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{all}");
+    assert!(all.contains("ristretto wait"), "{all}");
+    // The deployment goes on: `wait` finds it still in progress (and times out), not gone.
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "--timeout", "1s", "wait"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let dir = example_copy(None);
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy", "--dry-run"])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("\"createService\""), "{all}");
+    assert!(all.contains("\"registerTaskDefinition\""), "{all}");
+    // Nothing was created: a real deploy afterwards still creates the service.
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .output()
+        .expect("runs");
+    assert!(text(&out).contains("created service"), "{}", text(&out));
+}
+
+#[test]
+fn a_bad_definition_changes_nothing() {
+    let dir = example_copy(None);
+    let td = dir.path().join("examples/rolling/ecs-task-def.json");
+    let broken = std::fs::read_to_string(&td)
+        .expect("read")
+        .replace("\"essential\"", "\"esential\"");
+    std::fs::write(&td, broken).expect("write");
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("did you mean `essential`?"), "{all}");
+    assert!(!all.contains("registered task definition"), "{all}");
+}
+
+#[test]
+fn several_services_deploy_in_parallel_with_a_summary_and_the_worst_exit_code() {
+    let world = "clusters: [default]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n";
+    let dir = example_copy(None);
+    let base = dir.path().join("examples/rolling");
+    for (name, tag) in [("good", "1.27"), ("bad", "broken")] {
+        let service_dir = dir.path().join("services").join(name);
+        std::fs::create_dir_all(&service_dir).expect("mkdir");
+        for file in ["ecs-task-def.json", "ecs-service-def.json"] {
+            std::fs::copy(base.join(file), service_dir.join(file)).expect("copy");
+        }
+        let config = std::fs::read_to_string(base.join("config.yaml"))
+            .expect("read")
+            .replace("service: web", &format!("service: {name}"));
+        std::fs::write(service_dir.join("config.yaml"), config).expect("write");
+        let td = std::fs::read_to_string(service_dir.join("ecs-task-def.json"))
+            .expect("read")
+            .replace("{{ env `IMAGE_TAG` `1.27` }}", tag);
+        std::fs::write(service_dir.join("ecs-task-def.json"), td).expect("write");
+    }
+    std::fs::write(dir.path().join("world.yaml"), world).expect("world");
+    let out = ristretto(dir.path())
+        .args([
+            "--local",
+            "--local-world",
+            "world.yaml",
+            "--config",
+            "services/*/config.yaml",
+            "deploy",
+        ])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("error: bad/default: deployment failed"),
+        "{all}"
+    );
+    assert!(
+        all.contains("good/default  ok"),
+        "the summary lists every service: {all}"
+    );
+    assert!(all.contains("bad/default   failed (exit 1)"), "{all}");
+    assert!(all.contains("error: 1 of 2 services failed"), "{all}");
+}
