@@ -32,6 +32,8 @@ pub struct Clients {
     pub cloudformation: aws_sdk_cloudformation::Client,
     /// S3 (`tfstate` from `s3://`).
     pub s3: aws_sdk_s3::Client,
+    /// The region the clients talk to, when known.
+    pub region: Option<String>,
 }
 
 /// Where requests go.
@@ -60,6 +62,7 @@ impl Clients {
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
             cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            region: sdk.region().map(ToString::to_string),
         }
     }
 }

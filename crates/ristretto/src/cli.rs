@@ -99,6 +99,8 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Wait for the deployment in progress to finish
     Wait(WaitArgs),
+    /// Roll back: stop the CodeDeploy deployment in progress, or deploy the previous revision
+    Rollback(RollbackArgs),
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
     /// Compare the service and task definition files with the live ones
@@ -120,13 +122,40 @@ pub enum Command {
     Version,
 }
 
-/// When a deployment counts as finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// When a deployment counts as finished: `deployed` (our deployment
+/// completed and the service runs our task definition), `stable` (that, and
+/// the old tasks are gone), or `codedeploy:<LifecycleEvent>` (that lifecycle
+/// event of the CodeDeploy deployment succeeded; the deployment goes on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitUntilArg {
     /// Our deployment completed and the service runs our task definition
     Deployed,
     /// That, and the old tasks are gone: one deployment, running = desired
     Stable,
+    /// A lifecycle event of the CodeDeploy deployment succeeded
+    CodeDeploy(&'static str),
+}
+
+/// Parses `--wait-until`.
+fn parse_wait_until(value: &str) -> Result<WaitUntilArg, String> {
+    match value {
+        "deployed" => Ok(WaitUntilArg::Deployed),
+        "stable" => Ok(WaitUntilArg::Stable),
+        _ => match value.strip_prefix("codedeploy:") {
+            Some(name) => ristretto_codedeploy::wait::lifecycle_event(name)
+                .map(WaitUntilArg::CodeDeploy)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown lifecycle event `{name}`; one of {}",
+                        ristretto_codedeploy::LIFECYCLE_EVENTS.join(", ")
+                    )
+                }),
+            None => Err(
+                "use `deployed`, `stable` or `codedeploy:<LifecycleEvent>` (e.g. `codedeploy:AfterAllowTestTraffic`)"
+                    .to_owned(),
+            ),
+        },
+    }
 }
 
 /// Waiting flags shared by the commands that wait.
@@ -138,8 +167,8 @@ pub struct WaitFlags {
     /// Return once the deployment started
     #[arg(long)]
     pub no_wait: bool,
-    /// When the deployment counts as finished
-    #[arg(long, value_enum, value_name = "WHEN")]
+    /// When the deployment counts as finished: deployed, stable, codedeploy:<LifecycleEvent>
+    #[arg(long, value_parser = parse_wait_until, value_name = "WHEN")]
     pub wait_until: Option<WaitUntilArg>,
 }
 
@@ -177,6 +206,11 @@ pub struct DeployArgs {
     /// Change only the task definition and desired count
     #[arg(long)]
     pub no_update_service: bool,
+    /// CODE_DEPLOY services: roll back on these events (comma-separated
+    /// DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST);
+    /// default: the deployment group's setting
+    #[arg(long, value_name = "EVENTS")]
+    pub rollback_events: Option<String>,
     #[command(flatten)]
     pub wait: WaitFlags,
 }
@@ -197,9 +231,29 @@ pub struct CreateArgs {
 /// `wait`.
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// When the deployment counts as finished (default: stable)
-    #[arg(long, value_enum, value_name = "WHEN")]
+    /// When the deployment counts as finished (default: stable): deployed, stable,
+    /// codedeploy:<LifecycleEvent>
+    #[arg(long, value_parser = parse_wait_until, value_name = "WHEN")]
     pub wait_until: Option<WaitUntilArg>,
+}
+
+/// `rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Show what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Deregister the rolled-back task definition (default)
+    #[arg(long, overrides_with = "no_deregister_task_definition")]
+    pub deregister_task_definition: bool,
+    /// Keep the rolled-back task definition registered
+    #[arg(long)]
+    pub no_deregister_task_definition: bool,
+    /// CODE_DEPLOY services: roll back on these events (comma-separated); for a new deployment
+    #[arg(long, value_name = "EVENTS")]
+    pub rollback_events: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitFlags,
 }
 
 /// `render`.

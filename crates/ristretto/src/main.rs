@@ -112,13 +112,23 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
     let ctx = Context {
         settings,
         printer: printer.clone(),
+        cwd,
         target,
     };
     let result = match &cli.command {
         Command::Render(args) => commands::render::run(args, &ctx).map(|()| Exit::Success),
-        Command::Deploy(args) => commands::deploy::deploy(args, &ctx).await.map(|()| Exit::Success),
-        Command::Create(args) => commands::deploy::create(args, &ctx).await.map(|()| Exit::Success),
-        Command::Wait(args) => commands::deploy::wait(args, &ctx).await.map(|()| Exit::Success),
+        Command::Deploy(args) => commands::deploy::deploy(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Create(args) => commands::deploy::create(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Wait(args) => commands::deploy::wait(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
+        Command::Rollback(args) => commands::codedeploy::rollback(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
         Command::Diff(args) => commands::diff::run(args, &ctx).await,
         Command::Status(args) => commands::status::run(args, &ctx).await,
         Command::Appspec(args) => commands::appspec::run(args, &ctx).await,

@@ -3,6 +3,7 @@
 //! or the environment.
 
 pub mod appspec;
+pub mod codedeploy;
 pub mod codedeploy_group;
 pub mod completions;
 pub mod deploy;
@@ -32,6 +33,8 @@ pub struct Context {
     pub settings: Settings,
     /// All output.
     pub printer: Printer,
+    /// The current folder.
+    pub cwd: std::path::PathBuf,
     /// AWS, or the local simulator.
     pub target: Target,
 }
