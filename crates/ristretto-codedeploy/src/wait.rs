@@ -152,7 +152,7 @@ pub async fn wait_for_deployment(
                 Some(TargetStatus::InProgress | TargetStatus::Pending | TargetStatus::Ready)
             )
         });
-        if !busy || polls % SAFEGUARD_EVERY == 0 {
+        if !busy || polls.is_multiple_of(SAFEGUARD_EVERY) {
             let info = get_deployment(cd, &spec.deployment_id).await?;
             match info.status() {
                 Some(DeploymentStatus::Succeeded) => {

@@ -240,3 +240,50 @@ fn deploy_without_a_matching_group_names_the_config_keys() {
     // Nothing changed: no revision was registered.
     assert!(!all.contains("registered task definition"), "{all}");
 }
+
+#[test]
+fn rollback_during_a_deployment_stops_it_and_ends_on_the_old_revision() {
+    let dir = created(|w| {
+        w.replace(
+            "terminationWaitTimeInMinutes: 1",
+            "terminationWaitTimeInMinutes: 5",
+        )
+    });
+    let (code, all) = run(dir.path(), &["deploy", "--no-wait"], Some("1.28"));
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = run(dir.path(), &["rollback"], None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("stopping CodeDeploy deployment d-") && all.contains("with rollback"),
+        "{all}"
+    );
+    assert!(
+        all.contains("succeeded: service web runs web:1 in one steady PRIMARY task set"),
+        "{all}"
+    );
+    assert!(
+        all.contains("deregistered the rolled-back task definition web:2"),
+        "{all}"
+    );
+}
+
+#[test]
+fn rollback_without_a_deployment_deploys_the_previous_revision() {
+    let dir = created(|w| w);
+    let (code, all) = run(dir.path(), &["deploy"], Some("1.28"));
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = run(
+        dir.path(),
+        &["rollback", "--no-deregister-task-definition"],
+        None,
+    );
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("deploying web:1 in place of web:2"), "{all}");
+    assert!(all.contains("succeeded: CodeDeploy deployment d-"), "{all}");
+    let (code, all) = run(dir.path(), &["wait"], None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("runs web:1 in one steady PRIMARY task set"),
+        "{all}"
+    );
+}
