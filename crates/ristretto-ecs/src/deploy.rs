@@ -200,7 +200,12 @@ async fn plan_create(
     })
 }
 
-async fn choose_task_definition(
+/// Which task definition a deploy runs: `--revision`, `--latest-task-definition`,
+/// `--skip-task-definition` (the live one), else the file's, to register.
+///
+/// # Errors
+/// No task definition file when one is needed, an unknown revision, AWS errors.
+pub async fn choose_task_definition(
     ecs: &Client,
     live: &Service,
     definitions: &Definitions,

@@ -42,6 +42,25 @@ pub enum Event {
         /// ECS's message.
         message: String,
     },
+    /// A CodeDeploy deployment was created.
+    CodeDeployStarted {
+        /// `d-…`.
+        deployment_id: String,
+        /// Its page in the AWS console.
+        url: String,
+    },
+    /// A lifecycle event of a CodeDeploy deployment changed status.
+    LifecycleEvent {
+        /// `BeforeInstall`, `Install`, `AfterAllowTestTraffic`, …
+        name: String,
+        /// `InProgress`, `Succeeded`, `Failed`, `Skipped`.
+        status: String,
+    },
+    /// The task sets of a CODE_DEPLOY service changed: counts, states, traffic.
+    TaskSets {
+        /// Each task set, the one taking production traffic first.
+        task_sets: Vec<TaskSetProgress>,
+    },
     /// The command's outcome was decided.
     Finished {
         /// `succeeded`, `failed`, `timed_out`.
@@ -70,6 +89,27 @@ pub struct DeploymentProgress {
     pub failed: i32,
     /// `IN_PROGRESS`, `COMPLETED`, `FAILED`.
     pub rollout_state: String,
+}
+
+/// One task set of a CODE_DEPLOY service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskSetProgress {
+    /// `BLUE`/`GREEN` during a CodeDeploy deployment, else empty.
+    pub label: String,
+    /// `PRIMARY`, `ACTIVE`, `DRAINING`.
+    pub status: String,
+    /// Task definition `family:revision`, when known.
+    pub task_definition: String,
+    /// Desired tasks.
+    pub desired: i64,
+    /// Pending tasks.
+    pub pending: i64,
+    /// Running tasks.
+    pub running: i64,
+    /// Share of production traffic, in percent.
+    pub traffic_weight: f64,
+    /// `STEADY_STATE`, `STABILIZING`, when known.
+    pub stability: String,
 }
 
 /// Where drivers send events. Sending never fails: a closed receiver means

@@ -17,6 +17,9 @@
 //! alarms, triggers, `PutLifecycleEventHookExecutionStatus` (hooks always succeed), separate
 //! rollback deployments (a rollback is recorded in `rollbackInfo` of the stopped deployment).
 
+use aws_sdk_codedeploy::operation::batch_get_applications::{
+    BatchGetApplicationsInput, BatchGetApplicationsOutput,
+};
 use aws_sdk_codedeploy::operation::batch_get_deployment_groups::{
     BatchGetDeploymentGroupsInput, BatchGetDeploymentGroupsOutput,
 };
@@ -197,6 +200,7 @@ pub fn handle(state: &mut State, ctx: &Ctx, op: &str, body: &[u8]) -> Option<Api
         "CreateApplication" => create_application(state, ctx, body),
         "GetApplication" => get_application(state, body),
         "ListApplications" => list_applications(state, body),
+        "BatchGetApplications" => batch_get_applications(state, body),
         "CreateDeploymentGroup" => create_group(state, body),
         "GetDeploymentGroup" => get_group(state, body),
         "BatchGetDeploymentGroups" => batch_get_groups(state, body),
@@ -297,6 +301,30 @@ fn get_application(state: &mut State, body: &[u8]) -> ApiResult {
     Ok(encode(
         &GetApplicationOutput::builder().set_application(app).build(),
     ))
+}
+
+/// Up to 100 applications by name; an unknown name fails the call, as in AWS.
+fn batch_get_applications(state: &mut State, body: &[u8]) -> ApiResult {
+    let input = decode(body, BatchGetApplicationsInput::deserialize)?;
+    if input.application_names().len() > 100 {
+        return Err(cd_error(
+            "BatchLimitExceededException",
+            "The maximum number of names or IDs allowed for this request (100) was exceeded.",
+        ));
+    }
+    let mut out = BatchGetApplicationsOutput::builder();
+    for name in input.application_names() {
+        app_exists(state, name)?;
+        if let Some(app) = state
+            .codedeploy
+            .applications
+            .iter()
+            .find(|a| a.application_name() == Some(name.as_str()))
+        {
+            out = out.applications_info(app.0.clone());
+        }
+    }
+    Ok(encode(&out.build()))
 }
 
 fn list_applications(state: &mut State, body: &[u8]) -> ApiResult {

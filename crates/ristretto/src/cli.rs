@@ -140,13 +140,40 @@ pub enum Command {
     Version,
 }
 
-/// When a deployment counts as finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// When a deployment counts as finished: `deployed` (our deployment
+/// completed and the service runs our task definition), `stable` (that, and
+/// the old tasks are gone), or `codedeploy:<LifecycleEvent>` (that lifecycle
+/// event of the CodeDeploy deployment succeeded; the deployment goes on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitUntilArg {
     /// Our deployment completed and the service runs our task definition
     Deployed,
     /// That, and the old tasks are gone: one deployment, running = desired
     Stable,
+    /// A lifecycle event of the CodeDeploy deployment succeeded
+    CodeDeploy(&'static str),
+}
+
+/// Parses `--wait-until`.
+fn parse_wait_until(value: &str) -> Result<WaitUntilArg, String> {
+    match value {
+        "deployed" => Ok(WaitUntilArg::Deployed),
+        "stable" => Ok(WaitUntilArg::Stable),
+        _ => match value.strip_prefix("codedeploy:") {
+            Some(name) => ristretto_codedeploy::wait::lifecycle_event(name)
+                .map(WaitUntilArg::CodeDeploy)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown lifecycle event `{name}`; one of {}",
+                        ristretto_codedeploy::LIFECYCLE_EVENTS.join(", ")
+                    )
+                }),
+            None => Err(
+                "use `deployed`, `stable` or `codedeploy:<LifecycleEvent>` (e.g. `codedeploy:AfterAllowTestTraffic`)"
+                    .to_owned(),
+            ),
+        },
+    }
 }
 
 /// Waiting flags shared by the commands that wait.
@@ -158,8 +185,8 @@ pub struct WaitFlags {
     /// Return once the deployment started
     #[arg(long)]
     pub no_wait: bool,
-    /// When the deployment counts as finished
-    #[arg(long, value_enum, value_name = "WHEN")]
+    /// When the deployment counts as finished: deployed, stable, codedeploy:<LifecycleEvent>
+    #[arg(long, value_parser = parse_wait_until, value_name = "WHEN")]
     pub wait_until: Option<WaitUntilArg>,
 }
 
@@ -197,6 +224,11 @@ pub struct DeployArgs {
     /// Change only the task definition and desired count
     #[arg(long)]
     pub no_update_service: bool,
+    /// CODE_DEPLOY services: roll back on these events (comma-separated
+    /// DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST);
+    /// default: the deployment group's setting
+    #[arg(long, value_name = "EVENTS")]
+    pub rollback_events: Option<String>,
     #[command(flatten)]
     pub auto_scaling: AutoScalingFlags,
     #[command(flatten)]
@@ -219,8 +251,9 @@ pub struct CreateArgs {
 /// `wait`.
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// When the deployment counts as finished (default: stable)
-    #[arg(long, value_enum, value_name = "WHEN")]
+    /// When the deployment counts as finished (default: stable): deployed, stable,
+    /// codedeploy:<LifecycleEvent>
+    #[arg(long, value_parser = parse_wait_until, value_name = "WHEN")]
     pub wait_until: Option<WaitUntilArg>,
 }
 

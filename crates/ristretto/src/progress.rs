@@ -2,7 +2,7 @@
 //! or one JSON object per line with `--output json`. Progress goes to stderr;
 //! stdout stays for data.
 
-use ristretto_ecs::event::{DeploymentProgress, Event};
+use ristretto_ecs::event::{DeploymentProgress, Event, TaskSetProgress};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::task::JoinHandle;
 
@@ -66,6 +66,12 @@ fn lines(event: &Event) -> Vec<String> {
         }],
         Event::Deployments { deployments } => deployments.iter().map(deployment_line).collect(),
         Event::ServiceEvent { message, .. } => vec![format!("event: {message}")],
+        Event::CodeDeployStarted { deployment_id, url } => vec![
+            format!("CodeDeploy deployment {deployment_id} created"),
+            format!("console: {url}"),
+        ],
+        Event::LifecycleEvent { name, status } => vec![format!("lifecycle event {name}: {status}")],
+        Event::TaskSets { task_sets } => task_sets.iter().map(task_set_line).collect(),
         Event::Finished { outcome, message } => {
             vec![format!("{}: {message}", outcome.replace('_', " "))]
         }
@@ -86,5 +92,30 @@ fn deployment_line(d: &DeploymentProgress) -> String {
     format!(
         "{:<7} {} desired {} pending {} running {}{failed}{state}",
         d.status, d.task_definition, d.desired, d.pending, d.running
+    )
+}
+
+/// `GREEN PRIMARY web:2 desired 2 pending 0 running 2 traffic [##########----------] 50%`.
+fn task_set_line(t: &TaskSetProgress) -> String {
+    let filled = ((t.traffic_weight / 5.0).round().clamp(0.0, 20.0)) as usize;
+    let bar = format!("{}{}", "#".repeat(filled), "-".repeat(20 - filled));
+    let mut parts: Vec<&str> = Vec::new();
+    for part in [&t.label, &t.status, &t.task_definition] {
+        if !part.is_empty() {
+            parts.push(part);
+        }
+    }
+    let stability = if t.stability.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", t.stability)
+    };
+    format!(
+        "task set {} desired {} pending {} running {} traffic [{bar}] {}%{stability}",
+        parts.join(" "),
+        t.desired,
+        t.pending,
+        t.running,
+        t.traffic_weight.round()
     )
 }

@@ -1,6 +1,7 @@
 //! Errors as the user sees them: `error:`, details, `caused by:`, `hint:`,
 //! and the exit code each kind of failure maps to.
 
+use ristretto_codedeploy::CodeDeployError;
 use ristretto_core::LoadError;
 use ristretto_ecs::EcsError;
 
@@ -58,6 +59,64 @@ impl From<EcsError> for CliError {
     }
 }
 
+impl From<CodeDeployError> for CliError {
+    fn from(error: CodeDeployError) -> Self {
+        let error = match error {
+            CodeDeployError::Ecs(ecs) => return ecs.into(),
+            other => other,
+        };
+        let (exit, hint) = match &error {
+            CodeDeployError::Invalid { hint, .. } => (Exit::BadInput, hint.clone()),
+            CodeDeployError::GroupNotFound { .. } => (
+                Exit::Failure,
+                Some(
+                    "name them in the config: `codedeploy: {application_name: …, deployment_group_name: …}`, or add the service to the group's `ecsServices`"
+                        .to_owned(),
+                ),
+            ),
+            CodeDeployError::AppSpec(_) => (
+                Exit::Failure,
+                Some(
+                    "CodeDeploy shifts traffic through a load balancer: set `loadBalancers` with `containerName` and `containerPort` in the service definition"
+                        .to_owned(),
+                ),
+            ),
+            CodeDeployError::TimedOut { .. } => (
+                Exit::TimedOut,
+                Some(
+                    "the deployment goes on; follow it with `ristretto wait`, or raise `timeout`"
+                        .to_owned(),
+                ),
+            ),
+            CodeDeployError::DeploymentFailed { .. } | CodeDeployError::Ecs(_) => {
+                (Exit::Failure, None)
+            }
+            CodeDeployError::Aws { code, .. } => (Exit::Failure, codedeploy_hint(code.as_deref())),
+        };
+        Self {
+            exit,
+            error: error.into(),
+            hint,
+        }
+    }
+}
+
+fn codedeploy_hint(code: Option<&str>) -> Option<String> {
+    let hint = match code? {
+        "DeploymentLimitExceededException" => {
+            "a deployment is already in progress: follow it with `ristretto wait`"
+        }
+        "DeploymentConfigDoesNotExistException" => {
+            "check `codedeploy.deployment_config_name` in the config"
+        }
+        "ApplicationDoesNotExistException" | "DeploymentGroupDoesNotExistException" => {
+            "check `codedeploy.application_name` and `codedeploy.deployment_group_name` in the config"
+        }
+        other => return aws_hint(Some(other)),
+    };
+    Some(hint.to_owned())
+}
+
 /// Hints for the AWS error codes people hit most.
 fn aws_hint(code: Option<&str>) -> Option<String> {
     let hint = match code? {
@@ -92,12 +151,14 @@ pub fn print_labeled(printer: &Printer, label: Option<&str>, error: &CliError) {
     let details = match (
         error.error.downcast_ref::<LoadError>(),
         error.error.downcast_ref::<EcsError>(),
+        error.error.downcast_ref::<CodeDeployError>(),
     ) {
-        (Some(load), _) => load.details(),
-        (_, Some(ecs)) => ecs
+        (Some(load), _, _) => load.details(),
+        (_, Some(ecs), _) => ecs
             .diagnosis()
             .map(ristretto_ecs::Diagnosis::lines)
             .unwrap_or_default(),
+        (_, _, Some(cd)) => cd.details(),
         _ => Vec::new(),
     };
     let causes: Vec<String> = error

@@ -45,6 +45,10 @@ pub struct RollbackArgs {
     /// Keep the rolled-back revision registered
     #[arg(long)]
     pub no_deregister_task_definition: bool,
+    /// CODE_DEPLOY services: roll back on these events (comma-separated) when a new deployment
+    /// of the previous revision is started
+    #[arg(long, value_name = "EVENTS")]
+    pub rollback_events: Option<String>,
     #[command(flatten)]
     pub wait: WaitFlags,
 }

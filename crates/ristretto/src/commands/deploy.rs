@@ -1,7 +1,8 @@
-//! `deploy`, `create` and `wait` for ECS-controller services: load every file
-//! first (a bad file changes nothing), plan with read-only calls, then act and
-//! follow the deployment to its end.
+//! `deploy`, `create` and `wait`: load every file first (a bad file changes
+//! nothing), plan with read-only calls, then act and follow the deployment to
+//! its end. CODE_DEPLOY services branch to [`super::codedeploy`].
 
+use ristretto_codedeploy::Until as CodeDeployUntil;
 use ristretto_core::Config;
 use ristretto_core::definition::{api_json, to_pretty_json};
 use ristretto_ecs::deploy::{self, DeployOptions, Plan, ServiceChange, TaskDefinitionChoice};
@@ -11,6 +12,7 @@ use ristretto_ecs::{Events, Target, WaitUntil};
 use tokio::time::Instant;
 
 use crate::cli::{CreateArgs, DeployArgs, WaitArgs, WaitUntilArg};
+use crate::commands::codedeploy::{self, is_code_deploy};
 use crate::commands::scaling::Scaling;
 use crate::commands::{Context, for_each_config};
 use crate::exit::Exit;
@@ -33,15 +35,22 @@ pub async fn deploy(args: &DeployArgs, ctx: &Context) -> Result<(), CliError> {
     };
     let until = until_of(args.wait.wait_until, WaitUntil::Deployed);
     let scaling = Scaling::from_flags(&args.auto_scaling)?;
+    let rollback_events = match &args.rollback_events {
+        Some(list) => ristretto_codedeploy::start::parse_rollback_events(list)?,
+        None => Vec::new(),
+    };
     let mode = Mode {
         dry_run: args.dry_run,
         wait: args.wait.waits(),
         until,
+        codedeploy_until: codedeploy_until_of(args.wait.wait_until),
         create_only: false,
         scaling,
+        rollback_events,
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
+        let mode = mode.clone();
         Box::pin(async move { run_one(ctx, &config, options, mode).await })
     })
     .await
@@ -62,11 +71,14 @@ pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
         dry_run: args.dry_run,
         wait: args.wait.waits(),
         until,
+        codedeploy_until: codedeploy_until_of(args.wait.wait_until),
         create_only: true,
         scaling: Scaling::default(),
+        rollback_events: Vec::new(),
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
+        let mode = mode.clone();
         Box::pin(async move { run_one(ctx, &config, options, mode).await })
     })
     .await
@@ -78,17 +90,28 @@ pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
 /// As [`deploy`].
 pub async fn wait(args: &WaitArgs, ctx: &Context) -> Result<(), CliError> {
     let until = until_of(args.wait_until, WaitUntil::Stable);
+    let codedeploy_until = codedeploy_until_of(args.wait_until);
     for_each_config(ctx, |config| {
-        Box::pin(async move { wait_one(ctx, &config, until).await })
+        Box::pin(async move { wait_one(ctx, &config, until, codedeploy_until).await })
     })
     .await
 }
 
-async fn wait_one(ctx: &Context, config: &Config, until: WaitUntil) -> Result<(), CliError> {
+async fn wait_one(
+    ctx: &Context,
+    config: &Config,
+    until: WaitUntil,
+    codedeploy_until: CodeDeployUntil,
+) -> Result<(), CliError> {
     let service = service_name(config)?;
     let started = Instant::now();
     let clients = ctx.clients(config).await;
     let live = require_service(&clients.ecs, &config.cluster, service).await?;
+    if is_code_deploy(&live) {
+        return codedeploy::wait_one(ctx, config, &clients, service, codedeploy_until, started)
+            .await;
+    }
+    refuse_codedeploy_until(codedeploy_until, service)?;
     let primary = live
         .deployments()
         .iter()
@@ -109,14 +132,16 @@ async fn wait_one(ctx: &Context, config: &Config, until: WaitUntil) -> Result<()
 }
 
 /// How [`run_one`] runs (shared with `refresh` and `scale`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Mode {
     pub(crate) dry_run: bool,
     pub(crate) wait: bool,
     pub(crate) until: WaitUntil,
+    pub(crate) codedeploy_until: CodeDeployUntil,
     pub(crate) create_only: bool,
     /// Auto scaling changes around the deployment.
     pub(crate) scaling: Scaling,
+    pub(crate) rollback_events: Vec<aws_sdk_codedeploy::types::AutoRollbackEvent>,
 }
 
 pub(crate) async fn run_one(
@@ -164,6 +189,29 @@ pub(crate) async fn run_one(
             hint: Some("update it with `ristretto deploy`".to_owned()),
         });
     }
+    if let Some(live) = live.as_ref().filter(|l| is_code_deploy(l)) {
+        let cd_mode = codedeploy::Mode {
+            dry_run: mode.dry_run,
+            wait: mode.wait,
+            until: mode.codedeploy_until,
+            rollback_events: mode.rollback_events.clone(),
+        };
+        return codedeploy::deploy_one(
+            ctx, config, &clients, service, live, &files, &options, &cd_mode, started,
+        )
+        .await;
+    }
+    let created_code_deploy = live.is_none()
+        && files
+            .service_definition
+            .as_ref()
+            .and_then(|d| d.deployment_controller())
+            .is_some_and(|c| {
+                c.r#type() == &aws_sdk_ecs::types::DeploymentControllerType::CodeDeploy
+            });
+    if !created_code_deploy {
+        refuse_codedeploy_until(mode.codedeploy_until, service)?;
+    }
     let plan = deploy::plan(
         ecs,
         &config.cluster,
@@ -187,6 +235,10 @@ pub(crate) async fn run_one(
         if !mode.wait {
             events.step("not waiting (--no-wait)");
             return Ok(());
+        }
+        if created_code_deploy {
+            // Its first task set comes with the service; no CodeDeploy deployment yet.
+            return codedeploy::wait_task_set(config, &clients, service, started, &events).await;
         }
         let target = Target {
             deployment: started_deployment.deployment,
@@ -306,8 +358,28 @@ pub(crate) fn service_name(config: &Config) -> Result<&str, CliError> {
 
 pub(crate) fn until_of(arg: Option<WaitUntilArg>, default: WaitUntil) -> WaitUntil {
     match arg {
-        None => default,
+        None | Some(WaitUntilArg::CodeDeploy(_)) => default,
         Some(WaitUntilArg::Deployed) => WaitUntil::Deployed,
         Some(WaitUntilArg::Stable) => WaitUntil::Stable,
+    }
+}
+
+fn codedeploy_until_of(arg: Option<WaitUntilArg>) -> CodeDeployUntil {
+    match arg {
+        Some(WaitUntilArg::CodeDeploy(event)) => CodeDeployUntil::Event(event),
+        _ => CodeDeployUntil::Finished,
+    }
+}
+
+/// `--wait-until codedeploy:<event>` on a service that CodeDeploy does not deploy.
+fn refuse_codedeploy_until(until: CodeDeployUntil, service: &str) -> Result<(), CliError> {
+    match until {
+        CodeDeployUntil::Finished => Ok(()),
+        CodeDeployUntil::Event(event) => Err(bad_input(
+            format!(
+                "`--wait-until codedeploy:{event}` needs a CODE_DEPLOY service; `{service}` uses the ECS deployment controller"
+            ),
+            Some("use `--wait-until deployed` or `--wait-until stable`"),
+        )),
     }
 }

@@ -3,6 +3,7 @@
 //! or the environment.
 
 pub mod appspec;
+pub mod codedeploy;
 pub mod codedeploy_group;
 pub mod completions;
 mod confirm;

@@ -57,6 +57,9 @@ async fn rollback_one(
     let clients = ctx.clients(config).await;
     let ecs = &clients.ecs;
     let live = require_service(ecs, &config.cluster, service).await?;
+    if crate::commands::codedeploy::is_code_deploy(&live) {
+        return crate::commands::codedeploy::rollback_config(args, ctx, config).await;
+    }
     let plan = rollback::plan(ecs, &live, args.revision).await?;
     if args.dry_run {
         ctx.printer.info(&format!(

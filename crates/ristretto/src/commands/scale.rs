@@ -31,11 +31,14 @@ pub async fn refresh(args: &RefreshArgs, ctx: &Context) -> Result<(), CliError> 
         dry_run: args.dry_run,
         wait: args.wait.waits(),
         until: until_of(args.wait.wait_until, WaitUntil::Deployed),
+        codedeploy_until: ristretto_codedeploy::Until::Finished,
         create_only: false,
         scaling: Scaling::default(),
+        rollback_events: Vec::new(),
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
+        let mode = mode.clone();
         Box::pin(async move {
             let clients = ctx.clients(&config).await;
             require_service(&clients.ecs, &config.cluster, service_name(&config)?).await?;
@@ -118,8 +121,10 @@ async fn scale_one(
         dry_run: args.dry_run,
         wait: args.wait.waits(),
         until,
+        codedeploy_until: ristretto_codedeploy::Until::Finished,
         create_only: false,
         scaling,
+        rollback_events: Vec::new(),
     };
     run_one(ctx, config, options, mode).await
 }

@@ -1,0 +1,133 @@
+//! What can go wrong on the CodeDeploy side, classified by AWS error code
+//! (never by message text), with what the user needs to fix it.
+
+use std::time::Duration;
+
+use aws_sdk_codedeploy::error::{ProvideErrorMetadata, SdkError};
+use ristretto_ecs::EcsError;
+
+/// An error of a CodeDeploy deploy or wait.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeDeployError {
+    /// An ECS call failed (registering, updating, describing).
+    #[error(transparent)]
+    Ecs(#[from] EcsError),
+    /// A CodeDeploy call failed.
+    #[error("{operation} failed: {message}")]
+    Aws {
+        /// `CreateDeployment`, …
+        operation: &'static str,
+        /// The AWS error code.
+        code: Option<String>,
+        /// AWS's message, or the transport's.
+        message: String,
+    },
+    /// No deployment group deploys the service.
+    #[error(
+        "no CodeDeploy deployment group deploys service `{service}` in cluster `{cluster}`{detail}"
+    )]
+    GroupNotFound {
+        /// Cluster name.
+        cluster: String,
+        /// Service name.
+        service: String,
+        /// What was searched, `: …` or empty.
+        detail: String,
+    },
+    /// The request cannot be carried out as given.
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
+    /// The AppSpec cannot be built from the service.
+    #[error("cannot build the AppSpec")]
+    AppSpec(#[from] ristretto_core::appspec::AppSpecError),
+    /// The deployment ended Failed or Stopped.
+    #[error("CodeDeploy deployment {id} {status}{}: {reason}", failed_event.as_ref().map(|e| format!(" at lifecycle event `{e}`")).unwrap_or_default())]
+    DeploymentFailed {
+        /// `d-…`.
+        id: String,
+        /// `Failed` or `Stopped`.
+        status: String,
+        /// The lifecycle event that failed, when one did.
+        failed_event: Option<String>,
+        /// CodeDeploy's error information.
+        reason: String,
+        /// What CodeDeploy did about it (its rollback message), when it says.
+        rollback: Option<String>,
+    },
+    /// The timeout passed while the deployment (or the task set) was still going.
+    #[error("timed out after {} while {what} was still in progress", ristretto_core::duration::format(*after))]
+    TimedOut {
+        /// The timeout.
+        after: Duration,
+        /// `CodeDeploy deployment d-…`, `the task set`.
+        what: String,
+    },
+}
+
+impl CodeDeployError {
+    /// Wraps an SDK error of `operation`.
+    pub fn aws<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        match EcsError::aws(operation, error) {
+            EcsError::Aws {
+                operation,
+                code,
+                message,
+            } => Self::Aws {
+                operation,
+                code,
+                message,
+            },
+            other => Self::Ecs(other),
+        }
+    }
+
+    /// Wraps an SDK error of an ECS `operation`.
+    pub fn aws_ecs<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        Self::Ecs(EcsError::aws(operation, error))
+    }
+
+    /// The AWS error code, when this is an AWS error.
+    #[must_use]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Aws { code, .. } => code.as_deref(),
+            Self::Ecs(e) => e.code(),
+            _ => None,
+        }
+    }
+
+    /// Lines to print under the error.
+    #[must_use]
+    pub fn details(&self) -> Vec<String> {
+        match self {
+            Self::DeploymentFailed {
+                rollback: Some(r), ..
+            } => vec![format!("rollback: {r}")],
+            Self::Ecs(e) => e
+                .diagnosis()
+                .map(ristretto_ecs::Diagnosis::lines)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+pub(crate) fn invalid(message: impl Into<String>, hint: Option<&str>) -> CodeDeployError {
+    CodeDeployError::Invalid {
+        message: message.into(),
+        hint: hint.map(str::to_owned),
+    }
+}

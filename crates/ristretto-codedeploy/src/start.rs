@@ -1,0 +1,201 @@
+//! Starting a CodeDeploy blue/green deployment: what `UpdateService` may
+//! still change on a CODE_DEPLOY service, the AppSpec, and `CreateDeployment`.
+
+use aws_sdk_codedeploy::Client;
+use aws_sdk_codedeploy::types::{
+    AppSpecContent, AutoRollbackConfiguration, AutoRollbackEvent, RevisionLocation,
+    RevisionLocationType,
+};
+use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
+use ristretto_core::appspec::{self, AppSpec};
+use ristretto_ecs::event::{Event, Events};
+
+use crate::discover::Group;
+use crate::error::{CodeDeployError, invalid};
+
+/// A deployment to create.
+#[derive(Debug, Clone)]
+pub struct DeploymentRequest {
+    /// Where.
+    pub group: Group,
+    /// `codedeploy.deployment_config_name`: overrides the group's.
+    pub deployment_config_name: Option<String>,
+    /// The AppSpec.
+    pub appspec: AppSpec,
+    /// `--rollback-events`; empty leaves the group's setting.
+    pub rollback_events: Vec<AutoRollbackEvent>,
+}
+
+/// The AppSpec deploying `task_definition` to the service described by
+/// `service` (API JSON of the live service or of the service definition).
+///
+/// # Errors
+/// The service has no load balancer with container and port.
+pub fn build_appspec(
+    service: &serde_json::Value,
+    task_definition: &str,
+    config_appspec: Option<&serde_json::Value>,
+) -> Result<AppSpec, CodeDeployError> {
+    Ok(appspec::build(service, task_definition, config_appspec)?)
+}
+
+/// `--rollback-events`: a comma-separated list of `DEPLOYMENT_FAILURE`,
+/// `DEPLOYMENT_STOP_ON_ALARM`, `DEPLOYMENT_STOP_ON_REQUEST`.
+///
+/// # Errors
+/// Any other entry ([`CodeDeployError::Invalid`]).
+pub fn parse_rollback_events(list: &str) -> Result<Vec<AutoRollbackEvent>, CodeDeployError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| match e {
+            "DEPLOYMENT_FAILURE" => Ok(AutoRollbackEvent::DeploymentFailure),
+            "DEPLOYMENT_STOP_ON_ALARM" => Ok(AutoRollbackEvent::DeploymentStopOnAlarm),
+            "DEPLOYMENT_STOP_ON_REQUEST" => Ok(AutoRollbackEvent::DeploymentStopOnRequest),
+            other => Err(invalid(
+                format!("invalid rollback event `{other}`"),
+                Some("use DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM or DEPLOYMENT_STOP_ON_REQUEST, separated by commas"),
+            )),
+        })
+        .collect()
+}
+
+/// What `UpdateService` may still carry on a CODE_DEPLOY service: the
+/// desired count, deployment configuration, health check grace period,
+/// placement, managed tags and tag propagation. The task definition, load
+/// balancers, network, platform version and capacity providers travel in
+/// the AppSpec instead; everything else is dropped.
+///
+/// # Errors
+/// The SDK refuses to build the input (it has no required member, so never in practice).
+pub fn allowed_update(input: UpdateServiceInput) -> Result<UpdateServiceInput, CodeDeployError> {
+    UpdateServiceInput::builder()
+        .set_cluster(input.cluster)
+        .set_service(input.service)
+        .set_desired_count(input.desired_count)
+        .set_deployment_configuration(input.deployment_configuration)
+        .set_health_check_grace_period_seconds(input.health_check_grace_period_seconds)
+        .set_placement_constraints(input.placement_constraints)
+        .set_placement_strategy(input.placement_strategy)
+        .set_enable_ecs_managed_tags(input.enable_ecs_managed_tags)
+        .set_propagate_tags(input.propagate_tags)
+        .build()
+        .map_err(|e| invalid(e.to_string(), None))
+}
+
+/// Whether `input` changes anything (more than naming the service).
+#[must_use]
+pub fn changes_anything(input: &UpdateServiceInput) -> bool {
+    match ristretto_core::definition::api_json(input) {
+        serde_json::Value::Object(map) => map
+            .keys()
+            .any(|k| !matches!(k.as_str(), "cluster" | "service")),
+        _ => false,
+    }
+}
+
+/// The deployment's page in the AWS console.
+#[must_use]
+pub fn console_url(region: &str, deployment_id: &str) -> String {
+    format!(
+        "https://{region}.console.aws.amazon.com/codesuite/codedeploy/deployments/{deployment_id}?region={region}"
+    )
+}
+
+/// Creates the deployment; returns its ID.
+///
+/// # Errors
+/// AWS errors (an active deployment in the group, an unknown configuration, …).
+pub async fn create_deployment(
+    cd: &Client,
+    request: &DeploymentRequest,
+    events: &Events,
+) -> Result<String, CodeDeployError> {
+    events.step(format!(
+        "creating CodeDeploy deployment (application `{}`, group `{}`)",
+        request.group.application_name, request.group.deployment_group_name
+    ));
+    let revision = RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(
+            AppSpecContent::builder()
+                .content(request.appspec.to_yaml())
+                .build(),
+        )
+        .build();
+    let rollback = (!request.rollback_events.is_empty()).then(|| {
+        AutoRollbackConfiguration::builder()
+            .enabled(true)
+            .set_events(Some(request.rollback_events.clone()))
+            .build()
+    });
+    let out = cd
+        .create_deployment()
+        .application_name(&request.group.application_name)
+        .deployment_group_name(&request.group.deployment_group_name)
+        .set_deployment_config_name(request.deployment_config_name.clone())
+        .revision(revision)
+        .set_auto_rollback_configuration(rollback)
+        .send()
+        .await
+        .map_err(|e| CodeDeployError::aws("CreateDeployment", e))?;
+    let id = out.deployment_id().unwrap_or_default().to_owned();
+    let region = cd
+        .config()
+        .region()
+        .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
+    events.emit(Event::CodeDeployStarted {
+        url: console_url(&region, &id),
+        deployment_id: id.clone(),
+    });
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rollback_events_accept_the_three_names_and_reject_others() {
+        assert_eq!(
+            parse_rollback_events("DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_REQUEST").ok(),
+            Some(vec![
+                AutoRollbackEvent::DeploymentFailure,
+                AutoRollbackEvent::DeploymentStopOnRequest
+            ])
+        );
+        let err = parse_rollback_events("DEPLOYMENT_FAILURE,ON_ALARM")
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("invalid rollback event `ON_ALARM`"));
+    }
+
+    #[test]
+    fn console_url_names_region_twice() {
+        assert_eq!(
+            console_url("eu-west-1", "d-ABC"),
+            "https://eu-west-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-ABC?region=eu-west-1"
+        );
+    }
+
+    #[test]
+    fn code_deploy_updates_never_carry_task_definition_or_network() {
+        let input = UpdateServiceInput::builder()
+            .service("web")
+            .cluster("prod")
+            .task_definition("web:3")
+            .desired_count(4)
+            .platform_version("LATEST")
+            .force_new_deployment(true)
+            .build()
+            .ok();
+        let Some(input) = input.and_then(|i| allowed_update(i).ok()) else {
+            panic!("input builds");
+        };
+        assert_eq!(input.task_definition(), None);
+        assert_eq!(input.platform_version(), None);
+        assert_eq!(input.force_new_deployment(), None);
+        assert_eq!(input.desired_count(), Some(4));
+        assert!(changes_anything(&input));
+    }
+}

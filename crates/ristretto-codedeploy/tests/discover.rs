@@ -1,0 +1,120 @@
+//! Discovery of the deployment group against the simulator, counting the
+//! CodeDeploy calls it makes: ecspresso's users were throttled here.
+#![allow(clippy::unwrap_used)]
+
+use std::fmt::Write as _;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use ristretto_codedeploy::{CodeDeployError, discover};
+use ristretto_sim::{SimConfig, SimHandle, World};
+
+/// `others` applications of the Server platform and `ecs` ECS applications
+/// (`app-0`…), then the ECS application `web` whose third group deploys
+/// `default/web`.
+fn world(others: usize, ecs: usize) -> String {
+    let mut yaml = String::from("clusters: [default]\ncodeDeploy:\n  applications:\n");
+    for i in 0..others {
+        writeln!(
+            yaml,
+            "    - {{applicationName: server-{i:03}, computePlatform: Server}}"
+        )
+        .unwrap();
+    }
+    for i in 0..ecs {
+        writeln!(
+            yaml,
+            "    - {{applicationName: app-{i:03}, computePlatform: ECS}}"
+        )
+        .unwrap();
+    }
+    yaml.push_str("    - {applicationName: web, computePlatform: ECS}\n  deploymentGroups:\n");
+    for (app, group, service) in [
+        ("app-000", "a", "api"),
+        ("web", "web-staging", "web-staging"),
+        ("web", "web-worker", "worker"),
+        ("web", "web-prod", "web"),
+    ] {
+        writeln!(
+            yaml,
+            "    - {{applicationName: {app}, deploymentGroupName: {group}, serviceRoleArn: 'arn:aws:iam::123456789012:role/cd', ecsServices: [{{clusterName: default, serviceName: {service}}}]}}"
+        )
+        .unwrap();
+    }
+    yaml
+}
+
+async fn start(world_yaml: &str) -> (SimHandle, aws_sdk_codedeploy::Client) {
+    let handle = ristretto_sim::start(
+        SimConfig {
+            world: World::from_yaml_str(world_yaml).unwrap(),
+            state_file: None,
+            speed: 1.0,
+            request_log: None,
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "test", "test", None, None, "static",
+        )))
+        .endpoint_url(handle.endpoint_url())
+        .build();
+    (handle, aws_sdk_codedeploy::Client::new(&config))
+}
+
+fn codedeploy_calls(handle: &SimHandle) -> Vec<String> {
+    handle
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "codedeploy")
+        .map(|r| r.operation)
+        .collect()
+}
+
+#[tokio::test]
+async fn discovery_stays_within_the_call_bound_among_many_applications() {
+    let (handle, cd) = start(&world(180, 40)).await;
+    let group = discover(&cd, "default", "web", None, None).await.unwrap();
+    assert_eq!(group.application_name, "web");
+    assert_eq!(group.deployment_group_name, "web-prod");
+    // 221 applications, 3 groups in `web`: at most ⌈221/100⌉ + ⌈3/100⌉ + 2.
+    let calls = codedeploy_calls(&handle);
+    assert!(calls.len() <= 3 + 1 + 2, "{calls:?}");
+    assert_eq!(
+        calls.iter().filter(|c| *c == "ListApplications").count(),
+        3,
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn discovery_with_both_names_in_the_config_makes_one_call() {
+    let (handle, cd) = start(&world(5, 5)).await;
+    let group = discover(&cd, "default", "web", Some("web"), Some("web-prod"))
+        .await
+        .unwrap();
+    assert_eq!(group.deployment_group_name, "web-prod");
+    assert_eq!(codedeploy_calls(&handle), ["BatchGetDeploymentGroups"]);
+}
+
+#[tokio::test]
+async fn discovery_failure_names_cluster_and_service() {
+    let (_handle, cd) = start(&world(3, 2)).await;
+    let err = discover(&cd, "default", "billing", None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CodeDeployError::GroupNotFound { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "no CodeDeploy deployment group deploys service `billing` in cluster `default`: searched 3 ECS applications"
+    );
+}

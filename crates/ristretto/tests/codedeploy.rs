@@ -1,0 +1,289 @@
+//! Blue/green deployments of a CODE_DEPLOY service through CodeDeploy,
+//! against the local simulator through the real binary: `examples/codedeploy`
+//! with its world (two target groups, a listener, an application and a
+//! deployment group).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn ristretto(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("RISTRETTO_LOCAL_SPEED", "50");
+    command
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A temp folder holding a copy of `examples/codedeploy`; `edit` changes its world file.
+fn example_copy(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("examples/codedeploy");
+    std::fs::create_dir_all(&target).expect("mkdir");
+    for entry in std::fs::read_dir(repo().join("examples/codedeploy")).expect("example exists") {
+        let entry = entry.expect("entry");
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy");
+        }
+    }
+    let world = target.join("local-world.yaml");
+    let text = std::fs::read_to_string(&world).expect("world");
+    std::fs::write(&world, edit(text)).expect("world");
+    dir
+}
+
+const CONFIG: &str = "examples/codedeploy/config.yaml";
+
+fn run(dir: &Path, args: &[&str], image_tag: Option<&str>) -> (Option<i32>, String) {
+    run_at(dir, args, image_tag, "50")
+}
+
+/// `run` with the simulator `speed` times faster than real time.
+fn run_at(
+    dir: &Path,
+    args: &[&str],
+    image_tag: Option<&str>,
+    speed: &str,
+) -> (Option<i32>, String) {
+    let mut command = ristretto(dir);
+    command.env("RISTRETTO_LOCAL_SPEED", speed);
+    command.args(["--local", "--config", CONFIG]).args(args);
+    if let Some(tag) = image_tag {
+        command.env("IMAGE_TAG", tag);
+    }
+    let out = command.output().expect("runs");
+    (out.status.code(), text(&out))
+}
+
+fn created(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = example_copy(edit);
+    let (code, all) = run(dir.path(), &["create"], None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("succeeded: service web runs web:1 in one steady PRIMARY task set"),
+        "{all}"
+    );
+    dir
+}
+
+#[test]
+fn readme_deploys_the_codedeploy_example_through_every_lifecycle_event() {
+    let dir = created(|w| w);
+    let (code, all) = run(dir.path(), &["deploy"], Some("1.28"));
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains(
+            "registered task definition arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("application `web`, group `web-blue-green`"),
+        "{all}"
+    );
+    assert!(
+        all.contains(
+            "console: https://us-east-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-"
+        ),
+        "{all}"
+    );
+    for event in ristretto_lifecycle_events() {
+        assert!(
+            all.contains(&format!("lifecycle event {event}: Succeeded")),
+            "{event} missing:\n{all}"
+        );
+    }
+    assert!(all.contains("traffic [####################] 100%"), "{all}");
+    assert!(all.contains("succeeded: CodeDeploy deployment d-"), "{all}");
+
+    // Nothing in progress any more: `wait` checks the task set, now on the new revision.
+    let (code, all) = run(dir.path(), &["wait"], None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("succeeded: service web runs web:2 in one steady PRIMARY task set"),
+        "{all}"
+    );
+}
+
+fn ristretto_lifecycle_events() -> [&'static str; 8] {
+    [
+        "BeforeInstall",
+        "Install",
+        "AfterInstall",
+        "AllowTestTraffic",
+        "AfterAllowTestTraffic",
+        "BeforeAllowTraffic",
+        "AllowTraffic",
+        "AfterAllowTraffic",
+    ]
+}
+
+#[test]
+fn failed_deployment_exits_1_naming_the_lifecycle_event_and_rolls_back() {
+    let dir = created(|w| w);
+    let (code, all) = run(
+        dir.path(),
+        &["deploy", "--rollback-events", "DEPLOYMENT_FAILURE"],
+        Some("broken"),
+    );
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("lifecycle event Install: Failed"), "{all}");
+    assert!(
+        all.contains("error: CodeDeploy deployment d-")
+            && all.contains("Failed at lifecycle event `Install`"),
+        "{all}"
+    );
+    assert!(all.contains("rollback: "), "{all}");
+
+    let (code, all) = run(dir.path(), &["wait"], None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("succeeded: service web runs web:1 in one steady PRIMARY task set"),
+        "{all}"
+    );
+}
+
+#[test]
+fn wait_until_after_allow_test_traffic_returns_on_blue_then_wait_finishes() {
+    // Hooks after the test traffic keep production traffic on blue for a
+    // while (5 world seconds each); a slower world makes that a few real seconds.
+    let dir = created(|w| {
+        w.replace(
+            "terminationWaitTimeInMinutes: 1",
+            "terminationWaitTimeInMinutes: 0",
+        )
+    });
+    let config = dir.path().join(CONFIG);
+    let text = std::fs::read_to_string(&config).expect("config");
+    let hooks = "    - BeforeAllowTraffic: arn:aws:lambda:us-east-1:123456789012:function:check\n    - AfterAllowTraffic: arn:aws:lambda:us-east-1:123456789012:function:check\n";
+    std::fs::write(&config, format!("{text}{hooks}")).expect("config");
+
+    let (code, all) = run_at(
+        dir.path(),
+        &["deploy", "--wait-until", "codedeploy:AfterAllowTestTraffic"],
+        Some("1.28"),
+        "2",
+    );
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("lifecycle event AfterAllowTestTraffic: Succeeded"),
+        "{all}"
+    );
+    assert!(
+        all.contains("succeeded: lifecycle event AfterAllowTestTraffic of deployment d-"),
+        "{all}"
+    );
+    // Production traffic is still on blue.
+    assert!(
+        !all.contains("lifecycle event AllowTraffic: Succeeded"),
+        "{all}"
+    );
+    assert!(!all.contains("task set GREEN PRIMARY"), "{all}");
+    assert!(all.contains("task set BLUE PRIMARY"), "{all}");
+
+    let (code, all) = run_at(dir.path(), &["wait"], None, "2");
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("following CodeDeploy deployment d-"), "{all}");
+    assert!(
+        all.contains("lifecycle event AllowTraffic: Succeeded"),
+        "{all}"
+    );
+    assert!(all.contains("succeeded: CodeDeploy deployment d-"), "{all}");
+    let (code, all) = run(dir.path(), &["wait"], None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("runs web:2 in one steady PRIMARY task set"),
+        "{all}"
+    );
+}
+
+#[test]
+fn wait_until_an_unknown_lifecycle_event_is_bad_input() {
+    let dir = example_copy(|w| w);
+    let (code, all) = run(
+        dir.path(),
+        &["deploy", "--wait-until", "codedeploy:AfterTests"],
+        None,
+    );
+    assert_eq!(code, Some(2), "{all}");
+    assert!(
+        all.contains("unknown lifecycle event `AfterTests`"),
+        "{all}"
+    );
+}
+
+#[test]
+fn deploy_without_a_matching_group_names_the_config_keys() {
+    let dir = created(|w| w.replace("serviceName: web}", "serviceName: api}"));
+    let (code, all) = run(dir.path(), &["deploy"], Some("1.28"));
+    assert_eq!(code, Some(1), "{all}");
+    assert!(
+        all.contains("no CodeDeploy deployment group deploys service `web` in cluster `default`"),
+        "{all}"
+    );
+    assert!(all.contains("codedeploy: {application_name"), "{all}");
+    // Nothing changed: no revision was registered.
+    assert!(!all.contains("registered task definition"), "{all}");
+}
+
+#[test]
+fn rollback_during_a_deployment_stops_it_and_ends_on_the_old_revision() {
+    let dir = created(|w| {
+        w.replace(
+            "terminationWaitTimeInMinutes: 1",
+            "terminationWaitTimeInMinutes: 5",
+        )
+    });
+    let (code, all) = run(dir.path(), &["deploy", "--no-wait"], Some("1.28"));
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = run(dir.path(), &["rollback"], None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("stopping CodeDeploy deployment d-") && all.contains("with rollback"),
+        "{all}"
+    );
+    assert!(
+        all.contains("succeeded: service web runs web:1 in one steady PRIMARY task set"),
+        "{all}"
+    );
+    assert!(
+        all.contains("deregistered the rolled-back task definition web:2"),
+        "{all}"
+    );
+}
+
+#[test]
+fn rollback_without_a_deployment_deploys_the_previous_revision() {
+    let dir = created(|w| w);
+    let (code, all) = run(dir.path(), &["deploy"], Some("1.28"));
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = run(
+        dir.path(),
+        &["rollback", "--no-deregister-task-definition"],
+        None,
+    );
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("deploying web:1 in place of web:2"), "{all}");
+    assert!(all.contains("succeeded: CodeDeploy deployment d-"), "{all}");
+    let (code, all) = run(dir.path(), &["wait"], None);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("runs web:1 in one steady PRIMARY task set"),
+        "{all}"
+    );
+}
