@@ -277,3 +277,64 @@ fn several_services_deploy_in_parallel_with_a_summary_and_the_worst_exit_code() 
     assert!(all.contains("bad/default   failed (exit 1)"), "{all}");
     assert!(all.contains("error: 1 of 2 services failed"), "{all}");
 }
+
+/// The rolling example with a native deployment strategy in its service definition.
+fn with_strategy(dir: &Path, strategy: &str) {
+    let sd = dir.join("examples/rolling/ecs-service-def.json");
+    let text = std::fs::read_to_string(&sd).expect("read").replace(
+        "\"maximumPercent\": 200,",
+        &format!("\"maximumPercent\": 200,\n    {strategy},"),
+    );
+    std::fs::write(sd, text).expect("write");
+}
+
+#[test]
+fn native_blue_green_and_canary_deployments_complete() {
+    for strategy in [
+        r#""strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1"#,
+        r#""strategy": "CANARY", "bakeTimeInMinutes": 1, "canaryConfiguration": {"canaryPercent": 20, "canaryBakeTimeInMinutes": 1}"#,
+    ] {
+        let dir = example_copy(None);
+        with_strategy(dir.path(), strategy);
+        let first = ristretto(dir.path())
+            .args(["--local", "--config", CONFIG, "deploy"])
+            .output()
+            .expect("runs");
+        assert_eq!(first.status.code(), Some(0), "{strategy}: {}", text(&first));
+        let out = ristretto(dir.path())
+            .args(["--local", "--config", CONFIG, "deploy"])
+            .env("IMAGE_TAG", "1.28")
+            .output()
+            .expect("runs");
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{strategy}: {all}");
+        assert!(
+            all.contains("succeeded: service web runs web:2"),
+            "{strategy}: {all}"
+        );
+    }
+}
+
+#[test]
+fn a_failing_native_blue_green_deployment_is_reported() {
+    let world = "clusters: [default]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n";
+    let dir = example_copy(Some(world));
+    with_strategy(
+        dir.path(),
+        r#""strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1"#,
+    );
+    let ok = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .output()
+        .expect("runs");
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .env("IMAGE_TAG", "broken")
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("error: deployment failed"), "{all}");
+    assert!(all.contains("Essential container in task exited"), "{all}");
+}
