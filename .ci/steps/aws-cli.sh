@@ -35,14 +35,21 @@ codeDeploy:
             prodTrafficRoute: {listenerArns: [arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/cli/1/2]}
 YAML
 cargo build --quiet -p ristretto
-./target/debug/ristretto local serve --port "$port" --world "$work/world.yaml" --speed 50 \
+ristretto="${CARGO_TARGET_DIR:-target}/debug/ristretto"
+"$ristretto" local serve --port "$port" --world "$work/world.yaml" --speed 50 \
   --request-log "$work/requests.jsonl" > "$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 50); do
-  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then break; fi
+up=""
+for _ in $(seq 300); do
+  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then up=1; break; fi
   sleep 0.1
 done
+if [ -z "$up" ]; then
+  echo "ristretto local serve did not start on port $port:" >&2
+  cat "$work/serve.log" >&2
+  exit 1
+fi
 
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 ecs() { "$aws" --endpoint-url "http://127.0.0.1:$port" ecs "$@"; }
