@@ -47,6 +47,9 @@ fn example_copy(world: Option<&str>) -> tempfile::TempDir {
 
 const CONFIG: &str = "examples/rolling/config.yaml";
 
+/// A world where tasks of any image tagged `broken…` exit 1 when they would start.
+const BROKEN_IMAGE_WORLD: &str = "clusters: [default]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n";
+
 #[test]
 fn readme_first_command_deploys_the_rolling_example() {
     let dir = example_copy(None);
@@ -114,7 +117,7 @@ fn create_refuses_an_existing_service() {
 
 #[test]
 fn deploy_fails_when_circuit_breaker_rolls_back() {
-    let world = "clusters: [default]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n";
+    let world = BROKEN_IMAGE_WORLD;
     let dir = example_copy(Some(world));
     let ok = ristretto(dir.path())
         .args(["--local", "--config", CONFIG, "deploy"])
@@ -234,7 +237,7 @@ fn a_bad_definition_changes_nothing() {
 
 #[test]
 fn several_services_deploy_in_parallel_with_a_summary_and_the_worst_exit_code() {
-    let world = "clusters: [default]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n";
+    let world = BROKEN_IMAGE_WORLD;
     let dir = example_copy(None);
     let base = dir.path().join("examples/rolling");
     for (name, tag) in [("good", "1.27"), ("bad", "broken")] {
@@ -317,7 +320,7 @@ fn native_blue_green_and_canary_deployments_complete() {
 
 #[test]
 fn a_failing_native_blue_green_deployment_is_reported() {
-    let world = "clusters: [default]\nfailures:\n  - image: \"*:broken*\"\n    exitCode: 1\n    stoppedReason: \"Essential container in task exited\"\n";
+    let world = BROKEN_IMAGE_WORLD;
     let dir = example_copy(Some(world));
     with_strategy(
         dir.path(),
