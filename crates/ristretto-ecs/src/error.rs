@@ -50,6 +50,14 @@ pub enum EcsError {
         /// What the service was doing.
         diagnosis: Diagnosis,
     },
+    /// Nothing changed for `--no-progress-timeout` while the deployment was going.
+    #[error("no progress for {} (no task started or stopped, no new event); the deployment is still in progress", ristretto_core::duration::format(*after))]
+    Stalled {
+        /// The no-progress timeout.
+        after: Duration,
+        /// What the service was doing.
+        diagnosis: Diagnosis,
+    },
 }
 
 impl EcsError {
@@ -84,9 +92,9 @@ impl EcsError {
     #[must_use]
     pub fn diagnosis(&self) -> Option<&Diagnosis> {
         match self {
-            Self::DeploymentFailed { diagnosis, .. } | Self::TimedOut { diagnosis, .. } => {
-                Some(diagnosis)
-            }
+            Self::DeploymentFailed { diagnosis, .. }
+            | Self::TimedOut { diagnosis, .. }
+            | Self::Stalled { diagnosis, .. } => Some(diagnosis),
             _ => None,
         }
     }

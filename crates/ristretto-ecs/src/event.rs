@@ -61,6 +61,12 @@ pub enum Event {
         /// Each task set, the one taking production traffic first.
         task_sets: Vec<TaskSetProgress>,
     },
+    /// The deployment should end in about this long, judging by how long
+    /// the service's previous deployment took.
+    Expected {
+        /// Seconds from now.
+        seconds: u64,
+    },
     /// The command's outcome was decided.
     Finished {
         /// `succeeded`, `failed`, `timed_out`.

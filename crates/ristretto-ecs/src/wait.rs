@@ -1,8 +1,15 @@
 //! Following a deployment to its end: one `DescribeServices` per poll, which
-//! also brings the events to print. Polls back off while the deployment is
-//! far from done and come every second once it is close (our deployment has
-//! all its tasks running), so the end is noticed within about a second while
-//! a long deployment costs only a few calls a minute.
+//! also brings the events to print.
+//!
+//! The pace: a first look after two seconds, then polls back off (×3 up to
+//! 15 s) while the deployment is far from done. Two things bring them back to
+//! one a second: the deployment being close to done (our tasks all running and
+//! the old ones gone, so only ECS's "completed" mark is missing), and the time
+//! the service's previous deployment took running out (deployments of one
+//! service take about as long each time; ECS keeps the previous one's start in
+//! `deployments` and its end in the events, both in the same response). So the
+//! end is noticed within about a second while a deployment costs a few calls a
+//! minute.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -19,14 +26,17 @@ use crate::service::{require_service, stopped_tasks};
 /// How often to poll.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {
-    /// The first interval, and the interval once the deployment is close to done.
+    /// The first interval, and where back-off starts again.
     pub first: Duration,
     /// The longest interval while the deployment is far from done.
     pub max: Duration,
     /// Growth of the interval per poll while far from done.
     pub factor: f64,
-    /// How long to poll every `first` once close to done (old tasks can take
-    /// minutes to drain behind a load balancer; after this, back off again).
+    /// The interval once the deployment is close to done.
+    pub close: Duration,
+    /// How long to poll every `close` once close to done, or past the
+    /// expected end (old tasks can take minutes to drain behind a load
+    /// balancer; after this, back off again).
     pub close_window: Duration,
 }
 
@@ -36,9 +46,21 @@ impl Default for Pace {
             first: Duration::from_millis(1000),
             max: Duration::from_secs(5),
             factor: 1.5,
+            close: Duration::from_millis(1000),
             close_window: Duration::from_secs(15),
         }
     }
+}
+
+impl Pace {
+    /// The pace for following a service deployment (see the module docs).
+    pub const DEPLOYMENT: Pace = Pace {
+        first: Duration::from_secs(2),
+        max: Duration::from_secs(15),
+        factor: 3.0,
+        close: Duration::from_secs(1),
+        close_window: Duration::from_secs(20),
+    };
 }
 
 /// Where and how long to wait.
@@ -54,17 +76,22 @@ pub struct WaitSpec {
     pub deadline: Instant,
     /// The timeout, for the message.
     pub timeout: Duration,
+    /// Give up when nothing changed (counts, states, events) for this long.
+    pub no_progress_timeout: Option<Duration>,
     /// Print service events newer than this (epoch seconds).
     pub events_since: f64,
     /// Poll pace.
     pub pace: Pace,
+    /// Seconds of the service's clock per real second: 1 on AWS, the speed
+    /// of the local simulator's world.
+    pub clock_rate: f64,
 }
 
 /// Polls until the deployment succeeds, fails or the deadline passes.
 ///
 /// # Errors
 /// [`EcsError::DeploymentFailed`] with a diagnosis, [`EcsError::TimedOut`],
-/// or AWS errors.
+/// [`EcsError::Stalled`], or AWS errors.
 pub async fn wait_for_deployment(
     ecs: &Client,
     spec: &WaitSpec,
@@ -72,17 +99,31 @@ pub async fn wait_for_deployment(
 ) -> Result<Service, EcsError> {
     let mut seen_events: HashSet<String> = HashSet::new();
     let mut last_progress: Option<Vec<DeploymentProgress>> = None;
-    let mut interval = spec.pace.first;
-    let mut close_since: Option<Instant> = None;
+    let begun = Instant::now();
+    let mut last_change = begun;
+    let mut schedule = Schedule::new(spec.pace);
     loop {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
-        report_events(&service, spec.events_since, &mut seen_events, events);
+        let now = Instant::now();
+        if schedule.expected_end.is_none() && last_progress.is_none() {
+            schedule.expected_end = expected_end(&service, &spec.target, spec.clock_rate, now);
+            if let Some(end) = schedule.expected_end {
+                let left = end.saturating_duration_since(now);
+                events.emit(Event::Expected {
+                    seconds: (left + Duration::from_millis(999)).as_secs(),
+                });
+            }
+        }
+        if report_events(&service, spec.events_since, &mut seen_events, events) {
+            last_change = now;
+        }
         let progress = progress_of(&service);
         if last_progress.as_ref() != Some(&progress) {
             events.emit(Event::Deployments {
                 deployments: progress.clone(),
             });
             last_progress = Some(progress);
+            last_change = now;
         }
         match assess(&service, &spec.target) {
             Assessment::Succeeded => {
@@ -106,7 +147,6 @@ pub async fn wait_for_deployment(
             }
             Assessment::InProgress => {}
         }
-        let now = Instant::now();
         if now >= spec.deadline {
             let diagnosis = diagnose(ecs, spec, &service).await;
             events.emit(Event::Finished {
@@ -118,50 +158,178 @@ pub async fn wait_for_deployment(
                 diagnosis,
             });
         }
-        let close = close_to_done(&service, &spec.target);
-        let close_for = match (close, close_since) {
-            (false, _) => {
-                close_since = None;
-                None
-            }
-            (true, None) => {
-                close_since = Some(now);
-                Some(Duration::ZERO)
-            }
-            (true, Some(since)) => Some(now - since),
+        let stall_deadline = spec.no_progress_timeout.map(|limit| last_change + limit);
+        if let (Some(limit), Some(at)) = (spec.no_progress_timeout, stall_deadline)
+            && now >= at
+        {
+            let diagnosis = diagnose(ecs, spec, &service).await;
+            events.emit(Event::Finished {
+                outcome: "timed_out".into(),
+                message: format!(
+                    "nothing changed for {}",
+                    ristretto_core::duration::format(limit)
+                ),
+            });
+            return Err(EcsError::Stalled {
+                after: limit,
+                diagnosis,
+            });
+        }
+        let mut sleep = schedule.next(now, close_to_done(&service, &spec.target));
+        sleep = sleep.min(spec.deadline - now);
+        if let Some(at) = stall_deadline {
+            sleep = sleep.min(at - now);
+        }
+        tokio::time::sleep(sleep).await;
+    }
+}
+
+/// When to poll next: back-off while far from done, every `close` while
+/// close to done or around the expected end.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pace: Pace,
+    backoff: Option<Duration>,
+    close_since: Option<Instant>,
+    /// When the deployment should end, judging by the previous one.
+    pub expected_end: Option<Instant>,
+}
+
+impl Schedule {
+    /// A schedule that has not polled yet.
+    #[must_use]
+    pub fn new(pace: Pace) -> Self {
+        Self {
+            pace,
+            backoff: None,
+            close_since: None,
+            expected_end: None,
+        }
+    }
+
+    /// The wait after a poll at `now` that found the deployment `close` to
+    /// done (or not).
+    pub fn next(&mut self, now: Instant, close: bool) -> Duration {
+        let pace = self.pace;
+        let close_for = if close {
+            now - *self.close_since.get_or_insert(now)
+        } else {
+            self.close_since = None;
+            pace.close_window
         };
-        let fast = close_for.is_some_and(|d| d < spec.pace.close_window);
-        interval = next_interval(interval, &spec.pace, fast);
-        tokio::time::sleep(interval.min(spec.deadline - now)).await;
+        let around_expected_end = self
+            .expected_end
+            .is_some_and(|end| now + pace.close >= end && now < end + pace.close_window);
+        if close_for < pace.close_window || around_expected_end {
+            self.backoff = None;
+            return pace.close;
+        }
+        let mut next = match self.backoff {
+            None => pace.first,
+            Some(previous) => previous.mul_f64(pace.factor).min(pace.max),
+        };
+        self.backoff = Some(next);
+        if let Some(end) = self.expected_end
+            && end > now
+        {
+            // Be there just before the expected end rather than a little
+            // before it and again a whole interval later.
+            let aim = end.checked_sub(pace.close / 2).unwrap_or(end);
+            let gap = aim.saturating_duration_since(now);
+            if gap < next + next / 2 {
+                next = gap.max(pace.close);
+            }
+        }
+        next
     }
 }
 
-/// The wait before the next poll.
+/// When the followed deployment should end: when it started plus what the
+/// service's previous deployment took (its start is in `deployments`, its
+/// "deployment completed" event in `events`). `None` without such history.
 #[must_use]
-pub fn next_interval(previous: Duration, pace: &Pace, close_to_done: bool) -> Duration {
-    if close_to_done {
-        pace.first
-    } else {
-        previous.mul_f64(pace.factor).min(pace.max)
-    }
-}
-
-/// Whether the followed deployment has all its tasks running, so ECS will
-/// mark it complete (or the old tasks will be gone) any moment.
-#[must_use]
-pub fn close_to_done(service: &Service, target: &crate::assess::Target) -> bool {
-    service
+pub fn expected_end(
+    service: &Service,
+    target: &Target,
+    clock_rate: f64,
+    now: Instant,
+) -> Option<Instant> {
+    let ours = service
         .deployments()
         .iter()
         .find(|d| match &target.deployment {
             Some(id) => d.id() == Some(id.as_str()),
             None => d.status() == Some("PRIMARY"),
-        })
-        .is_some_and(|d| d.pending_count() == 0 && d.running_count() >= d.desired_count())
+        })?;
+    let our_start = ours.created_at()?.as_secs_f64();
+    let took = previous_duration(service, ours.id()?)?;
+    // The service's clock now, at least: its newest timestamp.
+    let service_now = service
+        .events()
+        .iter()
+        .filter_map(|e| e.created_at())
+        .chain(service.deployments().iter().filter_map(|d| d.updated_at()))
+        .map(aws_smithy_types::DateTime::as_secs_f64)
+        .fold(our_start, f64::max);
+    let left = (our_start + took.as_secs_f64() - service_now) / clock_rate.max(f64::MIN_POSITIVE);
+    Duration::try_from_secs_f64(left.max(0.0))
+        .ok()
+        .map(|d| now + d)
 }
 
-/// Emits events newer than `since` not yet seen, oldest first.
-fn report_events(service: &Service, since: f64, seen: &mut HashSet<String>, events: &Events) {
+/// How long the service's previous deployment took: from its `createdAt` to
+/// its "deployment completed" event.
+#[must_use]
+pub fn previous_duration(service: &Service, ours: &str) -> Option<Duration> {
+    service
+        .deployments()
+        .iter()
+        .filter(|d| d.id().is_some_and(|id| id != ours))
+        .find_map(|d| {
+            let id = d.id()?;
+            let started = d.created_at()?.as_secs_f64();
+            let marker = format!("(deployment {id}) deployment completed");
+            let ended = service
+                .events()
+                .iter()
+                .find(|e| e.message().is_some_and(|m| m.contains(&marker)))?
+                .created_at()?
+                .as_secs_f64();
+            let took = ended - started;
+            // A deployment that took hours says nothing about this one.
+            (took > 0.0 && took < 6.0 * 3600.0).then(|| Duration::from_secs_f64(took))
+        })
+}
+
+/// Whether the followed deployment has all its tasks running and every other
+/// deployment has none left, so ECS will mark it complete any moment.
+#[must_use]
+pub fn close_to_done(service: &Service, target: &crate::assess::Target) -> bool {
+    let is_ours = |d: &&aws_sdk_ecs::types::Deployment| match &target.deployment {
+        Some(id) => d.id() == Some(id.as_str()),
+        None => d.status() == Some("PRIMARY"),
+    };
+    let ours_running = service
+        .deployments()
+        .iter()
+        .find(is_ours)
+        .is_some_and(|d| d.pending_count() == 0 && d.running_count() >= d.desired_count());
+    let others_gone = service
+        .deployments()
+        .iter()
+        .filter(|d| !is_ours(d))
+        .all(|d| d.running_count() == 0);
+    ours_running && others_gone
+}
+
+/// Emits events newer than `since` not yet seen, oldest first; whether there
+/// were any.
+fn report_events(
+    service: &Service,
+    since: f64,
+    seen: &mut HashSet<String>,
+    events: &Events,
+) -> bool {
     let mut new: Vec<_> = service
         .events()
         .iter()
@@ -185,6 +353,7 @@ fn report_events(service: &Service, since: f64, seen: &mut HashSet<String>, even
             message: e.message().unwrap_or_default().to_owned(),
         });
     }
+    !new.is_empty()
 }
 
 /// The deployments of a service, PRIMARY first.
@@ -237,19 +406,22 @@ async fn diagnose(ecs: &Client, spec: &WaitSpec, service: &Service) -> Diagnosis
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_ecs::types::Deployment;
+    use aws_sdk_ecs::types::{Deployment, ServiceEvent};
+    use aws_smithy_types::DateTime;
+
+    fn deployment(id: &str, status: &str, desired: i32, running: i32, pending: i32) -> Deployment {
+        Deployment::builder()
+            .id(id)
+            .status(status)
+            .desired_count(desired)
+            .running_count(running)
+            .pending_count(pending)
+            .build()
+    }
 
     fn service(running: i32, pending: i32) -> Service {
         Service::builder()
-            .deployments(
-                Deployment::builder()
-                    .id("ecs-svc/2")
-                    .status("PRIMARY")
-                    .desired_count(4)
-                    .running_count(running)
-                    .pending_count(pending)
-                    .build(),
-            )
+            .deployments(deployment("ecs-svc/2", "PRIMARY", 4, running, pending))
             .build()
     }
 
@@ -261,27 +433,134 @@ mod tests {
         }
     }
 
-    #[test]
-    fn polls_back_off_while_far_from_done() {
-        let pace = Pace::default();
-        let mut interval = pace.first;
-        let mut total = Duration::ZERO;
-        let mut polls = 0;
-        while total < Duration::from_secs(600) {
-            interval = next_interval(interval, &pace, close_to_done(&service(1, 3), &target()));
-            total += interval;
-            polls += 1;
+    /// Poll times (seconds from the start) of a deployment that ends at
+    /// `ends`, with `expected` its expected end, until the first poll that
+    /// sees the end.
+    fn polls(ends: f64, expected: Option<f64>, close_from: Option<f64>) -> Vec<f64> {
+        let start = Instant::now();
+        let mut schedule = Schedule::new(Pace::DEPLOYMENT);
+        schedule.expected_end = expected.map(|e| start + Duration::from_secs_f64(e));
+        let mut t = 0.0;
+        let mut times = Vec::new();
+        loop {
+            let close = close_from.is_some_and(|c| t >= c);
+            t += schedule
+                .next(start + Duration::from_secs_f64(t), close)
+                .as_secs_f64();
+            times.push(t);
+            if t >= ends {
+                return times;
+            }
         }
-        // Ten minutes of a slow deployment cost about twelve polls a minute.
-        assert!(polls <= 12 * 10 + 5, "{polls} polls in 10 minutes");
-        assert_eq!(interval, pace.max);
     }
 
     #[test]
-    fn polls_every_second_once_all_tasks_run() {
-        let pace = Pace::default();
-        assert!(close_to_done(&service(4, 0), &target()));
-        assert_eq!(next_interval(pace.max, &pace, true), pace.first);
+    fn polls_back_off_while_far_from_done() {
+        let times = polls(600.0, None, None);
+        // Ten minutes of a slow deployment cost about four polls a minute.
+        assert!(
+            times.len() <= 4 * 10 + 3,
+            "{} polls in 10 minutes",
+            times.len()
+        );
+        assert!(
+            (times[0] - 2.0).abs() < 1e-9,
+            "first look after 2 s: {times:?}"
+        );
+        let last_gap = times[times.len() - 1] - times[times.len() - 2];
+        assert!((last_gap - 15.0).abs() < 1e-6, "{times:?}");
+    }
+
+    #[test]
+    fn polls_every_second_once_close_to_done() {
+        // Close to done from 20 s on (seen at the poll at 23 s), finished at 35 s.
+        let times = polls(35.0, None, Some(20.0));
+        let after: Vec<f64> = times.iter().copied().filter(|t| *t >= 23.0).collect();
+        assert!(after.len() >= 12, "{times:?}");
+        for pair in after.windows(2) {
+            assert!((pair[1] - pair[0] - 1.0).abs() < 1e-6, "{times:?}");
+        }
+    }
+
+    #[test]
+    fn a_deployment_like_the_previous_one_is_noticed_within_a_second_in_few_polls() {
+        let times = polls(30.3, Some(30.3), None);
+        let last = times.last().copied().unwrap_or_default();
+        assert!(last - 30.3 <= 1.0, "noticed at {last}: {times:?}");
+        // 2 s, 8 s, then just before the expected end and once more.
+        assert!(times.len() <= 4, "{times:?}");
+    }
+
+    #[test]
+    fn a_slower_deployment_than_expected_backs_off_again() {
+        // Expected at 30 s, ends at 5 minutes.
+        let times = polls(300.0, Some(30.0), None);
+        let around_expected = times.iter().filter(|t| (29.0..51.0).contains(*t)).count();
+        assert!(
+            around_expected >= 20,
+            "polls every second around 30 s: {times:?}"
+        );
+        assert!(
+            times.len() <= 21 + 4 * 5 + 6,
+            "{} polls: {times:?}",
+            times.len()
+        );
+    }
+
+    #[test]
+    fn close_means_ours_all_running_and_the_old_tasks_gone() {
         assert!(!close_to_done(&service(4, 1), &target()));
+        assert!(close_to_done(&service(4, 0), &target()));
+        let draining = Service::builder()
+            .deployments(deployment("ecs-svc/2", "PRIMARY", 4, 4, 0))
+            .deployments(deployment("ecs-svc/1", "ACTIVE", 0, 2, 0))
+            .build();
+        assert!(!close_to_done(&draining, &target()));
+    }
+
+    fn at(secs: f64) -> DateTime {
+        DateTime::from_secs_f64(secs)
+    }
+
+    #[test]
+    fn previous_deployment_duration_comes_from_its_start_and_completion_event() {
+        let previous = Deployment::builder()
+            .id("ecs-svc/1")
+            .status("ACTIVE")
+            .created_at(at(1000.0))
+            .build();
+        let ours = Deployment::builder()
+            .id("ecs-svc/2")
+            .status("PRIMARY")
+            .created_at(at(2000.0))
+            .build();
+        let completed = ServiceEvent::builder()
+            .id("e1")
+            .created_at(at(1042.0))
+            .message("(service web) (deployment ecs-svc/1) deployment completed.")
+            .build();
+        let service = Service::builder()
+            .deployments(ours)
+            .deployments(previous)
+            .events(completed)
+            .build();
+        assert_eq!(
+            previous_duration(&service, "ecs-svc/2"),
+            Some(Duration::from_secs(42))
+        );
+        let now = Instant::now();
+        // The service's clock reads 2000 (our start): 42 s to go; at 20×
+        // world speed that is 2.1 real seconds.
+        let end = expected_end(&service, &target(), 20.0, now).map(|e| e - now);
+        assert_eq!(end, Some(Duration::from_secs_f64(2.1)));
+        let no_history = Service::builder()
+            .deployments(
+                Deployment::builder()
+                    .id("ecs-svc/2")
+                    .created_at(at(2000.0))
+                    .build(),
+            )
+            .build();
+        assert_eq!(expected_end(&no_history, &target(), 1.0, now), None);
     }
 }

@@ -47,6 +47,10 @@ pub struct GlobalArgs {
     /// How long a command may wait in total (`10m`, `90s`, `1h30m`); overrides the config
     #[arg(long, global = true, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// Fail (exit 4) when a deployment shows no progress (no task started or
+    /// stopped, no new event) for this long (`5m`); default: only `timeout`
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub no_progress_timeout: Option<String>,
     /// AWS region; overrides the config and the environment
     #[arg(long, global = true)]
     pub region: Option<String>,

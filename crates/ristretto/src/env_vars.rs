@@ -32,3 +32,10 @@ pub fn flag_bool(name: &str) -> bool {
 pub fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
+
+/// Whether this runs in CI (`CI` set to anything but `false`/`0`): no live
+/// views, no browser.
+#[must_use]
+pub fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}

@@ -13,6 +13,7 @@ mod printer;
 mod progress;
 mod report;
 mod settings;
+mod view;
 
 use std::process::ExitCode;
 
@@ -86,7 +87,12 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         )
     })?;
     let settings = settings::Settings::resolve(&cli.global, &cwd).map_err(|e| (None, e))?;
+    let live = settings.live.then(|| printer::Live {
+        multi: indicatif::MultiProgress::new(),
+        compact: settings.configs.len() > 1,
+    });
     let printer = Printer::new(settings.color, settings.output)
+        .with_live(live)
         .with_data_color(settings.color_data)
         .with_debug(settings.debug);
     let sim = if settings.local {

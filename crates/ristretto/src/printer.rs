@@ -14,6 +14,17 @@ pub struct Printer {
     data_color: bool,
     output: OutputFormat,
     debug: bool,
+    live: Option<Live>,
+}
+
+/// Live progress on a terminal: the views of the services being deployed,
+/// drawn under everything else written to stderr.
+#[derive(Debug, Clone)]
+pub struct Live {
+    /// Where the views are drawn.
+    pub multi: indicatif::MultiProgress,
+    /// One line per service (several services at once).
+    pub compact: bool,
 }
 
 const BOLD_RED: Style = AnsiColor::Red.on_default().bold();
@@ -44,7 +55,21 @@ impl Printer {
             data_color: false,
             output,
             debug: false,
+            live: None,
         }
+    }
+
+    /// The same printer, drawing live progress views when `live` is set.
+    #[must_use]
+    pub fn with_live(mut self, live: Option<Live>) -> Self {
+        self.live = live;
+        self
+    }
+
+    /// Live progress, when stderr is a terminal that gets it.
+    #[must_use]
+    pub fn live(&self) -> Option<&Live> {
+        self.live.as_ref()
     }
 
     /// The same printer, colouring data on stdout (diffs) when `color`.
@@ -140,7 +165,14 @@ impl Printer {
     }
 
     fn line(&self, text: &str) {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{text}");
+        let write = || {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{text}");
+        };
+        match &self.live {
+            // Above the live views, which are redrawn after.
+            Some(live) => live.multi.suspend(write),
+            None => write(),
+        }
     }
 }

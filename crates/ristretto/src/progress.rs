@@ -1,13 +1,19 @@
-//! Rendering the drivers' events: plain timestamped lines (CI and terminals),
-//! or one JSON object per line with `--output json`. Progress goes to stderr;
-//! stdout stays for data.
+//! Rendering the drivers' events: on a terminal a live view redrawn in place
+//! (see `view.rs`) under the lines worth keeping; elsewhere (CI, pipes) plain
+//! timestamped lines; one JSON object per line with `--output json`.
+//! Progress goes to stderr; stdout stays for data.
 
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
 use ristretto_ecs::event::{DeploymentProgress, Event, TaskSetProgress};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::cli::OutputFormat;
-use crate::printer::Printer;
+use crate::printer::{Live, Printer};
+use crate::view::View;
 
 /// A running renderer of one service's events.
 pub struct Progress {
@@ -19,7 +25,12 @@ impl Progress {
     /// sender drivers emit into.
     pub fn start(printer: &Printer, label: String) -> (ristretto_ecs::Events, Self) {
         let (sender, receiver) = unbounded_channel();
-        let task = tokio::spawn(render(printer.clone(), label, receiver));
+        let task = match printer.live() {
+            Some(live) if printer.output() == OutputFormat::Text => {
+                tokio::spawn(render_live(printer.clone(), live.clone(), label, receiver))
+            }
+            _ => tokio::spawn(render(printer.clone(), label, receiver)),
+        };
         (ristretto_ecs::Events::new(sender), Self { task })
     }
 
@@ -49,8 +60,44 @@ async fn render(printer: Printer, label: String, mut receiver: UnboundedReceiver
     }
 }
 
+/// The live view: a spinner and the view's lines, redrawn on every event
+/// and every second (the clock), with the lines worth keeping printed above.
+async fn render_live(
+    printer: Printer,
+    live: Live,
+    label: String,
+    mut receiver: UnboundedReceiver<Event>,
+) {
+    let bar = live.multi.add(ProgressBar::new_spinner());
+    if let Ok(style) = ProgressStyle::with_template("{spinner:.cyan} {msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let started = Instant::now();
+    let mut view = View::new(label.clone());
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            event = receiver.recv() => match event {
+                Some(event) => {
+                    for line in view.apply(&event, started.elapsed()) {
+                        printer.progress(&label, &line);
+                    }
+                }
+                None => break,
+            },
+            _ = clock.tick() => {}
+        }
+        let columns = usize::from(console::Term::stderr().size().1);
+        let lines = view.render(started.elapsed(), columns.saturating_sub(2), live.compact);
+        bar.set_message(lines.join("\n"));
+    }
+    bar.finish_and_clear();
+    live.multi.remove(&bar);
+}
+
 /// The text lines of one event.
-fn lines(event: &Event) -> Vec<String> {
+pub(crate) fn lines(event: &Event) -> Vec<String> {
     match event {
         Event::Step { message } => vec![message.clone()],
         Event::TaskDefinitionRegistered { arn } => {
@@ -72,6 +119,10 @@ fn lines(event: &Event) -> Vec<String> {
         ],
         Event::LifecycleEvent { name, status } => vec![format!("lifecycle event {name}: {status}")],
         Event::TaskSets { task_sets } => task_sets.iter().map(task_set_line).collect(),
+        Event::Expected { seconds } => vec![format!(
+            "expected to finish in about {} (judging by the previous deployment)",
+            ristretto_core::duration::format(std::time::Duration::from_secs(*seconds))
+        )],
         Event::Finished { outcome, message } => {
             vec![format!("{}: {message}", outcome.replace('_', " "))]
         }

@@ -48,6 +48,13 @@ impl From<EcsError> for CliError {
                         .to_owned(),
                 ),
             ),
+            EcsError::Stalled { .. } => (
+                Exit::TimedOut,
+                Some(
+                    "the deployment goes on; follow it with `ristretto wait`, or raise `--no-progress-timeout`"
+                        .to_owned(),
+                ),
+            ),
             EcsError::DeploymentFailed { .. } => (Exit::Failure, None),
             EcsError::Aws { code, .. } => (Exit::Failure, aws_hint(code.as_deref())),
         };

@@ -28,6 +28,8 @@ pub struct Settings {
     pub jsonnet: JsonnetVars,
     /// `--timeout`, overriding the config's.
     pub timeout: Option<Duration>,
+    /// `--no-progress-timeout`.
+    pub no_progress_timeout: Option<Duration>,
     /// `--region`, overriding the config's.
     pub region: Option<String>,
     /// `--profile`.
@@ -48,6 +50,9 @@ pub struct Settings {
     pub output: OutputFormat,
     /// Whether stderr gets colours.
     pub color: bool,
+    /// Whether progress is a live view: text output, stderr a terminal (not
+    /// `TERM=dumb`), not CI.
+    pub live: bool,
     /// Whether data on stdout (diffs) gets colours.
     pub color_data: bool,
     /// `RISTRETTO_DIFF_COMMAND`: the default of `diff --external`.
@@ -115,15 +120,12 @@ impl Settings {
             ext_code: pairs(&args.ext_code, "EXT_CODE", "--ext-code")?,
         };
 
-        let timeout = match args.timeout.clone().or_else(|| env_vars::flag("TIMEOUT")) {
-            Some(text) => Some(ristretto_core::duration::parse(&text).map_err(|m| {
-                bad_input(
-                    format!("--timeout: {m}"),
-                    Some("write a duration like `10m`, `90s` or `1h30m`"),
-                )
-            })?),
-            None => None,
-        };
+        let timeout = duration_flag(args.timeout.clone(), "TIMEOUT", "--timeout")?;
+        let no_progress_timeout = duration_flag(
+            args.no_progress_timeout.clone(),
+            "NO_PROGRESS_TIMEOUT",
+            "--no-progress-timeout",
+        )?;
 
         let local_speed = match env_vars::flag("LOCAL_SPEED") {
             None => crate::local::DEFAULT_SPEED,
@@ -166,6 +168,11 @@ impl Settings {
             env,
             jsonnet,
             timeout,
+            no_progress_timeout,
+            live: output == OutputFormat::Text
+                && std::io::stderr().is_terminal()
+                && !env_vars::ci()
+                && std::env::var("TERM").is_ok_and(|t| t != "dumb"),
             region: args.region.clone().or_else(|| env_vars::flag("REGION")),
             profile: args.profile.clone().or_else(|| env_vars::flag("PROFILE")),
             endpoint_url: args
@@ -241,4 +248,23 @@ fn expand_configs(args: &[String], cwd: &Path) -> Result<Vec<PathBuf>, CliError>
         configs.extend(matches);
     }
     Ok(configs)
+}
+
+/// A duration flag, else its environment variable.
+fn duration_flag(
+    value: Option<String>,
+    env_name: &str,
+    flag: &str,
+) -> Result<Option<Duration>, CliError> {
+    match value.or_else(|| env_vars::flag(env_name)) {
+        Some(text) => ristretto_core::duration::parse(&text)
+            .map(Some)
+            .map_err(|m| {
+                bad_input(
+                    format!("{flag}: {m}"),
+                    Some("write a duration like `10m`, `90s` or `1h30m`"),
+                )
+            }),
+        None => Ok(None),
+    }
 }

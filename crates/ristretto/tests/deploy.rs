@@ -1,48 +1,16 @@
 //! `create`, `deploy` and `wait` against the local simulator through the real
 //! binary: the exit codes a pipeline relies on, and the reasons it prints.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::Path;
+use std::process::Command;
 
-fn ristretto(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("RISTRETTO_LOCAL_SPEED", "50");
-    command
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use common::{ristretto, text};
 
 /// A temp folder holding a copy of `examples/rolling`, at the same relative path.
 fn example_copy(world: Option<&str>) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let target = dir.path().join("examples/rolling");
-    std::fs::create_dir_all(&target).expect("mkdir");
-    for entry in std::fs::read_dir(repo().join("examples/rolling")).expect("example exists") {
-        let entry = entry.expect("entry");
-        if entry.path().is_file() {
-            std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy");
-        }
-    }
-    if let Some(world) = world {
-        std::fs::write(target.join("local-world.yaml"), world).expect("world");
-    }
-    dir
+    common::example_copy("rolling", world)
 }
 
 const CONFIG: &str = "examples/rolling/config.yaml";
@@ -61,6 +29,78 @@ fn readme_first_command_deploys_the_rolling_example() {
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("created service"), "{all}");
     assert!(all.contains("succeeded: service web runs web:1"), "{all}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains('\x1b'),
+        "no control characters off a terminal: {all}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_deploy_draws_a_live_view_and_keeps_the_log_lines() {
+    let dir = example_copy(None);
+    let run = common::ristretto_in_terminal(
+        dir.path(),
+        &["--local", "--config", CONFIG, "deploy"],
+        &[("NO_COLOR", "1")],
+        100,
+    );
+    let out = &run.output;
+    assert_eq!(run.exit, 0, "{out}");
+    // The view (deployment counts with a bar) is drawn and redrawn in place...
+    assert!(out.contains("PRIMARY web:1 ["), "{out}");
+    assert!(
+        out.contains("\x1b[2K"),
+        "lines are cleared and redrawn: {out:?}"
+    );
+    // ...and the lines worth keeping are still there.
+    assert!(out.contains("created service"), "{out}");
+    assert!(out.contains("succeeded: service web runs web:1"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn in_ci_a_terminal_gets_plain_lines() {
+    let dir = example_copy(None);
+    let run = common::ristretto_in_terminal(
+        dir.path(),
+        &["--local", "--config", CONFIG, "deploy"],
+        &[("NO_COLOR", "1"), ("CI", "true")],
+        100,
+    );
+    assert_eq!(run.exit, 0, "{}", run.output);
+    assert!(
+        run.output.contains("succeeded: service web runs web:1"),
+        "{}",
+        run.output
+    );
+    assert!(!run.output.contains('\x1b'), "{:?}", run.output);
+}
+
+#[test]
+fn no_progress_timeout_gives_up_when_nothing_changes() {
+    // Tasks never get going: nothing changes after the first look.
+    let dir = example_copy(Some(
+        "clusters: [default]\ntaskStartDelaySeconds: 1000000\n",
+    ));
+    let out = ristretto(dir.path())
+        .args([
+            "--local",
+            "--config",
+            CONFIG,
+            "--no-progress-timeout",
+            "3s",
+            "deploy",
+        ])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{all}");
+    assert!(all.contains("no progress for 3s"), "{all}");
+    assert!(
+        all.contains("--no-progress-timeout"),
+        "the hint names the flag: {all}"
+    );
 }
 
 #[test]
@@ -87,6 +127,10 @@ fn deploy_rolls_a_new_image_and_wait_finds_nothing_left_to_do() {
     );
     assert!(all.contains("has reached a steady state"), "{all}");
     assert!(all.contains("succeeded: service web runs web:2"), "{all}");
+    assert!(
+        all.contains("expected to finish in about"),
+        "the previous deployment (create) sets the expectation: {all}"
+    );
 
     let out = ristretto(dir.path())
         .args(["--local", "--config", CONFIG, "wait"])

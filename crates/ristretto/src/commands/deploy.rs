@@ -245,7 +245,14 @@ pub(crate) async fn run_one(
             task_definition: started_deployment.task_definition,
             until: mode.until,
         };
-        let spec = spec_for(config, service, target, started_deployment.since, started);
+        let spec = spec_for(
+            ctx,
+            config,
+            service,
+            target,
+            started_deployment.since,
+            started,
+        );
         wait_interruptibly(ecs, &spec, &events).await
     };
     let result = mode
@@ -273,13 +280,14 @@ async fn follow(
 ) -> Result<(), CliError> {
     let service = service_name(config)?;
     let (events, progress) = Progress::start(&ctx.printer, format!("{service}/{}", config.cluster));
-    let spec = spec_for(config, service, target, since, started);
+    let spec = spec_for(ctx, config, service, target, since, started);
     let result = wait_interruptibly(ecs, &spec, &events).await;
     progress.finish(events).await;
     result
 }
 
 pub(crate) fn spec_for(
+    ctx: &Context,
     config: &Config,
     service: &str,
     target: Target,
@@ -292,8 +300,10 @@ pub(crate) fn spec_for(
         target,
         deadline: started + config.timeout,
         timeout: config.timeout,
+        no_progress_timeout: ctx.settings.no_progress_timeout,
         events_since: since,
-        pace: Pace::default(),
+        pace: Pace::DEPLOYMENT,
+        clock_rate: ctx.clock_rate(),
     }
 }
 

@@ -47,6 +47,16 @@ pub struct Context {
 }
 
 impl Context {
+    /// Seconds of the services' clock per real second: the simulator's
+    /// speed with `--local`, else 1.
+    pub fn clock_rate(&self) -> f64 {
+        if self.settings.local {
+            self.settings.local_speed
+        } else {
+            1.0
+        }
+    }
+
     /// The loader for configs and definitions.
     pub fn loader(&self) -> Loader {
         let version = semver::Version::parse(env!("CARGO_PKG_VERSION"))

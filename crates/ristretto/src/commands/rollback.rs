@@ -98,7 +98,7 @@ async fn rollback_one(
             task_definition: plan.to.clone(),
             until,
         };
-        let spec = spec_for(config, service, target, since, started);
+        let spec = spec_for(ctx, config, service, target, since, started);
         wait_interruptibly(ecs, &spec, &events).await?;
         if deregister {
             rollback::deregister(ecs, &plan.from, &events).await?;
