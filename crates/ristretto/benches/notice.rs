@@ -6,8 +6,11 @@
 //!
 //! "Notice" is the time between the simulator recording the deployment's
 //! completion (its "deployment completed" service event, in world time
-//! converted to real time) and the tool's exit. Prints figures; asserts
-//! nothing. Run with `cargo bench -p ristretto --bench notice`.
+//! converted to real time) and the tool's exit. Two deployments are measured
+//! (see `SCENARIOS`), on a simulator running at real speed. Prints figures;
+//! asserts nothing. Run with `cargo bench -p ristretto --bench notice`
+//! (`NOTICE_RUNS=N` runs per tool, default 3; `NOTICE_SCENARIO=short` or
+//! `typical` for one of them; `RISTRETTO_BIN` for another binary). It takes about 20 minutes, mostly waiting.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -18,14 +21,33 @@ use std::time::{Duration, Instant};
 use aws_config::BehaviorVersion;
 use ristretto_sim::{SimConfig, SimHandle, World};
 
-const SPEED: f64 = 10.0;
+/// The deployments measured: a name, the world (task start and stop delays:
+/// the stop delay stands for the load balancer's deregistration delay), run
+/// at real speed so that the service's clock is the wall clock, as on AWS.
+const SCENARIOS: [(&str, &str); 2] = [
+    (
+        "short (tasks start in 30 s, stop in 2 s)",
+        "clusters: [default]\ntaskStartDelaySeconds: 30\ntaskStopDelaySeconds: 2\n",
+    ),
+    (
+        "typical (tasks start in 60 s, drain for 60 s)",
+        "clusters: [default]\ntaskStartDelaySeconds: 60\ntaskStopDelaySeconds: 60\n",
+    ),
+];
 
-/// Runs per tool: `NOTICE_RUNS`, default 5.
+const SPEED: f64 = 1.0;
+
+/// Runs per tool and scenario: `NOTICE_RUNS`, default 3.
 fn runs() -> usize {
     std::env::var("NOTICE_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5)
+        .unwrap_or(3)
+}
+
+/// Which scenarios: `NOTICE_SCENARIO=short|typical`, default both.
+fn chosen(name: &str) -> bool {
+    std::env::var("NOTICE_SCENARIO").map_or(true, |s| name.starts_with(&s))
 }
 
 struct Sample {
@@ -37,17 +59,18 @@ struct Sample {
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(run());
+    for (name, world) in SCENARIOS {
+        if chosen(name) {
+            println!("== {name}");
+            runtime.block_on(run(world));
+        }
+    }
 }
 
-async fn run() {
+async fn run(world_text: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let world_file = dir.path().join("world.yaml");
-    std::fs::write(
-        &world_file,
-        "clusters: [default]\ntaskStartDelaySeconds: 300\n",
-    )
-    .expect("world");
+    std::fs::write(&world_file, world_text).expect("world");
     let world = World::from_yaml_file(&world_file).expect("world loads");
     let config = SimConfig {
         world,
@@ -77,7 +100,6 @@ async fn run() {
         );
     }
     report("ristretto deploy", &ours);
-
     let Some(aws) = aws_cli() else {
         println!("aws cli: not found (set AWS_CLI or put `aws` on the PATH) — skipped");
         return;
@@ -234,7 +256,10 @@ fn write_example(dir: &Path) {
 }
 
 fn ristretto(dir: &Path, endpoint: &str, tag: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
+    // `RISTRETTO_BIN` measures another build (e.g. a copy, while this one is rebuilt).
+    let bin = std::env::var("RISTRETTO_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_ristretto").to_owned());
+    let mut command = Command::new(bin);
     command
         .current_dir(dir)
         .args([

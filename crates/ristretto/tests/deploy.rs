@@ -279,8 +279,9 @@ fn a_bad_definition_changes_nothing() {
     assert!(!all.contains("registered task definition"), "{all}");
 }
 
-#[test]
-fn several_services_deploy_in_parallel_with_a_summary_and_the_worst_exit_code() {
+/// Two copies of the rolling example, `services/good` and `services/bad`
+/// (whose image fails), and a world file for both.
+fn two_services() -> tempfile::TempDir {
     let world = BROKEN_IMAGE_WORLD;
     let dir = example_copy(None);
     let base = dir.path().join("examples/rolling");
@@ -300,15 +301,45 @@ fn several_services_deploy_in_parallel_with_a_summary_and_the_worst_exit_code() 
         std::fs::write(service_dir.join("ecs-task-def.json"), td).expect("write");
     }
     std::fs::write(dir.path().join("world.yaml"), world).expect("world");
+    dir
+}
+
+const TWO_SERVICES: [&str; 6] = [
+    "--local",
+    "--local-world",
+    "world.yaml",
+    "--config",
+    "services/*/config.yaml",
+    "deploy",
+];
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_several_services_get_one_live_line_each() {
+    let dir = two_services();
+    let run = common::ristretto_in_terminal(dir.path(), &TWO_SERVICES, &[("NO_COLOR", "1")], 160);
+    let out = &run.output;
+    assert_eq!(run.exit, 1, "{out}");
+    for service in ["good", "bad"] {
+        // `good/default 0:02 · PRIMARY web:2 1/2 IN_PROGRESS`: a compact line, no bars.
+        let compact = out
+            .match_indices(&format!("{service}/default 0:"))
+            .any(|(i, _)| {
+                let rest = &out[i..];
+                // A drawn line ends where its padding to the terminal's width starts.
+                let line = rest.split("  ").next().unwrap_or_default();
+                line.contains(" · PRIMARY web:") && !line.contains('[')
+            });
+        assert!(compact, "{service}: {out:?}");
+    }
+    assert!(out.contains("error: 1 of 2 services failed"), "{out}");
+}
+
+#[test]
+fn several_services_deploy_in_parallel_with_a_summary_and_the_worst_exit_code() {
+    let dir = two_services();
     let out = ristretto(dir.path())
-        .args([
-            "--local",
-            "--local-world",
-            "world.yaml",
-            "--config",
-            "services/*/config.yaml",
-            "deploy",
-        ])
+        .args(TWO_SERVICES)
         .output()
         .expect("runs");
     let all = text(&out);
