@@ -118,6 +118,18 @@ impl Definitions {
     /// `task_definition` not set, or any load error of the file.
     pub fn task_definition(&self) -> Result<Loaded<RegisterTaskDefinitionInput>, LoadError> {
         let file = self.required(self.task_definition.as_deref(), "task_definition")?;
+        self.task_definition_file(file)
+    }
+
+    /// Another task definition file (`run --task-def`), rendered with the
+    /// config's plugins like the config's own.
+    ///
+    /// # Errors
+    /// Any load error of the file.
+    pub fn task_definition_file(
+        &self,
+        file: &Path,
+    ) -> Result<Loaded<RegisterTaskDefinitionInput>, LoadError> {
         let rendered = self.render_file(file)?;
         let value = parse_task_definition(&rendered.text, file)?;
         Ok(Loaded {

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod day2;
 pub use day2::{
-    AutoScalingFlags, DeleteArgs, DeregisterArgs, RefreshArgs, RegisterArgs, RollbackArgs, RunArgs,
-    RunUntilArg, ScaleArgs,
+    AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
+    RollbackArgs, RunArgs, RunUntilArg, ScaleArgs,
 };
 
 /// A declarative deployer for Amazon ECS.

@@ -500,6 +500,124 @@ fn run_overrides_file_errors_name_the_field() {
     assert!(text(&out).1.contains("comand"), "{}", text(&out).1);
 }
 
+/// The tags of the task `arn`, from the simulator's saved state.
+fn task_tags(sim: &Sim, arn: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(sim.path().join("state.json")).expect("state");
+    let state: serde_json::Value = serde_json::from_str(&text).expect("state json");
+    let id = arn.rsplit('/').next().unwrap_or_default();
+    let task = &state["ecs"]["clusters"]["default"]["tasks"][id]["task"];
+    let mut tags: Vec<(String, String)> = task["tags"]
+        .as_array()
+        .map(|tags| {
+            tags.iter()
+                .map(|t| {
+                    let field = |k: &str| t[k].as_str().unwrap_or_default().to_owned();
+                    (field("key"), field("value"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    tags.sort();
+    tags
+}
+
+#[test]
+fn run_tags_tasks_and_a_client_token_starts_them_once() {
+    let mut sim = Sim::start(WORLD);
+    let tagged_td = TASK_DEF.replacen(
+        '{',
+        "{\n  \"tags\": [{\"key\": \"owner\", \"value\": \"platform\"}],",
+        1,
+    );
+    write(sim.path(), "td.json", &tagged_td);
+    let args = [
+        "run",
+        "--no-wait",
+        "--tags",
+        "team=data,job=migrate",
+        "--propagate-tags",
+        "TASK_DEFINITION",
+        "--client-token",
+        "nightly-1",
+    ];
+    let first = sim.run(&args, "1.27");
+    assert_exit(&first, 0);
+    let arn = text(&first).0.trim().to_owned();
+    assert!(arn.contains(":task/default/"), "{arn}");
+    assert_eq!(
+        task_tags(&sim, &arn),
+        [
+            ("job".to_owned(), "migrate".to_owned()),
+            ("owner".to_owned(), "platform".to_owned()),
+            ("team".to_owned(), "data".to_owned()),
+        ]
+    );
+    // The same token again: the same task, none started.
+    let again = sim.run(&args[..], "1.27");
+    assert_exit(&again, 0);
+    assert_eq!(text(&again).0.trim(), arn);
+    sim.calls();
+
+    let bad = sim.run(&["run", "--tags", "team"], "1.27");
+    assert_exit(&bad, 2);
+    assert!(
+        text(&bad).1.contains("`team` is not KEY=VALUE"),
+        "{}",
+        text(&bad).1
+    );
+    let no_service = sim.run(&["run", "--propagate-tags", "SERVICE"], "1.27");
+    assert_exit(&no_service, 2);
+    let calls = sim.calls();
+    assert_eq!(
+        count(&calls, "RunTask"),
+        0,
+        "bad input changes nothing: {calls:?}"
+    );
+    assert_eq!(count(&calls, "RegisterTaskDefinition"), 0, "{calls:?}");
+
+    // With the service: its live tags go to the task.
+    let tagged_sd = SERVICE_DEF.replacen(
+        '{',
+        "{\n  \"tags\": [{\"key\": \"service\", \"value\": \"web\"}],",
+        1,
+    );
+    write(sim.path(), "sd.json", &tagged_sd);
+    assert_exit(&sim.run(&["create"], "1.27"), 0);
+    let out = sim.run(
+        &[
+            "run",
+            "--no-wait",
+            "--skip-task-definition",
+            "--propagate-tags",
+            "SERVICE",
+        ],
+        "1.27",
+    );
+    assert_exit(&out, 0);
+    let arn = text(&out).0.trim().to_owned();
+    assert_eq!(
+        task_tags(&sim, &arn),
+        [("service".to_owned(), "web".to_owned())]
+    );
+}
+
+#[test]
+fn run_task_def_runs_another_file() {
+    let sim = Sim::start(WORLD);
+    write(
+        sim.path(),
+        "migrate.json",
+        &TASK_DEF.replace("\"family\": \"web\"", "\"family\": \"migrate\""),
+    );
+    let out = sim.run(&["run", "--task-def", "migrate.json"], "migrate-1");
+    assert_exit(&out, 3);
+    assert!(
+        text(&out).1.contains("task-definition/migrate:1"),
+        "the other file's family is registered and run: {}",
+        text(&out).1
+    );
+}
+
 #[test]
 fn every_day2_command_has_help() {
     for command in [

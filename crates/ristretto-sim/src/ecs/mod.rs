@@ -135,6 +135,10 @@ pub struct TaskRecord {
     /// When a requested stop completes.
     pub stop_at: Option<Epoch>,
     pub stopped_at: Option<Epoch>,
+    /// The RunTask `clientToken` that started it: the same token again
+    /// returns these tasks instead of starting new ones.
+    #[serde(default)]
+    pub client_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,8 +6,8 @@ use aws_sdk_ecs::operation::list_tasks::{ListTasksInput, ListTasksOutput};
 use aws_sdk_ecs::operation::run_task::{RunTaskInput, RunTaskOutput};
 use aws_sdk_ecs::operation::stop_task::{StopTaskInput, StopTaskOutput};
 use aws_sdk_ecs::types::{
-    Connectivity, Container, DesiredStatus, Failure, HealthStatus, LaunchType, Tag, Task,
-    TaskDefinition, TaskField, TaskStopCode,
+    Connectivity, Container, DesiredStatus, Failure, HealthStatus, LaunchType, PropagateTags, Tag,
+    Task, TaskDefinition, TaskField, TaskStopCode,
 };
 use aws_smithy_types::DateTime;
 
@@ -114,6 +114,7 @@ pub fn new_task(ids: &mut Ids, ctx: &Ctx, rules: &World, spec: TaskSpec<'_>) -> 
         exit,
         stop_at: None,
         stopped_at: None,
+        client_token: None,
     }
 }
 
@@ -382,10 +383,21 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
         ));
     }
-    let td =
+    let (td, td_tags) =
         super::task_definitions::resolve(&state.ecs, input.task_definition().unwrap_or_default())
-            .map(|r| r.task_definition.0.clone())
+            .map(|r| {
+                let tags: Vec<Tag> = r.tags.iter().map(|t| t.0.clone()).collect();
+                (r.task_definition.0.clone(), tags)
+            })
             .ok_or_else(|| ApiError::invalid_parameter("TaskDefinition not found."))?;
+    let mut tags = input.tags().to_vec();
+    if input.propagate_tags() == Some(&PropagateTags::TaskDefinition) {
+        tags.extend(td_tags);
+    } else if input.propagate_tags() == Some(&PropagateTags::Service) {
+        return Err(ApiError::invalid_parameter(
+            "The SERVICE option for propagateTags is not supported for standalone tasks.",
+        ));
+    }
     let group = input
         .group()
         .map(str::to_owned)
@@ -399,6 +411,17 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         .ok_or_else(super::cluster_not_found)?;
     let cluster_arn = cluster.cluster.cluster_arn().unwrap_or_default().to_owned();
     let mut out = RunTaskOutput::builder();
+    if let Some(token) = input.client_token() {
+        let earlier: Vec<Task> = cluster
+            .tasks
+            .values()
+            .filter(|t| t.client_token.as_deref() == Some(token))
+            .map(|t| t.task.0.clone())
+            .collect();
+        if !earlier.is_empty() {
+            return Ok(encode(&out.set_tasks(Some(earlier)).build()));
+        }
+    }
     for _ in 0..count {
         let mut rec = new_task(
             ids,
@@ -412,10 +435,11 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
                 group: group.clone(),
                 launch_type: input.launch_type().cloned(),
                 owner: None,
-                tags: input.tags().to_vec(),
+                tags: tags.clone(),
             },
         );
         rec.task.overrides = input.overrides().cloned();
+        rec.client_token = input.client_token().map(str::to_owned);
         out = out.tasks(rec.task.0.clone());
         cluster.tasks.insert(rec.id().to_owned(), rec);
     }

@@ -174,4 +174,28 @@ pub struct RunArgs {
     /// Return once the tasks were started
     #[arg(long)]
     pub no_wait: bool,
+    /// Run this task definition file instead of the config's `task_definition`
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["latest_task_definition", "skip_task_definition", "revision"])]
+    pub task_def: Option<PathBuf>,
+    /// Tags for the tasks: `KEY=VALUE,KEY2=VALUE2` (repeatable)
+    #[arg(long, value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Copy tags to the tasks from the service (its live tags) or the task definition
+    #[arg(long, value_enum, value_name = "FROM")]
+    pub propagate_tags: Option<PropagateTagsArg>,
+    /// Idempotency token: RunTask with the same token starts the tasks only once
+    #[arg(long, value_name = "TOKEN")]
+    pub client_token: Option<String>,
+}
+
+/// `run --propagate-tags`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PropagateTagsArg {
+    /// The service's tags
+    Service,
+    /// The task definition's tags
+    TaskDefinition,
+    /// No tags
+    None,
 }

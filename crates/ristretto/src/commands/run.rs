@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use aws_sdk_ecs::types::{ContainerDefinition, TaskOverride};
+use aws_sdk_ecs::types::{ContainerDefinition, PropagateTags, Tag, TaskOverride};
 use ristretto_core::definition::{api_json, parse_task_override, to_pretty_json};
 use ristretto_core::{Config, Definitions};
 use ristretto_ecs::deploy::{latest_revision, register};
@@ -16,7 +16,7 @@ use ristretto_ecs::service::describe_service;
 use ristretto_ecs::{EcsError, Events};
 use tokio::time::Instant;
 
-use crate::cli::{RunArgs, RunUntilArg};
+use crate::cli::{PropagateTagsArg, RunArgs, RunUntilArg};
 use crate::commands::{Context, for_each_config};
 use crate::exit::Exit;
 use crate::progress::Progress;
@@ -48,10 +48,12 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
         Some(_) => Some(definitions.service_definition()?.value),
         None => None,
     };
-    let local = match &config.task_definition {
-        Some(_) => Some(definitions.task_definition()?.value),
-        None => None,
+    let local = match (&args.task_def, &config.task_definition) {
+        (Some(file), _) => Some(definitions.task_definition_file(&ctx.cwd.join(file))?.value),
+        (None, Some(_)) => Some(definitions.task_definition()?.value),
+        (None, None) => None,
     };
+    let mut tags = parse_tags(&args.tags)?;
 
     let clients = ctx.clients(config).await;
     let ecs = &clients.ecs;
@@ -59,12 +61,18 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
         Some(service) => describe_service(ecs, &config.cluster, service).await?,
         None => None,
     };
-    let family = live
-        .as_ref()
-        .and_then(|s| s.task_definition())
-        .and_then(split_revision)
-        .map(|(f, _)| f.to_owned())
-        .or_else(|| local.as_ref().and_then(|t| t.family()).map(str::to_owned))
+    let from_file = || local.as_ref().and_then(|t| t.family()).map(str::to_owned);
+    let from_service = || {
+        live.as_ref()
+            .and_then(|s| s.task_definition())
+            .and_then(split_revision)
+            .map(|(f, _)| f.to_owned())
+    };
+    let family = if args.task_def.is_some() {
+        from_file()
+    } else {
+        from_service().or_else(from_file)
+    }
         .ok_or_else(|| {
             bad_input(
                 "no task definition to run: the service does not exist and `task_definition` is not set",
@@ -110,6 +118,26 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             .unwrap_or_default(),
     };
     let watch = run::watch_container(&containers, args.watch_container.as_deref())?;
+    let propagate = match args.propagate_tags {
+        Some(PropagateTagsArg::Service) => {
+            let service = live.as_ref().and_then(|s| s.service_arn()).ok_or_else(|| {
+                bad_input(
+                    "--propagate-tags SERVICE: the service does not exist",
+                    Some("create the service first, or use `--propagate-tags TASK_DEFINITION`"),
+                )
+            })?;
+            tags.extend(service_tags(ecs, service).await?);
+            None
+        }
+        Some(PropagateTagsArg::TaskDefinition) => Some(PropagateTags::TaskDefinition),
+        Some(PropagateTagsArg::None) | None => None,
+    };
+    let extras = |input: aws_sdk_ecs::operation::run_task::builders::RunTaskInputBuilder| {
+        input
+            .set_tags((!tags.is_empty()).then(|| tags.clone()))
+            .set_propagate_tags(propagate.clone())
+            .set_client_token(args.client_token.clone())
+    };
     let until = match args.wait_until {
         RunUntilArg::Running => RunUntil::Running,
         RunUntilArg::Stopped => RunUntil::Stopped,
@@ -125,14 +153,14 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             }
             Choice::Existing(arn) => arn.clone(),
         };
-        let input = run::run_task_input(
+        let input = extras(run::run_task_input(
             &config.cluster,
             &task_definition,
             args.count,
             overrides,
             service_definition.as_ref(),
             live.as_ref(),
-        );
+        ));
         ctx.printer.info(&format!(
             "dry run: would run and watch container `{watch}`:"
         ));
@@ -149,14 +177,14 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             Choice::Register(input) => register(ecs, *input, &events).await?,
             Choice::Existing(arn) => arn,
         };
-        let input = run::run_task_input(
+        let input = extras(run::run_task_input(
             &config.cluster,
             &task_definition,
             args.count,
             overrides,
             service_definition.as_ref(),
             live.as_ref(),
-        );
+        ));
         let arns = run::start(ecs, input, &events).await.map_err(start_failed)?;
         if args.no_wait {
             events.step("not waiting (--no-wait)");
@@ -261,4 +289,34 @@ fn load_overrides(
         return Ok(Some(parse_task_override(text, Path::new("--overrides"))?));
     }
     Ok(None)
+}
+
+/// `--tags KEY=VALUE,KEY2=VALUE2` (the flag may repeat).
+fn parse_tags(values: &[String]) -> Result<Vec<Tag>, CliError> {
+    let mut tags = Vec::new();
+    for pair in values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter(|p| !p.is_empty())
+    {
+        let Some((key, value)) = pair.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Err(bad_input(
+                format!("--tags: `{pair}` is not KEY=VALUE"),
+                Some("write tags as `--tags team=data,job=migrate`"),
+            ));
+        };
+        tags.push(Tag::builder().key(key).value(value).build());
+    }
+    Ok(tags)
+}
+
+/// The live service's tags, for `--propagate-tags SERVICE`.
+async fn service_tags(ecs: &aws_sdk_ecs::Client, arn: &str) -> Result<Vec<Tag>, CliError> {
+    let out = ecs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| EcsError::aws("ListTagsForResource", e))?;
+    Ok(out.tags().to_vec())
 }
