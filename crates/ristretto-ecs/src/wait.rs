@@ -232,11 +232,11 @@ impl Schedule {
         if let Some(end) = self.expected_end
             && end > now
         {
-            // Be there just before the expected end rather than a little
+            // Be there just after the expected end rather than a little
             // before it and again a whole interval later.
-            let aim = end.checked_sub(pace.close / 2).unwrap_or(end);
+            let aim = end + pace.close / 4;
             let gap = aim.saturating_duration_since(now);
-            if gap < next + next / 2 {
+            if gap < next * 2 {
                 next = gap.max(pace.close);
             }
         }
@@ -487,15 +487,15 @@ mod tests {
         let times = polls(30.3, Some(30.3), None);
         let last = times.last().copied().unwrap_or_default();
         assert!(last - 30.3 <= 1.0, "noticed at {last}: {times:?}");
-        // 2 s, 8 s, then just before the expected end and once more.
-        assert!(times.len() <= 4, "{times:?}");
+        // 2 s, 8 s, then just after the expected end.
+        assert!(times.len() <= 3, "{times:?}");
     }
 
     #[test]
     fn a_slower_deployment_than_expected_backs_off_again() {
         // Expected at 30 s, ends at 5 minutes.
         let times = polls(300.0, Some(30.0), None);
-        let around_expected = times.iter().filter(|t| (29.0..51.0).contains(*t)).count();
+        let around_expected = times.iter().filter(|t| (30.0..51.0).contains(*t)).count();
         assert!(
             around_expected >= 20,
             "polls every second around 30 s: {times:?}"
