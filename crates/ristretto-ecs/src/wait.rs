@@ -85,6 +85,10 @@ pub struct WaitSpec {
     /// Seconds of the service's clock per real second: 1 on AWS, the speed
     /// of the local simulator's world.
     pub clock_rate: f64,
+    /// Whether the deployment was just started by this run: then the first
+    /// look comes after `pace.first` (right after UpdateService there is
+    /// nothing to see yet); `wait` looks at once.
+    pub just_started: bool,
 }
 
 /// Polls until the deployment succeeds, fails or the deadline passes.
@@ -102,6 +106,9 @@ pub async fn wait_for_deployment(
     let begun = Instant::now();
     let mut last_change = begun;
     let mut schedule = Schedule::new(spec.pace);
+    if spec.just_started {
+        tokio::time::sleep(schedule.next(begun, false).min(spec.deadline - begun)).await;
+    }
     loop {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
         let now = Instant::now();

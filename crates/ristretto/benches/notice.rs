@@ -10,7 +10,8 @@
 //! (see `SCENARIOS`), on a simulator running at real speed. Prints figures;
 //! asserts nothing. Run with `cargo bench -p ristretto --bench notice`
 //! (`NOTICE_RUNS=N` runs per tool, default 3; `NOTICE_SCENARIO=short` or
-//! `typical` for one of them; `RISTRETTO_BIN` for another binary). It takes about 20 minutes, mostly waiting.
+//! `typical` for one of them; `RISTRETTO_BIN` for another binary;
+//! `NOTICE_VERBOSE=1` prints when each run's polls came). It takes about 20 minutes, mostly waiting.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -149,13 +150,47 @@ async fn measure(
 ) -> Sample {
     let before = sim.requests().len();
     let start = Instant::now();
-    let status = tool().expect("tool runs");
+    let world_at_start = sim.world_time();
+    // With NOTICE_VERBOSE set: when each DescribeServices came, seen by
+    // sampling the request log every 20 ms while the tool runs.
+    let verbose = std::env::var_os("NOTICE_VERBOSE").is_some();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (status, polls) = std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut seen = before;
+            let mut times = Vec::new();
+            while verbose && !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let requests = sim.requests();
+                for r in &requests[seen.min(requests.len())..] {
+                    if r.operation == "DescribeServices" {
+                        times.push(start.elapsed().as_secs_f64());
+                    }
+                }
+                seen = requests.len();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            times
+        });
+        let status = tool();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        (status, sampler.join().unwrap_or_default())
+    });
+    let status = status.expect("tool runs");
     let total = start.elapsed();
     let world_at_exit = sim.world_time();
     assert!(status.success(), "the deployment succeeds");
     let requests: Vec<_> = sim.requests().into_iter().skip(before).collect();
     let completed = last_completion(endpoint).await;
     let notice = Duration::from_secs_f64(((world_at_exit - completed) / SPEED).max(0.0));
+    if verbose {
+        let polls: Vec<String> = polls.iter().map(|t| format!("{t:.1}")).collect();
+        println!(
+            "  run: completed at {:.1} s, exited at {:.1} s; DescribeServices at {} s",
+            (completed - world_at_start) / SPEED,
+            total.as_secs_f64(),
+            polls.join(", ")
+        );
+    }
     Sample {
         notice,
         total,

@@ -105,7 +105,9 @@ fn no_progress_timeout_gives_up_when_nothing_changes() {
 
 #[test]
 fn deploy_rolls_a_new_image_and_wait_finds_nothing_left_to_do() {
-    let dir = example_copy(None);
+    // Tasks take 200 world seconds (4 s at 50x) to start: the deployment is
+    // still going at the first look, which learns from `create` how long it takes.
+    let dir = example_copy(Some("clusters: [default]\ntaskStartDelaySeconds: 200\n"));
     let first = ristretto(dir.path())
         .args(["--local", "--config", CONFIG, "create"])
         .output()

@@ -280,7 +280,9 @@ async fn follow(
 ) -> Result<(), CliError> {
     let service = service_name(config)?;
     let (events, progress) = Progress::start(&ctx.printer, format!("{service}/{}", config.cluster));
-    let spec = spec_for(ctx, config, service, target, since, started);
+    let mut spec = spec_for(ctx, config, service, target, since, started);
+    // `wait` follows a deployment that may be finished already.
+    spec.just_started = false;
     let result = wait_interruptibly(ecs, &spec, &events).await;
     progress.finish(events).await;
     result
@@ -304,6 +306,7 @@ pub(crate) fn spec_for(
         events_since: since,
         pace: Pace::DEPLOYMENT,
         clock_rate: ctx.clock_rate(),
+        just_started: true,
     }
 }
 
