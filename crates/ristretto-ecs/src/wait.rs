@@ -107,14 +107,21 @@ pub async fn wait_for_deployment(
     let mut last_change = begun;
     let mut schedule = Schedule::new(spec.pace);
     if spec.just_started {
-        tokio::time::sleep(schedule.next(begun, false).min(spec.deadline - begun)).await;
+        tokio::time::sleep(
+            schedule
+                .next(begun, Phase::Starting)
+                .min(spec.deadline - begun),
+        )
+        .await;
     }
     loop {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
         let now = Instant::now();
-        if schedule.expected_end.is_none() && last_progress.is_none() {
-            schedule.expected_end = expected_end(&service, &spec.target, spec.clock_rate, now);
-            if let Some(end) = schedule.expected_end {
+        if last_progress.is_none()
+            && let Some(end) = expected_end(&service, &spec.target, spec.clock_rate, now)
+        {
+            schedule.expect(end, now);
+            {
                 let left = end.saturating_duration_since(now);
                 events.emit(Event::Expected {
                     seconds: (left + Duration::from_millis(999)).as_secs(),
@@ -182,7 +189,7 @@ pub async fn wait_for_deployment(
                 diagnosis,
             });
         }
-        let mut sleep = schedule.next(now, close_to_done(&service, &spec.target));
+        let mut sleep = schedule.next(now, phase(&service, &spec.target));
         sleep = sleep.min(spec.deadline - now);
         if let Some(at) = stall_deadline {
             sleep = sleep.min(at - now);
@@ -191,6 +198,23 @@ pub async fn wait_for_deployment(
     }
 }
 
+/// Where a deployment stands, for the poll pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Our tasks are not all running yet.
+    Starting,
+    /// Our tasks all run; old ones are still draining (behind a load
+    /// balancer this takes its deregistration delay).
+    Draining,
+    /// Our tasks all run and the old ones are gone: ECS marks the
+    /// deployment complete any moment.
+    Close,
+}
+
+/// While old tasks drain and nothing says when they will be gone, polls
+/// come at least this often.
+const DRAINING_MAX: Duration = Duration::from_secs(5);
+
 /// When to poll next: back-off while far from done, every `close` while
 /// close to done or around the expected end.
 #[derive(Debug, Clone)]
@@ -198,8 +222,9 @@ pub struct Schedule {
     pace: Pace,
     backoff: Option<Duration>,
     close_since: Option<Instant>,
-    /// When the deployment should end, judging by the previous one.
-    pub expected_end: Option<Instant>,
+    /// When the deployment should end, judging by the previous one, and how
+    /// long after that to keep looking every `close`.
+    expected: Option<(Instant, Duration)>,
 }
 
 impl Schedule {
@@ -210,35 +235,63 @@ impl Schedule {
             pace,
             backoff: None,
             close_since: None,
-            expected_end: None,
+            expected: None,
         }
     }
 
-    /// The wait after a poll at `now` that found the deployment `close` to
-    /// done (or not).
-    pub fn next(&mut self, now: Instant, close: bool) -> Duration {
+    /// Expects the end at `end` (seen at `now`): polls gather just after it
+    /// for an eighth of the time left (3 s to `close_window`).
+    pub fn expect(&mut self, end: Instant, now: Instant) {
+        let window = (end.saturating_duration_since(now) / 8).clamp(
+            Duration::from_secs(3),
+            self.pace.close_window.max(Duration::from_secs(3)),
+        );
+        self.expected = Some((end, window));
+    }
+
+    /// When the end is expected, if it is.
+    #[must_use]
+    pub fn expected_end(&self) -> Option<Instant> {
+        self.expected.map(|(end, _)| end)
+    }
+
+    /// The wait after a poll at `now` that found the deployment in `phase`.
+    pub fn next(&mut self, now: Instant, phase: Phase) -> Duration {
         let pace = self.pace;
-        let close_for = if close {
+        let close_for = if phase == Phase::Close {
             now - *self.close_since.get_or_insert(now)
         } else {
             self.close_since = None;
             pace.close_window
         };
-        let around_expected_end = self
-            .expected_end
-            .is_some_and(|end| now + pace.close >= end && now < end + pace.close_window);
-        if close_for < pace.close_window || around_expected_end {
+        if close_for < pace.close_window {
             self.backoff = None;
             return pace.close;
         }
+        if let Some((end, window)) = self.expected {
+            if now >= end && now < end + window {
+                return pace.close;
+            }
+            if now >= end + window {
+                // Longer than expected: forget the expectation and back off
+                // again, from where the window left.
+                self.expected = None;
+                self.backoff = Some(pace.close);
+            }
+        }
+        let pending = self.expected.is_some();
+        let cap = if phase == Phase::Draining && !pending {
+            pace.max.min(DRAINING_MAX)
+        } else {
+            pace.max
+        };
         let mut next = match self.backoff {
             None => pace.first,
-            Some(previous) => previous.mul_f64(pace.factor).min(pace.max),
-        };
+            Some(previous) => previous.mul_f64(pace.factor),
+        }
+        .min(cap);
         self.backoff = Some(next);
-        if let Some(end) = self.expected_end
-            && end > now
-        {
+        if let Some((end, _)) = self.expected {
             // Be there just after the expected end rather than a little
             // before it and again a whole interval later.
             let aim = end + pace.close / 4;
@@ -308,10 +361,9 @@ pub fn previous_duration(service: &Service, ours: &str) -> Option<Duration> {
         })
 }
 
-/// Whether the followed deployment has all its tasks running and every other
-/// deployment has none left, so ECS will mark it complete any moment.
+/// Where the followed deployment stands (see [`Phase`]).
 #[must_use]
-pub fn close_to_done(service: &Service, target: &crate::assess::Target) -> bool {
+pub fn phase(service: &Service, target: &crate::assess::Target) -> Phase {
     let is_ours = |d: &&aws_sdk_ecs::types::Deployment| match &target.deployment {
         Some(id) => d.id() == Some(id.as_str()),
         None => d.status() == Some("PRIMARY"),
@@ -326,7 +378,11 @@ pub fn close_to_done(service: &Service, target: &crate::assess::Target) -> bool 
         .iter()
         .filter(|d| !is_ours(d))
         .all(|d| d.running_count() == 0);
-    ours_running && others_gone
+    match (ours_running, others_gone) {
+        (false, _) => Phase::Starting,
+        (true, false) => Phase::Draining,
+        (true, true) => Phase::Close,
+    }
 }
 
 /// Emits events newer than `since` not yet seen, oldest first; whether there
@@ -444,15 +500,26 @@ mod tests {
     /// `ends`, with `expected` its expected end, until the first poll that
     /// sees the end.
     fn polls(ends: f64, expected: Option<f64>, close_from: Option<f64>) -> Vec<f64> {
+        polls_in_phases(ends, expected, close_from.map(|c| (c, Phase::Close)))
+    }
+
+    /// Like [`polls`], with the deployment in `Starting` until `from.0`,
+    /// then in `from.1`.
+    fn polls_in_phases(ends: f64, expected: Option<f64>, from: Option<(f64, Phase)>) -> Vec<f64> {
         let start = Instant::now();
         let mut schedule = Schedule::new(Pace::DEPLOYMENT);
-        schedule.expected_end = expected.map(|e| start + Duration::from_secs_f64(e));
+        if let Some(e) = expected {
+            schedule.expect(start + Duration::from_secs_f64(e), start);
+        }
+        let phase_at = |t: f64| match from {
+            Some((at, phase)) if t >= at => phase,
+            _ => Phase::Starting,
+        };
         let mut t = 0.0;
         let mut times = Vec::new();
         loop {
-            let close = close_from.is_some_and(|c| t >= c);
             t += schedule
-                .next(start + Duration::from_secs_f64(t), close)
+                .next(start + Duration::from_secs_f64(t), phase_at(t))
                 .as_secs_f64();
             times.push(t);
             if t >= ends {
@@ -500,29 +567,42 @@ mod tests {
 
     #[test]
     fn a_slower_deployment_than_expected_backs_off_again() {
-        // Expected at 30 s, ends at 5 minutes.
-        let times = polls(300.0, Some(30.0), None);
-        let around_expected = times.iter().filter(|t| (30.0..51.0).contains(*t)).count();
+        // Expected at 80 s, ends at 5 minutes.
+        let times = polls(300.0, Some(80.0), None);
+        let around_expected = times.iter().filter(|t| (80.0..91.0).contains(*t)).count();
         assert!(
-            around_expected >= 20,
-            "polls every second around 30 s: {times:?}"
+            around_expected >= 10,
+            "polls every second after 80 s: {times:?}"
         );
         assert!(
-            times.len() <= 21 + 4 * 5 + 6,
+            times.len() <= 8 + 11 + 4 * 4 + 3,
             "{} polls: {times:?}",
             times.len()
         );
     }
 
     #[test]
-    fn close_means_ours_all_running_and_the_old_tasks_gone() {
-        assert!(!close_to_done(&service(4, 1), &target()));
-        assert!(close_to_done(&service(4, 0), &target()));
+    fn draining_without_an_expectation_polls_every_five_seconds_at_most() {
+        // Our tasks run from 60 s; the old ones drain until 120 s.
+        let times = polls_in_phases(120.0, None, Some((60.0, Phase::Draining)));
+        let gaps: Vec<f64> = times
+            .windows(2)
+            .filter(|w| w[0] >= 70.0)
+            .map(|w| w[1] - w[0])
+            .collect();
+        assert!(gaps.iter().all(|g| *g <= 5.0 + 1e-6), "{times:?}");
+        assert!(times.last().is_some_and(|t| t - 120.0 <= 5.0), "{times:?}");
+    }
+
+    #[test]
+    fn phases_follow_our_tasks_and_the_old_ones() {
+        assert_eq!(phase(&service(4, 1), &target()), Phase::Starting);
+        assert_eq!(phase(&service(4, 0), &target()), Phase::Close);
         let draining = Service::builder()
             .deployments(deployment("ecs-svc/2", "PRIMARY", 4, 4, 0))
             .deployments(deployment("ecs-svc/1", "ACTIVE", 0, 2, 0))
             .build();
-        assert!(!close_to_done(&draining, &target()));
+        assert_eq!(phase(&draining, &target()), Phase::Draining);
     }
 
     fn at(secs: f64) -> DateTime {
