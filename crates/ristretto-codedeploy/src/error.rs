@@ -46,7 +46,9 @@ pub enum CodeDeployError {
     #[error("cannot build the AppSpec")]
     AppSpec(#[from] ristretto_core::appspec::AppSpecError),
     /// The deployment ended Failed or Stopped.
-    #[error("CodeDeploy deployment {id} {status}{}: {reason}", failed_event.as_ref().map(|e| format!(" at lifecycle event `{e}`")).unwrap_or_default())]
+    #[error("CodeDeploy deployment {id} {status}{}{}: {reason}",
+        failed_event.as_ref().map(|e| format!(" at lifecycle event `{e}`")).unwrap_or_default(),
+        hook.as_ref().map(|h| format!(" (hook `{h}`)")).unwrap_or_default())]
     DeploymentFailed {
         /// `d-…`.
         id: String,
@@ -54,6 +56,10 @@ pub enum CodeDeployError {
         status: String,
         /// The lifecycle event that failed, when one did.
         failed_event: Option<String>,
+        /// The AppSpec's hook (Lambda function) on that event, when it has one.
+        hook: Option<String>,
+        /// What the failed lifecycle event's diagnostics say.
+        diagnostic: Option<String>,
         /// CodeDeploy's error information.
         reason: String,
         /// What CodeDeploy did about it (its rollback message), when it says.
@@ -114,8 +120,14 @@ impl CodeDeployError {
     pub fn details(&self) -> Vec<String> {
         match self {
             Self::DeploymentFailed {
-                rollback: Some(r), ..
-            } => vec![format!("rollback: {r}")],
+                rollback,
+                diagnostic,
+                ..
+            } => diagnostic
+                .iter()
+                .map(|d| format!("lifecycle event: {d}"))
+                .chain(rollback.iter().map(|r| format!("rollback: {r}")))
+                .collect(),
             Self::Ecs(e) => e
                 .diagnosis()
                 .map(ristretto_ecs::Diagnosis::lines)

@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::error::ProvideErrorMetadata;
-use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus, EcsTarget, TargetStatus};
+use aws_sdk_codedeploy::types::{
+    DeploymentInfo, DeploymentStatus, EcsTarget, LifecycleEventStatus, TargetStatus,
+};
+use ristretto_core::appspec::Deployed;
 use ristretto_ecs::event::{Event, Events, TaskSetProgress, short_task_definition};
 use ristretto_ecs::service::require_service;
 use ristretto_ecs::wait::Pace;
@@ -209,13 +212,29 @@ fn failure(
     status: &DeploymentStatus,
     target: Option<&EcsTarget>,
 ) -> CodeDeployError {
-    let failed_event = target.and_then(|t| {
+    let failed = target.and_then(|t| {
         t.lifecycle_events()
             .iter()
-            .find(|e| e.status().map(|s| s.as_str()) == Some("Failed"))
-            .and_then(|e| e.lifecycle_event_name())
-            .map(str::to_owned)
+            .find(|e| e.status() == Some(&LifecycleEventStatus::Failed))
     });
+    let failed_event = failed
+        .and_then(|e| e.lifecycle_event_name())
+        .map(str::to_owned);
+    let diagnostic = failed
+        .and_then(|e| e.diagnostics())
+        .and_then(|d| d.message())
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned);
+    let appspec = info
+        .revision()
+        .and_then(|r| r.app_spec_content())
+        .and_then(|c| c.content())
+        .map(Deployed::parse)
+        .unwrap_or_default();
+    let hook = failed_event
+        .as_deref()
+        .and_then(|e| appspec.hook(e))
+        .map(str::to_owned);
     let reason = info.error_information().map_or_else(
         || "no error information".to_owned(),
         |e| {
@@ -237,6 +256,8 @@ fn failure(
         id: info.deployment_id().unwrap_or_default().to_owned(),
         status: status.as_str().to_owned(),
         failed_event,
+        hook,
+        diagnostic,
         reason,
         rollback: info
             .rollback_info()

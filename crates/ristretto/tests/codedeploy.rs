@@ -158,6 +158,66 @@ fn failed_deployment_exits_1_naming_the_lifecycle_event_and_rolls_back() {
     );
 }
 
+/// The part of `text(..)` that the command wrote to stderr.
+fn stderr_of(all: &str) -> &str {
+    all.split_once("\nstderr:\n").map_or("", |(_, e)| e)
+}
+
+/// The part of `text(..)` that the command wrote to stdout.
+fn stdout_of(all: &str) -> &str {
+    all.split_once("\nstdout:\n")
+        .and_then(|(_, rest)| rest.split_once("\nstderr:\n"))
+        .map_or("", |(o, _)| o)
+}
+
+#[test]
+fn failing_hook_exits_1_naming_event_and_function_and_rolls_back() {
+    // The example's AppSpec hooks `web-smoke-test` on AfterAllowTestTraffic; the world fails it.
+    let dir = created(|w| {
+        format!(
+            "{w}hookFailures:\n  - {{function: \"*:function:web-smoke-test\", event: AfterAllowTestTraffic}}\n"
+        )
+    });
+    let (code, all) = run(
+        dir.path(),
+        &["deploy", "--rollback-events", "DEPLOYMENT_FAILURE"],
+        Some("1.28"),
+    );
+    assert_eq!(code, Some(1), "{all}");
+    let stderr = stderr_of(&all);
+    assert!(
+        stderr.contains("lifecycle event AllowTestTraffic: Succeeded"),
+        "{all}"
+    );
+    assert!(
+        stderr.contains("lifecycle event AfterAllowTestTraffic: Failed"),
+        "{all}"
+    );
+    assert!(
+        stderr.contains(
+            "Failed at lifecycle event `AfterAllowTestTraffic` (hook `arn:aws:lambda:us-east-1:123456789012:function:web-smoke-test`): HOOK_EXECUTION_FAILURE"
+        ),
+        "{all}"
+    );
+    assert!(
+        stderr.contains("lifecycle event: The Lambda function arn:aws:lambda:us-east-1:123456789012:function:web-smoke-test reported Failed"),
+        "{all}"
+    );
+    assert!(stderr.contains("rollback: "), "{all}");
+    assert!(
+        !stderr.contains("lifecycle event AllowTraffic: Succeeded"),
+        "{all}"
+    );
+
+    // The service is still on the old revision.
+    let (code, all) = run(dir.path(), &["status"], None);
+    assert_eq!(code, Some(0), "{all}");
+    let stdout = stdout_of(&all);
+    assert!(stdout.contains("TaskDefinition: web:1"), "{all}");
+    assert!(stdout.contains("PRIMARY web:1"), "{all}");
+    assert!(!stdout.contains("PRIMARY web:2"), "{all}");
+}
+
 #[test]
 fn wait_until_after_allow_test_traffic_returns_on_blue_then_wait_finishes() {
     // Hooks after the test traffic keep production traffic on blue for a
