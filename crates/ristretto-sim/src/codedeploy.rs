@@ -1061,8 +1061,9 @@ fn advance_one(state: &mut State, now: Epoch, id: &str) -> bool {
                         ctx,
                         &td,
                         100.0,
+                        // As in AWS: the deployment ID and `CODE_DEPLOY`.
                         Some(dep_id.clone()),
-                        "CodeDeploy",
+                        Some("CODE_DEPLOY"),
                     ) {
                         created = Some((blue, set.id().unwrap_or_default().to_owned()));
                     }

@@ -178,6 +178,25 @@ async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
     assert_eq!(sets.len(), 2);
     assert_eq!(sets[1].running_count, 2, "green task set is up");
     assert_eq!(sets[1].traffic_weight, 0.0);
+    // As in AWS, the task set CodeDeploy created carries the deployment's ID.
+    let service = common::describe(&sim.ecs(), "default", "web").await;
+    let green = service
+        .task_sets()
+        .iter()
+        .find(|t| t.id() == sets[1].identifer())
+        .unwrap();
+    assert_eq!(green.external_id(), Some(id.as_str()));
+    assert_eq!(green.started_by(), Some("CODE_DEPLOY"));
+    let blue = service
+        .task_sets()
+        .iter()
+        .find(|t| t.status() == Some("PRIMARY"))
+        .unwrap();
+    assert_eq!(
+        blue.external_id(),
+        None,
+        "the first task set came with the service"
+    );
 
     cd.continue_deployment()
         .deployment_id(&id)

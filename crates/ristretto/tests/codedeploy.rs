@@ -120,6 +120,141 @@ fn readme_deploys_the_codedeploy_example_through_every_lifecycle_event() {
     );
 }
 
+/// The simulator started in the test (for its request log), and a copy of
+/// `examples/codedeploy` whose world it runs.
+struct Served {
+    sim: ristretto_sim::SimHandle,
+    dir: tempfile::TempDir,
+}
+
+impl Served {
+    async fn start(edit: impl Fn(String) -> String) -> Served {
+        let dir = example_copy(edit);
+        let world = ristretto_sim::World::from_yaml_file(
+            &dir.path().join("examples/codedeploy/local-world.yaml"),
+        )
+        .expect("world");
+        let config = ristretto_sim::SimConfig {
+            world,
+            state_file: None,
+            speed: 50.0,
+            request_log: None,
+        };
+        let sim = ristretto_sim::start(config, "127.0.0.1:0".parse().expect("address"))
+            .await
+            .expect("simulator starts");
+        Served { sim, dir }
+    }
+
+    async fn run(&self, args: &[&str], image_tag: Option<&str>) -> (Option<i32>, String) {
+        let mut command = ristretto(self.dir.path());
+        command
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .args(["--endpoint-url", &self.sim.endpoint_url()])
+            .args(["--config", CONFIG])
+            .args(args);
+        if let Some(tag) = image_tag {
+            command.env("IMAGE_TAG", tag);
+        }
+        let out = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+            .await
+            .expect("joins");
+        (out.status.code(), text(&out))
+    }
+
+    /// `service:operation` of every request so far.
+    fn calls(&self) -> Vec<String> {
+        self.sim
+            .requests()
+            .iter()
+            .map(|r| format!("{}:{}", r.service, r.operation))
+            .collect()
+    }
+}
+
+/// The CodeDeploy calls that find the application and group: those a deploy
+/// makes before `CreateDeployment`.
+fn discovery_calls(calls: &[String]) -> Vec<String> {
+    calls
+        .iter()
+        .take_while(|c| c.as_str() != "codedeploy:CreateDeployment")
+        .filter(|c| c.starts_with("codedeploy:"))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_after_a_first_deployment_takes_two_calls_among_many_applications() {
+    // 250 other ECS applications, and the service's own named after neither
+    // the service nor the cluster, listed last.
+    let others: String = (0..250)
+        .map(|i| format!("    - {{applicationName: billing-{i:03}, computePlatform: ECS}}\n"))
+        .collect();
+    let served = Served::start(|w| {
+        w.replace(
+            "    - {applicationName: web, computePlatform: ECS}\n",
+            &format!("{others}    - {{applicationName: platform-bg, computePlatform: ECS}}\n"),
+        )
+        .replace(
+            "- applicationName: web\n",
+            "- applicationName: platform-bg\n",
+        )
+        .replace(
+            "terminationWaitTimeInMinutes: 1",
+            "terminationWaitTimeInMinutes: 0",
+        )
+    })
+    .await;
+    let (code, all) = served.run(&["create"], None).await;
+    assert_eq!(code, Some(0), "{all}");
+
+    // The first task set came with the service: no deployment ID, so the
+    // applications are searched.
+    let before = served.calls().len();
+    let (code, all) = served.run(&["deploy"], Some("1.28")).await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("application `platform-bg`, group `web-blue-green`"),
+        "{all}"
+    );
+    let first = discovery_calls(&served.calls()[before..]);
+    assert!(
+        first.contains(&"codedeploy:ListApplications".to_owned()),
+        "{first:?}"
+    );
+
+    // Now the PRIMARY task set names the deployment that made it.
+    let before = served.calls().len();
+    let (code, all) = served.run(&["deploy"], Some("1.29")).await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("application `platform-bg`, group `web-blue-green`"),
+        "{all}"
+    );
+    let second = discovery_calls(&served.calls()[before..]);
+    // The bound of the issue: applications / 100 + groups / 100 + 2 (rounded up).
+    let (applications, groups): (usize, usize) = (251, 1);
+    let bound = applications.div_ceil(100) + groups.div_ceil(100) + 2;
+    assert!(second.len() <= bound, "{second:?}");
+    assert_eq!(
+        second,
+        ["codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup"],
+        "{all}"
+    );
+
+    // `wait` and `rollback` find it the same way.
+    let before = served.calls().len();
+    let (code, all) = served.run(&["wait"], None).await;
+    assert_eq!(code, Some(0), "{all}");
+    let waited: Vec<_> = served.calls()[before..]
+        .iter()
+        .filter(|c| c.starts_with("codedeploy:List") || c.starts_with("codedeploy:Batch"))
+        .cloned()
+        .collect();
+    assert_eq!(waited, ["codedeploy:ListDeployments"], "{all}");
+}
+
 fn ristretto_lifecycle_events() -> [&'static str; 8] {
     [
         "BeforeInstall",

@@ -14,7 +14,7 @@ use ristretto_codedeploy::start::{
 use ristretto_codedeploy::wait::{
     TaskSetWait, WaitSpec, in_progress, wait_for_deployment, wait_for_task_set,
 };
-use ristretto_codedeploy::{CodeDeployError, Group, Until, discover};
+use ristretto_codedeploy::{CodeDeployError, Group, Until, Wanted, discover};
 use ristretto_core::Config;
 use ristretto_core::definition::{api_json, to_pretty_json, update_service_input};
 use ristretto_ecs::Events;
@@ -64,7 +64,7 @@ pub async fn deploy_one(
     let cluster = config.cluster.as_str();
     // Read-only: what to deploy, where, and whether the AppSpec can be built.
     let choice = deploy::choose_task_definition(&clients.ecs, live, files, options).await?;
-    let group = group_of(config, clients, service).await?;
+    let group = group_of(config, clients, service, live).await?;
     let from_file = files
         .service_definition
         .as_ref()
@@ -174,10 +174,11 @@ pub async fn wait_one(
     config: &Config,
     clients: &Clients,
     service: &str,
+    live: &Service,
     until: Until,
     started: Instant,
 ) -> Result<(), CliError> {
-    let group = group_of(config, clients, service).await?;
+    let group = group_of(config, clients, service, live).await?;
     let current = in_progress(&clients.codedeploy, &group).await?;
     let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
     let result = match current {
@@ -257,16 +258,23 @@ async fn interruptibly(
     }
 }
 
-async fn group_of(config: &Config, clients: &Clients, service: &str) -> Result<Group, CliError> {
+/// The deployment group of `live`: the config's names, else the deployment
+/// that created one of its task sets, else a search.
+async fn group_of(
+    config: &Config,
+    clients: &Clients,
+    service: &str,
+    live: &Service,
+) -> Result<Group, CliError> {
     let names = config.codedeploy.clone().unwrap_or_default();
-    Ok(discover(
-        &clients.codedeploy,
-        &config.cluster,
+    let wanted = Wanted {
+        cluster: &config.cluster,
         service,
-        names.application_name.as_deref(),
-        names.deployment_group_name.as_deref(),
-    )
-    .await?)
+        application: names.application_name.as_deref(),
+        group: names.deployment_group_name.as_deref(),
+        task_sets: live.task_sets(),
+    };
+    Ok(discover(&clients.codedeploy, &wanted).await?)
 }
 
 /// Whether `service` is deployed by CodeDeploy.
@@ -336,7 +344,7 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
             ),
         });
     }
-    let group = group_of(config, &clients, service).await?;
+    let group = group_of(config, &clients, service, &live).await?;
     let plan = rollback::plan(&clients.codedeploy, &clients.ecs, &group, &live).await?;
     let rolled_back = match &plan {
         RollbackPlan::Stop {

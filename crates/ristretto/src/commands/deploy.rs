@@ -108,8 +108,16 @@ async fn wait_one(
     let clients = ctx.clients(config).await;
     let live = require_service(&clients.ecs, &config.cluster, service).await?;
     if is_code_deploy(&live) {
-        return codedeploy::wait_one(ctx, config, &clients, service, codedeploy_until, started)
-            .await;
+        return codedeploy::wait_one(
+            ctx,
+            config,
+            &clients,
+            service,
+            &live,
+            codedeploy_until,
+            started,
+        )
+        .await;
     }
     refuse_codedeploy_until(codedeploy_until, service)?;
     let primary = live
