@@ -283,6 +283,13 @@ fn failed_deployment_exits_1_naming_the_lifecycle_event_and_rolls_back() {
             && all.contains("Failed at lifecycle event `Install`"),
         "{all}"
     );
+    // The green task set's tasks say why: the world's failure rule for `broken` images.
+    let stderr = stderr_of(&all);
+    assert!(
+        stderr.contains("stopped task ") && stderr.contains(": Essential container in task exited"),
+        "{all}"
+    );
+    assert!(stderr.contains("  container app: exit code 1"), "{all}");
     assert!(all.contains("rollback: "), "{all}");
 
     let (code, all) = run(dir.path(), &["wait"], None);

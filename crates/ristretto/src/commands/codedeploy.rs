@@ -237,7 +237,7 @@ async fn follow(
         pace: Pace::default(),
     };
     interruptibly(async {
-        wait_for_deployment(&clients.codedeploy, &spec, events)
+        wait_for_deployment(&clients.codedeploy, &clients.ecs, &spec, events)
             .await
             .map(|_| ())
     })
