@@ -436,6 +436,8 @@ pub async fn wait_for_task_set(
         if let [only] = sets.as_slice()
             && only.status == "PRIMARY"
             && only.stability == "STEADY_STATE"
+            && only.running == only.desired
+            && only.pending == 0
         {
             events.emit(Event::Finished {
                 outcome: "succeeded".into(),

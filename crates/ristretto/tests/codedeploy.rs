@@ -255,6 +255,78 @@ async fn discovery_after_a_first_deployment_takes_two_calls_among_many_applicati
     assert_eq!(waited, ["codedeploy:ListDeployments"], "{all}");
 }
 
+fn count(calls: &[String], call: &str) -> usize {
+    calls.iter().filter(|c| c.as_str() == call).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_changes_only_the_desired_count_and_refresh_redeploys_the_running_revision() {
+    let served = Served::start(|w| {
+        let w = w.replace(
+            "terminationWaitTimeInMinutes: 1",
+            "terminationWaitTimeInMinutes: 0",
+        );
+        format!(
+            "{w}scalableTargets:\n  - {{resourceId: service/default/web, minCapacity: 1, maxCapacity: 4}}\n"
+        )
+    })
+    .await;
+    let (code, all) = served.run(&["create"], None).await;
+    assert_eq!(code, Some(0), "{all}");
+
+    // scale: one UpdateService, no CodeDeploy at all, then the task set is
+    // steady at 3; the auto scaling flag is applied first.
+    let before = served.calls().len();
+    let (code, all) = served
+        .run(&["scale", "--tasks", "3", "--suspend-auto-scaling"], None)
+        .await;
+    assert_eq!(code, Some(0), "{all}");
+    let calls = served.calls()[before..].to_vec();
+    assert_eq!(count(&calls, "ecs:UpdateService"), 1, "{calls:?}");
+    let suspended = calls
+        .iter()
+        .position(|c| c == "application-autoscaling:RegisterScalableTarget");
+    let updated = calls.iter().position(|c| c == "ecs:UpdateService");
+    assert!(suspended.is_some() && suspended < updated, "{calls:?}");
+    assert!(
+        !calls.iter().any(|c| c.starts_with("codedeploy:")),
+        "{calls:?}"
+    );
+    assert_eq!(count(&calls, "ecs:RegisterTaskDefinition"), 0, "{calls:?}");
+    assert!(all.contains("no new deployment"), "{all}");
+    assert!(
+        all.contains("succeeded: service web runs web:1 in one steady PRIMARY task set"),
+        "{all}"
+    );
+    let (_, status) = served.run(&["status"], None).await;
+    assert!(
+        stdout_of(&status).contains("PRIMARY web:1 desired:3 pending:0 running:3 STEADY_STATE"),
+        "{status}"
+    );
+
+    // --no-wait returns at once.
+    let (code, all) = served
+        .run(&["scale", "--tasks", "2", "--no-wait"], None)
+        .await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(!all.contains("succeeded:"), "{all}");
+
+    // refresh: one CodeDeploy deployment of the revision the service runs, followed to its end.
+    let before = served.calls().len();
+    let (code, all) = served.run(&["refresh"], None).await;
+    assert_eq!(code, Some(0), "{all}");
+    let calls = served.calls()[before..].to_vec();
+    assert_eq!(count(&calls, "codedeploy:CreateDeployment"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "ecs:RegisterTaskDefinition"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "ecs:UpdateService"), 0, "{calls:?}");
+    assert!(all.contains("lifecycle event Install: Succeeded"), "{all}");
+    assert!(all.contains("succeeded: CodeDeploy deployment d-"), "{all}");
+    let (_, status) = served.run(&["status"], None).await;
+    let status = stdout_of(&status).to_owned();
+    assert!(status.contains("TaskDefinition: web:1"), "{status}");
+    assert!(status.contains("PRIMARY web:1 desired:2"), "{status}");
+}
+
 fn ristretto_lifecycle_events() -> [&'static str; 8] {
     [
         "BeforeInstall",

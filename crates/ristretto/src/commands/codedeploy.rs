@@ -27,6 +27,7 @@ use tokio::time::Instant;
 use crate::aws::Clients;
 use crate::cli::RollbackArgs;
 use crate::commands::Context;
+use crate::commands::scaling::Scaling;
 use crate::exit::Exit;
 use crate::progress::Progress;
 use crate::report::{CliError, bad_input};
@@ -42,6 +43,8 @@ pub struct Mode {
     pub until: Until,
     /// `--rollback-events`.
     pub rollback_events: Vec<AutoRollbackEvent>,
+    /// Auto scaling changes around the deployment.
+    pub scaling: Scaling,
 }
 
 /// Deploys `files` to the CODE_DEPLOY service `live` through CodeDeploy.
@@ -62,8 +65,17 @@ pub async fn deploy_one(
     started: Instant,
 ) -> Result<(), CliError> {
     let cluster = config.cluster.as_str();
+    if scales_only(options) {
+        return scale_one(ctx, config, clients, service, options, mode, started).await;
+    }
     // Read-only: what to deploy, where, and whether the AppSpec can be built.
-    let choice = deploy::choose_task_definition(&clients.ecs, live, files, options).await?;
+    let choice = match deploy::choose_task_definition(&clients.ecs, live, files, options).await? {
+        // `refresh`, `--skip-task-definition`: what the PRIMARY task set runs.
+        TaskDefinitionChoice::Existing(_) if options.skip_task_definition => {
+            TaskDefinitionChoice::Existing(running_task_definition(live))
+        }
+        choice => choice,
+    };
     let group = group_of(config, clients, service, live).await?;
     let from_file = files
         .service_definition
@@ -126,11 +138,14 @@ pub async fn deploy_one(
         ctx.printer.info("dry run: nothing was changed; the plan:");
         ctx.printer
             .data(&to_pretty_json(&serde_json::Value::Object(out)));
+        mode.scaling
+            .preview(ctx, &clients.autoscaling, cluster, service)
+            .await?;
         return Ok(());
     }
 
     let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
-    let result: Result<(), CliError> = async {
+    let work = async {
         let arn = match choice {
             TaskDefinitionChoice::Existing(arn) => arn,
             TaskDefinitionChoice::Register(input) => {
@@ -159,8 +174,89 @@ pub async fn deploy_one(
             return Ok(());
         }
         follow(config, clients, service, id, mode.until, started, &events).await
+    };
+    let result = mode
+        .scaling
+        .around(ctx, &clients.autoscaling, cluster, service, &events, work)
+        .await;
+    progress.finish(events).await;
+    result
+}
+
+/// Whether a deploy only changes the desired count: no new revision, no
+/// service definition, no forced deployment (`scale`, or `deploy
+/// --skip-task-definition --no-update-service`). Then no CodeDeploy
+/// deployment is made, as in ecspresso.
+fn scales_only(options: &DeployOptions) -> bool {
+    options.skip_task_definition && !options.update_service && !options.force_new_deployment
+}
+
+/// The task definition the service runs: its PRIMARY task set's.
+fn running_task_definition(live: &Service) -> String {
+    live.task_sets()
+        .iter()
+        .find(|t| t.status() == Some("PRIMARY"))
+        .and_then(|t| t.task_definition())
+        .or(live.task_definition())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `scale` of a CODE_DEPLOY service: `UpdateService` with the desired count
+/// only (the task sets follow it), then a wait for one steady PRIMARY task set.
+async fn scale_one(
+    ctx: &Context,
+    config: &Config,
+    clients: &Clients,
+    service: &str,
+    options: &DeployOptions,
+    mode: &Mode,
+    started: Instant,
+) -> Result<(), CliError> {
+    let cluster = config.cluster.as_str();
+    let update = UpdateServiceInput::builder()
+        .cluster(cluster)
+        .service(service)
+        .set_desired_count(options.tasks)
+        .build()
+        .map_err(|e| CodeDeployError::Invalid {
+            message: e.to_string(),
+            hint: None,
+        })?;
+    if mode.dry_run {
+        ctx.printer.info("dry run: nothing was changed; the plan:");
+        let mut out = serde_json::Map::new();
+        if changes_anything(&update) {
+            out.insert("updateService".into(), api_json(&update));
+        }
+        ctx.printer
+            .data(&to_pretty_json(&serde_json::Value::Object(out)));
+        mode.scaling
+            .preview(ctx, &clients.autoscaling, cluster, service)
+            .await?;
+        return Ok(());
     }
-    .await;
+    let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
+    let work = async {
+        if let Some(count) = options.tasks {
+            events.step(format!(
+                "updating the desired count of service {service} to {count} (CODE_DEPLOY: no new deployment)"
+            ));
+            ristretto_ecs::send::update_service_builder(update)
+                .send_with(&clients.ecs)
+                .await
+                .map_err(|e| ristretto_ecs::EcsError::aws("UpdateService", e))?;
+        }
+        if !mode.wait {
+            events.step("not waiting (--no-wait)");
+            return Ok(());
+        }
+        wait_task_set(config, clients, service, started, &events).await
+    };
+    let result = mode
+        .scaling
+        .around(ctx, &clients.autoscaling, cluster, service, &events, work)
+        .await;
     progress.finish(events).await;
     result
 }

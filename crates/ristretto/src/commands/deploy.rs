@@ -203,6 +203,7 @@ pub(crate) async fn run_one(
             wait: mode.wait,
             until: mode.codedeploy_until,
             rollback_events: mode.rollback_events.clone(),
+            scaling: mode.scaling,
         };
         return codedeploy::deploy_one(
             ctx, config, &clients, service, live, &files, &options, &cd_mode, started,
