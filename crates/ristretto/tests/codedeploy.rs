@@ -147,12 +147,17 @@ impl Served {
     }
 
     async fn run(&self, args: &[&str], image_tag: Option<&str>) -> (Option<i32>, String) {
+        let args: Vec<&str> = ["--config", CONFIG].iter().chain(args).copied().collect();
+        self.run_raw(&args, image_tag).await
+    }
+
+    /// Runs ristretto with `args` only (no `--config`).
+    async fn run_raw(&self, args: &[&str], image_tag: Option<&str>) -> (Option<i32>, String) {
         let mut command = ristretto(self.dir.path());
         command
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .args(["--endpoint-url", &self.sim.endpoint_url()])
-            .args(["--config", CONFIG])
             .args(args);
         if let Some(tag) = image_tag {
             command.env("IMAGE_TAG", tag);
@@ -253,6 +258,63 @@ async fn discovery_after_a_first_deployment_takes_two_calls_among_many_applicati
         .cloned()
         .collect();
     assert_eq!(waited, ["codedeploy:ListDeployments"], "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_writes_the_codedeploy_application_and_group_it_finds() {
+    let served = Served::start(|w| {
+        w.replace(
+            "terminationWaitTimeInMinutes: 1",
+            "terminationWaitTimeInMinutes: 0",
+        )
+    })
+    .await;
+    let (code, all) = served.run(&["create"], None).await;
+    assert_eq!(code, Some(0), "{all}");
+    let served = &served;
+    let init = |config: &'static str| async move {
+        served
+            .run_raw(
+                &[
+                    "--region",
+                    "us-east-1",
+                    "--config",
+                    config,
+                    "init",
+                    "--service",
+                    "web",
+                ],
+                None,
+            )
+            .await
+    };
+    let names = "codedeploy:\n  application_name: web\n  deployment_group_name: web-blue-green\n";
+
+    // A fresh service: found by searching the applications.
+    let (code, all) = init("fresh/ristretto.yml").await;
+    assert_eq!(code, Some(0), "{all}");
+    let written = std::fs::read_to_string(served.dir.path().join("fresh/ristretto.yml"))
+        .expect("config written");
+    assert!(written.contains(names), "{written}");
+
+    // After a CodeDeploy deployment: found from its task set, in two calls.
+    let (code, all) = served.run(&["deploy"], Some("1.28")).await;
+    assert_eq!(code, Some(0), "{all}");
+    let before = served.calls().len();
+    let (code, all) = init("deployed/ristretto.yml").await;
+    assert_eq!(code, Some(0), "{all}");
+    let written = std::fs::read_to_string(served.dir.path().join("deployed/ristretto.yml"))
+        .expect("config written");
+    assert!(written.contains(names), "{written}");
+    let codedeploy: Vec<_> = served.calls()[before..]
+        .iter()
+        .filter(|c| c.starts_with("codedeploy:"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        codedeploy,
+        ["codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup"]
+    );
 }
 
 fn count(calls: &[String], call: &str) -> usize {
