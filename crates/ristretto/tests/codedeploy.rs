@@ -389,6 +389,85 @@ async fn scale_changes_only_the_desired_count_and_refresh_redeploys_the_running_
     assert!(status.contains("PRIMARY web:1 desired:2"), "{status}");
 }
 
+/// `run` with extra environment variables.
+fn run_with_env(
+    dir: &Path,
+    args: &[&str],
+    image_tag: Option<&str>,
+    env: &[(&str, &str)],
+) -> (Option<i32>, String) {
+    let mut command = ristretto(dir);
+    command.args(["--local", "--config", CONFIG]).args(args);
+    if let Some(tag) = image_tag {
+        command.env("IMAGE_TAG", tag);
+    }
+    command.envs(env.iter().copied());
+    let out = command.output().expect("runs");
+    (out.status.code(), text(&out))
+}
+
+#[test]
+fn open_starts_no_browser_without_a_terminal_or_in_ci_and_says_why() {
+    let dir = created(|w| w);
+    // A "browser" that records what it was asked to open.
+    let opened = dir.path().join("opened.txt");
+    let browser = dir.path().join("record-url");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" >> '{}'\n", opened.display()),
+    )
+    .expect("script");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let browser = browser.to_string_lossy().into_owned();
+
+    // Here stderr is a pipe, as in CI logs.
+    let (code, all) = run_with_env(
+        dir.path(),
+        &["deploy", "--open"],
+        Some("1.28"),
+        &[("BROWSER", &browser)],
+    );
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        stderr_of(&all).contains("not opening the console in a browser: stderr is not a terminal"),
+        "{all}"
+    );
+
+    // `CI` set: never, and that is the reason given.
+    let (code, all) = run_with_env(
+        dir.path(),
+        &["refresh", "--open"],
+        None,
+        &[("BROWSER", &browser), ("CI", "true")],
+    );
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        stderr_of(&all).contains("not opening the console in a browser: `CI` is set"),
+        "{all}"
+    );
+    let (code, all) = run_with_env(
+        dir.path(),
+        &["rollback", "--open", "--no-deregister-task-definition"],
+        None,
+        &[("BROWSER", &browser), ("CI", "1")],
+    );
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        stderr_of(&all).contains("not opening the console in a browser: `CI` is set"),
+        "{all}"
+    );
+
+    // Without `--open`, not a word about it.
+    let (code, all) = run_with_env(dir.path(), &["refresh"], None, &[("BROWSER", &browser)]);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(!all.contains("browser"), "{all}");
+    assert!(!opened.exists(), "a browser was started");
+}
+
 fn ristretto_lifecycle_events() -> [&'static str; 8] {
     [
         "BeforeInstall",

@@ -45,6 +45,8 @@ pub struct Mode {
     pub rollback_events: Vec<AutoRollbackEvent>,
     /// Auto scaling changes around the deployment.
     pub scaling: Scaling,
+    /// `--open`.
+    pub open: bool,
 }
 
 /// Deploys `files` to the CODE_DEPLOY service `live` through CodeDeploy.
@@ -168,11 +170,15 @@ pub async fn deploy_one(
             appspec,
             rollback_events: mode.rollback_events.clone(),
         };
-        let id = create_deployment(&clients.codedeploy, &request, &events).await?;
+        let created = create_deployment(&clients.codedeploy, &request, &events).await?;
+        if mode.open {
+            crate::browser::open(ctx.settings.browser, &created.console_url, &events).await;
+        }
         if !mode.wait {
             events.step("not waiting (--no-wait); follow it with `ristretto wait`");
             return Ok(());
         }
+        let id = created.deployment_id;
         follow(config, clients, service, id, mode.until, started, &events).await
     };
     let result = mode
@@ -407,6 +413,7 @@ pub(crate) async fn rollback_config(
         wait: args.wait.waits(),
         deregister,
         rollback_events,
+        open: args.open,
     };
     rollback_one(ctx, config, &mode).await
 }
@@ -417,6 +424,7 @@ struct RollbackMode {
     wait: bool,
     deregister: bool,
     rollback_events: Vec<AutoRollbackEvent>,
+    open: bool,
 }
 
 async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Result<(), CliError> {
@@ -473,6 +481,11 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
             RollbackPlan::Stop { deployment_id, .. } => {
                 let follow_up =
                     rollback::stop(&clients.codedeploy, &deployment_id, &events).await?;
+                if mode.open {
+                    events.step(
+                        "nothing to open in a browser: the deployment was stopped, no new one created",
+                    );
+                }
                 if !mode.wait {
                     return Ok(());
                 }
@@ -511,7 +524,11 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
                     appspec,
                     rollback_events: mode.rollback_events.clone(),
                 };
-                let id = create_deployment(&clients.codedeploy, &request, &events).await?;
+                let created = create_deployment(&clients.codedeploy, &request, &events).await?;
+                if mode.open {
+                    crate::browser::open(ctx.settings.browser, &created.console_url, &events)
+                        .await;
+                }
                 if !mode.wait {
                     return Ok(());
                 }
@@ -519,7 +536,7 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
                     config,
                     &clients,
                     service,
-                    id,
+                    created.deployment_id,
                     Until::Finished,
                     started,
                     &events,

@@ -37,6 +37,7 @@ pub async fn refresh(args: &RefreshArgs, ctx: &Context) -> Result<(), CliError> 
         create_only: false,
         scaling: Scaling::default(),
         rollback_events: Vec::new(),
+        open: args.open,
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
@@ -127,6 +128,7 @@ async fn scale_one(
         create_only: false,
         scaling,
         rollback_events: Vec::new(),
+        open: false,
     };
     run_one(ctx, config, options, mode).await
 }
