@@ -3,48 +3,18 @@
 //! with its world (two target groups, a listener, an application and a
 //! deployment group).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::Path;
 
-fn ristretto(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("RISTRETTO_LOCAL_SPEED", "50");
-    command
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use common::{ristretto, ristretto_in_terminal, text};
 
 /// A temp folder holding a copy of `examples/codedeploy`; `edit` changes its world file.
 fn example_copy(edit: impl Fn(String) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let target = dir.path().join("examples/codedeploy");
-    std::fs::create_dir_all(&target).expect("mkdir");
-    for entry in std::fs::read_dir(repo().join("examples/codedeploy")).expect("example exists") {
-        let entry = entry.expect("entry");
-        if entry.path().is_file() {
-            std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy");
-        }
-    }
-    let world = target.join("local-world.yaml");
-    let text = std::fs::read_to_string(&world).expect("world");
-    std::fs::write(&world, edit(text)).expect("world");
-    dir
+    let world =
+        std::fs::read_to_string(common::repo().join("examples/codedeploy/local-world.yaml"))
+            .expect("world");
+    common::example_copy("codedeploy", Some(&edit(world)))
 }
 
 const CONFIG: &str = "examples/codedeploy/config.yaml";
@@ -409,20 +379,8 @@ fn run_with_env(
 #[test]
 fn open_starts_no_browser_without_a_terminal_or_in_ci_and_says_why() {
     let dir = created(|w| w);
-    // A "browser" that records what it was asked to open.
     let opened = dir.path().join("opened.txt");
-    let browser = dir.path().join("record-url");
-    std::fs::write(
-        &browser,
-        format!("#!/bin/sh\necho \"$1\" >> '{}'\n", opened.display()),
-    )
-    .expect("script");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
-    let browser = browser.to_string_lossy().into_owned();
+    let browser = recording_browser(dir.path(), &opened);
 
     // Here stderr is a pipe, as in CI logs.
     let (code, all) = run_with_env(
@@ -466,6 +424,74 @@ fn open_starts_no_browser_without_a_terminal_or_in_ci_and_says_why() {
     assert_eq!(code, Some(0), "{all}");
     assert!(!all.contains("browser"), "{all}");
     assert!(!opened.exists(), "a browser was started");
+}
+
+/// A "browser" for `BROWSER` that appends what it is asked to open to `opened`.
+fn recording_browser(dir: &Path, opened: &Path) -> String {
+    let browser = dir.join("record-url");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" >> '{}'\n", opened.display()),
+    )
+    .expect("script");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    browser.to_string_lossy().into_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_open_starts_the_browser_with_the_console_url() {
+    let dir = created(|w| w);
+    let opened = dir.path().join("opened.txt");
+    let browser = recording_browser(dir.path(), &opened);
+    let run = ristretto_in_terminal(
+        dir.path(),
+        &["--local", "--config", CONFIG, "deploy", "--open"],
+        &[("BROWSER", &browser), ("IMAGE_TAG", "1.28")],
+        200,
+    );
+    assert_eq!(run.exit, 0, "{}", run.output);
+    assert!(
+        run.output.contains("opened the console in a browser"),
+        "{}",
+        run.output
+    );
+    // The browser runs in the background: give it a moment to write.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !opened.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let urls = std::fs::read_to_string(&opened).expect("the browser was started");
+    let url = urls.trim();
+    assert!(
+        url.starts_with(
+            "https://us-east-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-"
+        ) && url.ends_with("?region=us-east-1"),
+        "{url}"
+    );
+    assert!(run.output.contains(url), "the printed URL: {}", run.output);
+
+    // On a terminal too, `CI` means no browser.
+    std::fs::remove_file(&opened).expect("rm");
+    let run = ristretto_in_terminal(
+        dir.path(),
+        &["--local", "--config", CONFIG, "refresh", "--open"],
+        &[("BROWSER", &browser), ("CI", "true")],
+        200,
+    );
+    assert_eq!(run.exit, 0, "{}", run.output);
+    assert!(
+        run.output
+            .contains("not opening the console in a browser: `CI` is set"),
+        "{}",
+        run.output
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!opened.exists(), "a browser was started in CI");
 }
 
 fn ristretto_lifecycle_events() -> [&'static str; 8] {
