@@ -1,13 +1,19 @@
 //! Which CodeDeploy application and deployment group deploy a service.
 //!
-//! The config's `codedeploy` names win. Without them every application is
-//! listed, but the likely ones (their name contains the service's) are
-//! examined first and the search stops at the first group whose
-//! `ecsServices` holds the cluster and service, so an account with many
-//! applications costs few calls: ecspresso's users were throttled here.
+//! The config's `codedeploy` names win. Without them, the service's own task
+//! sets usually say: a task set that a CodeDeploy deployment created carries
+//! the deployment's ID in `externalId`, so `GetDeployment` names the
+//! application and group, and `GetDeploymentGroup` confirms that the group
+//! lists the service — two calls, however many applications the account has.
+//! A service whose task sets came from ECS (just created, never deployed by
+//! CodeDeploy) has no such ID; then every application is listed, the likely
+//! ones (their name contains the service's) are examined first, and the
+//! search stops at the first group whose `ecsServices` holds the cluster and
+//! service. ecspresso's users were throttled here.
 
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::{ComputePlatform, DeploymentGroupInfo};
+use aws_sdk_ecs::types::TaskSet;
 
 use crate::error::CodeDeployError;
 
@@ -25,23 +31,48 @@ pub struct Group {
     pub deployment_config_name: Option<String>,
 }
 
-/// Finds the group deploying `service` in `cluster`; `application` and
-/// `group` are the config's names, when it has them.
+/// What to look for.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// Cluster name.
+    pub cluster: &'a str,
+    /// Service name.
+    pub service: &'a str,
+    /// `codedeploy.application_name` of the config.
+    pub application: Option<&'a str>,
+    /// `codedeploy.deployment_group_name` of the config.
+    pub group: Option<&'a str>,
+    /// The live service's task sets (from the `DescribeServices` already made).
+    pub task_sets: &'a [TaskSet],
+}
+
+/// Finds the group deploying the service.
 ///
-/// Calls: the pages of `ListApplications`, then per 100 applications (most
-/// likely first) one `BatchGetApplications`, and per ECS application the
-/// pages of `ListDeploymentGroups` and one `BatchGetDeploymentGroups` per 100
-/// groups, until a group matches. With both names, one call.
+/// Calls: with a config name, as below from that application or group (both
+/// names: one call). Otherwise, when a task set carries a CodeDeploy
+/// deployment ID, `GetDeployment` and `GetDeploymentGroup`. Otherwise (or
+/// when those do not lead to a group of this service): the pages of
+/// `ListApplications`, then per 100 applications (most likely first) one
+/// `BatchGetApplications`, and per ECS application the pages of
+/// `ListDeploymentGroups` and one `BatchGetDeploymentGroups` per 100 groups,
+/// until a group matches.
 ///
 /// # Errors
 /// [`CodeDeployError::GroupNotFound`] naming what was searched, AWS errors.
-pub async fn discover(
-    cd: &Client,
-    cluster: &str,
-    service: &str,
-    application: Option<&str>,
-    group: Option<&str>,
-) -> Result<Group, CodeDeployError> {
+pub async fn discover(cd: &Client, wanted: &Wanted<'_>) -> Result<Group, CodeDeployError> {
+    let Wanted {
+        cluster,
+        service,
+        application,
+        group,
+        task_sets,
+    } = *wanted;
+    if application.is_none()
+        && group.is_none()
+        && let Some(found) = from_task_sets(cd, cluster, service, task_sets).await
+    {
+        return Ok(found);
+    }
     let not_found = |detail: String| CodeDeployError::GroupNotFound {
         cluster: cluster.to_owned(),
         service: service.to_owned(),
@@ -101,6 +132,45 @@ pub async fn discover(
         (Some(a), None) => format!(": no group of application `{a}` lists it"),
         _ => format!(": searched {searched} ECS applications"),
     }))
+}
+
+/// The group of the deployment that created one of `task_sets` (the
+/// PRIMARY one first), when that group deploys the service. Two calls at
+/// most; any failure just means "not found this way".
+async fn from_task_sets(
+    cd: &Client,
+    cluster: &str,
+    service: &str,
+    task_sets: &[TaskSet],
+) -> Option<Group> {
+    let deployment_id = task_sets
+        .iter()
+        .filter(|t| t.status() == Some("PRIMARY"))
+        .chain(task_sets.iter().filter(|t| t.status() != Some("PRIMARY")))
+        .find_map(|t| t.external_id().filter(|id| id.starts_with("d-")))?;
+    let info = cd
+        .get_deployment()
+        .deployment_id(deployment_id)
+        .send()
+        .await
+        .ok()?
+        .deployment_info?;
+    let application = info.application_name?;
+    let out = cd
+        .get_deployment_group()
+        .application_name(&application)
+        .deployment_group_name(info.deployment_group_name?)
+        .send()
+        .await
+        .ok()?;
+    let found = out
+        .deployment_group_info()
+        .filter(|g| serves(g, cluster, service))?;
+    Some(Group {
+        application_name: application,
+        deployment_group_name: found.deployment_group_name()?.to_owned(),
+        deployment_config_name: found.deployment_config_name().map(str::to_owned),
+    })
 }
 
 /// Sort key: applications named after the service first, then after the cluster.

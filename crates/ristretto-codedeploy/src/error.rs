@@ -46,19 +46,8 @@ pub enum CodeDeployError {
     #[error("cannot build the AppSpec")]
     AppSpec(#[from] ristretto_core::appspec::AppSpecError),
     /// The deployment ended Failed or Stopped.
-    #[error("CodeDeploy deployment {id} {status}{}: {reason}", failed_event.as_ref().map(|e| format!(" at lifecycle event `{e}`")).unwrap_or_default())]
-    DeploymentFailed {
-        /// `d-…`.
-        id: String,
-        /// `Failed` or `Stopped`.
-        status: String,
-        /// The lifecycle event that failed, when one did.
-        failed_event: Option<String>,
-        /// CodeDeploy's error information.
-        reason: String,
-        /// What CodeDeploy did about it (its rollback message), when it says.
-        rollback: Option<String>,
-    },
+    #[error(transparent)]
+    DeploymentFailed(Box<FailedDeployment>),
     /// The timeout passed while the deployment (or the task set) was still going.
     #[error("timed out after {} while {what} was still in progress", ristretto_core::duration::format(*after))]
     TimedOut {
@@ -67,6 +56,30 @@ pub enum CodeDeployError {
         /// `CodeDeploy deployment d-…`, `the task set`.
         what: String,
     },
+}
+
+/// A deployment that ended Failed or Stopped, and what explains it.
+#[derive(Debug, thiserror::Error)]
+#[error("CodeDeploy deployment {id} {status}{}{}: {reason}",
+    failed_event.as_ref().map(|e| format!(" at lifecycle event `{e}`")).unwrap_or_default(),
+    hook.as_ref().map(|h| format!(" (hook `{h}`)")).unwrap_or_default())]
+pub struct FailedDeployment {
+    /// `d-…`.
+    pub id: String,
+    /// `Failed` or `Stopped`.
+    pub status: String,
+    /// The lifecycle event that failed, when one did.
+    pub failed_event: Option<String>,
+    /// The AppSpec's hook (Lambda function) on that event, when it has one.
+    pub hook: Option<String>,
+    /// What the failed lifecycle event's diagnostics say.
+    pub diagnostic: Option<String>,
+    /// CodeDeploy's error information.
+    pub reason: String,
+    /// What CodeDeploy did about it (its rollback message), when it says.
+    pub rollback: Option<String>,
+    /// The replacement task set's tasks that stopped on their own.
+    pub stopped: ristretto_ecs::Diagnosis,
 }
 
 impl CodeDeployError {
@@ -113,9 +126,13 @@ impl CodeDeployError {
     #[must_use]
     pub fn details(&self) -> Vec<String> {
         match self {
-            Self::DeploymentFailed {
-                rollback: Some(r), ..
-            } => vec![format!("rollback: {r}")],
+            Self::DeploymentFailed(failed) => failed
+                .diagnostic
+                .iter()
+                .map(|d| format!("lifecycle event: {d}"))
+                .chain(failed.stopped.lines())
+                .chain(failed.rollback.iter().map(|r| format!("rollback: {r}")))
+                .collect(),
             Self::Ecs(e) => e
                 .diagnosis()
                 .map(ristretto_ecs::Diagnosis::lines)

@@ -13,6 +13,6 @@ pub mod rollback;
 pub mod start;
 pub mod wait;
 
-pub use discover::{Group, discover};
+pub use discover::{Group, Wanted, discover};
 pub use error::CodeDeployError;
 pub use wait::{LIFECYCLE_EVENTS, Until};

@@ -6,6 +6,7 @@
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::DeploymentStatus;
 use aws_sdk_ecs::types::{Service, SortOrder};
+use ristretto_core::appspec::Deployed;
 use ristretto_ecs::event::{Events, short_task_definition};
 
 use crate::discover::Group;
@@ -120,16 +121,7 @@ async fn deployment_task_definition(
         .and_then(|r| r.app_spec_content())
         .and_then(|c| c.content())
         .unwrap_or_default();
-    Ok(appspec_task_definition(content))
-}
-
-/// `Resources[0].<name>.Properties.TaskDefinition` of an AppSpec (YAML or JSON).
-fn appspec_task_definition(content: &str) -> Option<String> {
-    content.lines().find_map(|line| {
-        let rest = line.trim().strip_prefix("TaskDefinition:")?;
-        let value = rest.trim().trim_matches(|c| c == '"' || c == '\'');
-        (!value.is_empty()).then(|| value.to_owned())
-    })
+    Ok(Deployed::parse(content).task_definition)
 }
 
 /// The ACTIVE revision of the family right below `current`.
@@ -169,18 +161,4 @@ async fn previous_revision(
         format!("no ACTIVE revision of `{family}` older than {revision} to roll back to"),
         Some("register one, or deploy the revision you want with `ristretto deploy --revision N`"),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_task_definition_is_read_from_the_appspec() {
-        let appspec = "version: \"0.0\"\nResources:\n- TargetService:\n    Type: AWS::ECS::Service\n    Properties:\n      TaskDefinition: arn:aws:ecs:us-east-1:1:task-definition/web:3\n";
-        assert_eq!(
-            appspec_task_definition(appspec).as_deref(),
-            Some("arn:aws:ecs:us-east-1:1:task-definition/web:3")
-        );
-    }
 }

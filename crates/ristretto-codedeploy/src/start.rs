@@ -102,7 +102,16 @@ pub fn console_url(region: &str, deployment_id: &str) -> String {
     )
 }
 
-/// Creates the deployment; returns its ID.
+/// A deployment just created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// `d-…`.
+    pub deployment_id: String,
+    /// Its page in the AWS console.
+    pub console_url: String,
+}
+
+/// Creates the deployment.
 ///
 /// # Errors
 /// AWS errors (an active deployment in the group, an unknown configuration, …).
@@ -110,7 +119,7 @@ pub async fn create_deployment(
     cd: &Client,
     request: &DeploymentRequest,
     events: &Events,
-) -> Result<String, CodeDeployError> {
+) -> Result<Created, CodeDeployError> {
     events.step(format!(
         "creating CodeDeploy deployment (application `{}`, group `{}`)",
         request.group.application_name, request.group.deployment_group_name
@@ -144,11 +153,15 @@ pub async fn create_deployment(
         .config()
         .region()
         .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
+    let created = Created {
+        console_url: console_url(&region, &id),
+        deployment_id: id,
+    };
     events.emit(Event::CodeDeployStarted {
-        url: console_url(&region, &id),
-        deployment_id: id.clone(),
+        url: created.console_url.clone(),
+        deployment_id: created.deployment_id.clone(),
     });
-    Ok(id)
+    Ok(created)
 }
 
 #[cfg(test)]

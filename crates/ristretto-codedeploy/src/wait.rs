@@ -13,14 +13,18 @@ use std::time::Duration;
 
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::error::ProvideErrorMetadata;
-use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus, EcsTarget, TargetStatus};
+use aws_sdk_codedeploy::types::{
+    DeploymentInfo, DeploymentStatus, EcsTarget, LifecycleEventStatus, TargetLabel, TargetStatus,
+};
+use ristretto_core::appspec::Deployed;
+use ristretto_ecs::error::{Diagnosis, StoppedTask};
 use ristretto_ecs::event::{Event, Events, TaskSetProgress, short_task_definition};
-use ristretto_ecs::service::require_service;
+use ristretto_ecs::service::{require_service, stopped_tasks};
 use ristretto_ecs::wait::Pace;
 use tokio::time::Instant;
 
 use crate::discover::Group;
-use crate::error::CodeDeployError;
+use crate::error::{CodeDeployError, FailedDeployment};
 
 /// The lifecycle events of an ECS blue/green deployment, in order.
 pub const LIFECYCLE_EVENTS: [&str; 8] = [
@@ -105,18 +109,23 @@ pub async fn in_progress(cd: &Client, group: &Group) -> Result<Option<String>, C
 }
 
 /// Polls until the deployment succeeds (or reaches `spec.until`), fails, is
-/// stopped, or the deadline passes.
+/// stopped, or the deadline passes. `ecs` reads the stopped tasks of the
+/// green task set when the deployment fails.
 ///
 /// # Errors
-/// [`CodeDeployError::DeploymentFailed`] naming the failed lifecycle event,
-/// [`CodeDeployError::TimedOut`], AWS errors.
+/// [`CodeDeployError::DeploymentFailed`] naming the failed lifecycle event
+/// and the green task set's stopped tasks, [`CodeDeployError::TimedOut`],
+/// AWS errors.
 pub async fn wait_for_deployment(
     cd: &Client,
+    ecs: &aws_sdk_ecs::Client,
     spec: &WaitSpec,
     events: &Events,
 ) -> Result<Outcome, CodeDeployError> {
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut last_sets: Option<Vec<TaskSetProgress>> = None;
+    // The replacement task set, remembered: a rollback may delete it.
+    let mut green: Option<String> = None;
     let mut interval = spec.pace.first;
     let mut polls: u32 = 0;
     loop {
@@ -124,6 +133,7 @@ pub async fn wait_for_deployment(
         let target = get_target(cd, spec).await?;
         let mut changed = false;
         if let Some(target) = &target {
+            green = green_task_set(target).or(green);
             changed |= report_lifecycle(target, &mut seen, events);
             let sets = task_sets_of(target);
             if !sets.is_empty() && last_sets.as_ref() != Some(&sets) {
@@ -169,9 +179,19 @@ pub async fn wait_for_deployment(
                 Some(status @ (DeploymentStatus::Failed | DeploymentStatus::Stopped)) => {
                     let target = get_target(cd, spec).await?;
                     if let Some(target) = &target {
+                        green = green_task_set(target).or(green);
                         report_lifecycle(target, &mut seen, events);
                     }
-                    let error = failure(&info, status, target.as_ref());
+                    // Best effort: a failing lookup must not hide the real error.
+                    let stopped = match (&green, status) {
+                        (Some(set), DeploymentStatus::Failed) => {
+                            stopped_tasks(ecs, &spec.cluster, set, 5)
+                                .await
+                                .unwrap_or_default()
+                        }
+                        _ => Vec::new(),
+                    };
+                    let error = failure(&info, status, target.as_ref(), stopped);
                     events.emit(Event::Finished {
                         outcome: "failed".into(),
                         message: error.to_string(),
@@ -204,18 +224,45 @@ pub async fn wait_for_deployment(
     }
 }
 
+/// The ID of the target's GREEN (replacement) task set.
+fn green_task_set(target: &EcsTarget) -> Option<String> {
+    target
+        .task_sets_info()
+        .iter()
+        .find(|s| s.task_set_label() == Some(&TargetLabel::Green))
+        .and_then(|s| s.identifer())
+        .map(str::to_owned)
+}
+
 fn failure(
     info: &DeploymentInfo,
     status: &DeploymentStatus,
     target: Option<&EcsTarget>,
+    stopped_tasks: Vec<StoppedTask>,
 ) -> CodeDeployError {
-    let failed_event = target.and_then(|t| {
+    let failed = target.and_then(|t| {
         t.lifecycle_events()
             .iter()
-            .find(|e| e.status().map(|s| s.as_str()) == Some("Failed"))
-            .and_then(|e| e.lifecycle_event_name())
-            .map(str::to_owned)
+            .find(|e| e.status() == Some(&LifecycleEventStatus::Failed))
     });
+    let failed_event = failed
+        .and_then(|e| e.lifecycle_event_name())
+        .map(str::to_owned);
+    let diagnostic = failed
+        .and_then(|e| e.diagnostics())
+        .and_then(|d| d.message())
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned);
+    let appspec = info
+        .revision()
+        .and_then(|r| r.app_spec_content())
+        .and_then(|c| c.content())
+        .map(Deployed::parse)
+        .unwrap_or_default();
+    let hook = failed_event
+        .as_deref()
+        .and_then(|e| appspec.hook(e))
+        .map(str::to_owned);
     let reason = info.error_information().map_or_else(
         || "no error information".to_owned(),
         |e| {
@@ -233,16 +280,22 @@ fn failure(
     } else {
         reason
     };
-    CodeDeployError::DeploymentFailed {
+    CodeDeployError::DeploymentFailed(Box::new(FailedDeployment {
         id: info.deployment_id().unwrap_or_default().to_owned(),
         status: status.as_str().to_owned(),
         failed_event,
+        hook,
+        diagnostic,
         reason,
+        stopped: Diagnosis {
+            events: Vec::new(),
+            stopped_tasks,
+        },
         rollback: info
             .rollback_info()
             .and_then(|r| r.rollback_message())
             .map(str::to_owned),
-    }
+    }))
 }
 
 /// Emits each lifecycle event whose status changed (Pending is not news).
@@ -383,6 +436,8 @@ pub async fn wait_for_task_set(
         if let [only] = sets.as_slice()
             && only.status == "PRIMARY"
             && only.stability == "STEADY_STATE"
+            && only.running == only.desired
+            && only.pending == 0
         {
             events.emit(Event::Finished {
                 outcome: "succeeded".into(),

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use ristretto_codedeploy::{CodeDeployError, discover};
+use aws_sdk_ecs::types::TaskSet;
+use ristretto_codedeploy::{CodeDeployError, Wanted, discover};
 use ristretto_sim::{SimConfig, SimHandle, World};
 
 /// `others` applications of the Server platform and `ecs` ECS applications
@@ -68,6 +69,21 @@ async fn start(world_yaml: &str) -> (SimHandle, aws_sdk_codedeploy::Client) {
     (handle, aws_sdk_codedeploy::Client::new(&config))
 }
 
+/// What to look for: `service` in `default`, the config's names, no task sets.
+fn wanted<'a>(
+    service: &'a str,
+    application: Option<&'a str>,
+    group: Option<&'a str>,
+) -> Wanted<'a> {
+    Wanted {
+        cluster: "default",
+        service,
+        application,
+        group,
+        task_sets: &[],
+    }
+}
+
 fn codedeploy_calls(handle: &SimHandle) -> Vec<String> {
     handle
         .requests()
@@ -80,7 +96,7 @@ fn codedeploy_calls(handle: &SimHandle) -> Vec<String> {
 #[tokio::test]
 async fn discovery_stays_within_the_call_bound_among_many_applications() {
     let (handle, cd) = start(&world(180, 40)).await;
-    let group = discover(&cd, "default", "web", None, None).await.unwrap();
+    let group = discover(&cd, &wanted("web", None, None)).await.unwrap();
     assert_eq!(group.application_name, "web");
     assert_eq!(group.deployment_group_name, "web-prod");
     // 221 applications, 3 groups in `web`: at most ⌈221/100⌉ + ⌈3/100⌉ + 2.
@@ -96,7 +112,7 @@ async fn discovery_stays_within_the_call_bound_among_many_applications() {
 #[tokio::test]
 async fn discovery_with_both_names_in_the_config_makes_one_call() {
     let (handle, cd) = start(&world(5, 5)).await;
-    let group = discover(&cd, "default", "web", Some("web"), Some("web-prod"))
+    let group = discover(&cd, &wanted("web", Some("web"), Some("web-prod")))
         .await
         .unwrap();
     assert_eq!(group.deployment_group_name, "web-prod");
@@ -106,7 +122,7 @@ async fn discovery_with_both_names_in_the_config_makes_one_call() {
 #[tokio::test]
 async fn discovery_failure_names_cluster_and_service() {
     let (_handle, cd) = start(&world(3, 2)).await;
-    let err = discover(&cd, "default", "billing", None, None)
+    let err = discover(&cd, &wanted("billing", None, None))
         .await
         .unwrap_err();
     assert!(
@@ -116,5 +132,27 @@ async fn discovery_failure_names_cluster_and_service() {
     assert_eq!(
         err.to_string(),
         "no CodeDeploy deployment group deploys service `billing` in cluster `default`: searched 3 ECS applications"
+    );
+}
+
+#[tokio::test]
+async fn a_task_set_naming_an_unknown_deployment_falls_back_to_the_search() {
+    let (handle, cd) = start(&world(5, 5)).await;
+    let task_sets = [TaskSet::builder()
+        .status("PRIMARY")
+        .external_id("d-GONE12345")
+        .started_by("CODE_DEPLOY")
+        .build()];
+    let wanted = Wanted {
+        task_sets: &task_sets,
+        ..wanted("web", None, None)
+    };
+    let group = discover(&cd, &wanted).await.unwrap();
+    assert_eq!(group.deployment_group_name, "web-prod");
+    let calls = codedeploy_calls(&handle);
+    assert_eq!(
+        calls[..2],
+        ["GetDeployment", "ListApplications"],
+        "{calls:?}"
     );
 }

@@ -229,6 +229,66 @@ impl AppSpec {
     }
 }
 
+/// What a deployed AppSpec (the content of a CodeDeploy revision, YAML or
+/// JSON) says: the task definition and the hooks. Read leniently: a missing
+/// part is `None` or empty, never an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deployed {
+    /// `Resources[0].<name>.Properties.TaskDefinition`.
+    pub task_definition: Option<String>,
+    /// `Hooks`: (lifecycle event, Lambda function), in order.
+    pub hooks: Vec<(String, String)>,
+}
+
+impl Deployed {
+    /// Reads AppSpec `content`; text that is neither YAML nor JSON gives the empty value.
+    #[must_use]
+    pub fn parse(content: &str) -> Deployed {
+        // JSON is YAML, so one parser reads both.
+        let Ok(doc) = yaml_serde::from_str::<Value>(content) else {
+            return Deployed::default();
+        };
+        let task_definition = doc
+            .get("Resources")
+            .and_then(Value::as_array)
+            .and_then(|r| r.first())
+            .and_then(Value::as_object)
+            .and_then(|r| r.values().next())
+            .and_then(|r| r.pointer("/Properties/TaskDefinition"))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        let hooks = doc
+            .get("Hooks")
+            .and_then(Value::as_array)
+            .map(|hooks| {
+                hooks
+                    .iter()
+                    .filter_map(Value::as_object)
+                    .flat_map(|hook| {
+                        hook.iter().filter_map(|(event, function)| {
+                            Some((event.clone(), function.as_str()?.to_owned()))
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Deployed {
+            task_definition,
+            hooks,
+        }
+    }
+
+    /// The function of the hook on lifecycle event `event`.
+    #[must_use]
+    pub fn hook(&self, event: &str) -> Option<&str> {
+        self.hooks
+            .iter()
+            .find(|(e, _)| e == event)
+            .map(|(_, f)| f.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -312,5 +372,26 @@ Hooks:
             ),
             Err(AppSpecError::IncompleteLoadBalancer)
         );
+    }
+
+    #[test]
+    fn a_deployed_appspec_names_its_task_definition_and_hooks() {
+        let yaml = "version: \"0.0\"\nResources:\n- TargetService:\n    Type: AWS::ECS::Service\n    Properties:\n      TaskDefinition: arn:aws:ecs:us-east-1:1:task-definition/web:3\nHooks:\n- BeforeInstall: before\n- AfterAllowTestTraffic: arn:aws:lambda:us-east-1:1:function:smoke\n";
+        let deployed = Deployed::parse(yaml);
+        assert_eq!(
+            deployed.task_definition.as_deref(),
+            Some("arn:aws:ecs:us-east-1:1:task-definition/web:3")
+        );
+        assert_eq!(
+            deployed.hook("AfterAllowTestTraffic"),
+            Some("arn:aws:lambda:us-east-1:1:function:smoke")
+        );
+        assert_eq!(deployed.hook("AfterInstall"), None);
+        let json = r#"{"Resources":[{"TargetService":{"Properties":{"TaskDefinition":"web:1"}}}]}"#;
+        assert_eq!(
+            Deployed::parse(json).task_definition.as_deref(),
+            Some("web:1")
+        );
+        assert_eq!(Deployed::parse(": not [yaml"), Deployed::default());
     }
 }

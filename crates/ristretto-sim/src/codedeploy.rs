@@ -7,14 +7,18 @@
 //! `AllowTraffic` it moves production traffic (all at once, linear or canary, from the
 //! deployment configuration) and then makes the green set primary; after the termination wait it
 //! deletes the blue set. A rollback makes the blue set primary again and deletes the green one.
-//! Lifecycle hooks named in the AppSpec take [`HOOK_SECONDS`] of world time and succeed.
+//! Lifecycle hooks named in the AppSpec take [`HOOK_SECONDS`] of world time and succeed, unless
+//! a `hookFailures` rule of the world file matches the hook's function: then the hook reports
+//! `Failed` (or times out), its lifecycle event fails with diagnostics, and the deployment fails
+//! with `HOOK_EXECUTION_FAILURE` (rolled back when auto-rollback is on).
 //!
 //! Applications, groups and deployments are the SDK's own types (`ApplicationInfo`,
 //! `DeploymentGroupInfo`, `DeploymentInfo`, `EcsTarget`); groups are created from the input of
 //! `CreateDeploymentGroup` through the codec, so every member a client sends is kept.
 //!
 //! Not simulated: EC2/on-premises and Lambda platforms, custom deployment configurations,
-//! alarms, triggers, `PutLifecycleEventHookExecutionStatus` (hooks always succeed), separate
+//! alarms, triggers, `PutLifecycleEventHookExecutionStatus` (hook outcomes come from the world
+//! file; AWS's own wording of hook failure messages is not known to us, ours is close), separate
 //! rollback deployments (a rollback is recorded in `rollbackInfo` of the stopped deployment).
 
 use aws_sdk_codedeploy::operation::batch_get_applications::{
@@ -68,9 +72,10 @@ use aws_sdk_codedeploy::operation::stop_deployment::{StopDeploymentInput, StopDe
 use aws_sdk_codedeploy::types::{
     ApplicationInfo, ComputePlatform, DeploymentConfigInfo, DeploymentCreator, DeploymentGroupInfo,
     DeploymentInfo, DeploymentOverview, DeploymentReadyAction, DeploymentStatus, DeploymentTarget,
-    DeploymentTargetType, DeploymentWaitType, EcsTarget, EcsTaskSet, ErrorCode, ErrorInformation,
-    LifecycleEvent, LifecycleEventStatus, RollbackInfo, StopStatus, TargetGroupInfo, TargetLabel,
-    TargetStatus, TimeBasedCanary, TimeBasedLinear, TrafficRoutingConfig, TrafficRoutingType,
+    DeploymentTargetType, DeploymentWaitType, Diagnostics, EcsTarget, EcsTaskSet, ErrorCode,
+    ErrorInformation, LifecycleErrorCode, LifecycleEvent, LifecycleEventStatus, RollbackInfo,
+    StopStatus, TargetGroupInfo, TargetLabel, TargetStatus, TimeBasedCanary, TimeBasedLinear,
+    TrafficRoutingConfig, TrafficRoutingType,
 };
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +88,8 @@ use crate::world::World;
 
 /// World seconds a lifecycle hook named in the AppSpec takes.
 pub const HOOK_SECONDS: f64 = 5.0;
+/// World seconds until a hook that never reports times out (AWS allows a hook an hour).
+pub const HOOK_TIMEOUT_SECONDS: f64 = 3600.0;
 
 /// The lifecycle events of an ECS blue/green deployment, in order.
 const EVENTS: [&str; 8] = [
@@ -127,6 +134,9 @@ pub struct DeploymentRecord {
     pub service: String,
     pub task_definition: String,
     pub hooks: Vec<String>,
+    /// The function of each hook (lifecycle event → Lambda function, as the AppSpec names it).
+    #[serde(default)]
+    pub hook_functions: std::collections::BTreeMap<String, String>,
     pub blue: Option<String>,
     pub green: Option<String>,
     /// Index into the lifecycle events; `EVENTS.len()` once traffic has moved.
@@ -500,8 +510,8 @@ fn get_config(body: &[u8]) -> ApiResult {
     ))
 }
 
-/// The task definition and hooks of an ECS AppSpec (YAML or JSON).
-fn parse_appspec(content: &str) -> Result<(String, Vec<String>), ApiError> {
+/// The task definition and hooks (lifecycle event, function) of an ECS AppSpec (YAML or JSON).
+fn parse_appspec(content: &str) -> Result<(String, Vec<(String, String)>), ApiError> {
     let invalid = |m: &str| {
         cd_error(
             "InvalidRevisionException",
@@ -527,7 +537,14 @@ fn parse_appspec(content: &str) -> Result<(String, Vec<String>), ApiError> {
             hooks
                 .iter()
                 .filter_map(|h| h.as_object())
-                .flat_map(|h| h.keys().cloned())
+                .flat_map(|h| {
+                    h.iter().map(|(event, function)| {
+                        (
+                            event.clone(),
+                            function.as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -662,7 +679,8 @@ fn create_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         cluster,
         service: service_name,
         task_definition,
-        hooks,
+        hooks: hooks.iter().map(|(event, _)| event.clone()).collect(),
+        hook_functions: hooks.into_iter().collect(),
         blue: None,
         green: None,
         event: 0,
@@ -1011,7 +1029,16 @@ fn advance_one(state: &mut State, now: Epoch, id: &str) -> bool {
         Some(LifecycleEventStatus::Pending) => {
             set_event(d, d.event, LifecycleEventStatus::InProgress, now);
             let hooked = HOOKS.contains(&name) && d.hooks.iter().any(|h| h == name);
-            d.event_until = now + if hooked { HOOK_SECONDS } else { 0.0 };
+            let seconds = match failing_hook(&state.rules, d, name) {
+                Some((_, rule)) => rule.after_seconds.unwrap_or(if rule.timed_out {
+                    HOOK_TIMEOUT_SECONDS
+                } else {
+                    HOOK_SECONDS
+                }),
+                None if hooked => HOOK_SECONDS,
+                None => 0.0,
+            };
+            d.event_until = now + seconds;
             if name == "Install" {
                 let (cluster, service, td, dep_id) = (
                     d.cluster.clone(),
@@ -1034,8 +1061,9 @@ fn advance_one(state: &mut State, now: Epoch, id: &str) -> bool {
                         ctx,
                         &td,
                         100.0,
+                        // As in AWS: the deployment ID and `CODE_DEPLOY`.
                         Some(dep_id.clone()),
-                        "CodeDeploy",
+                        Some("CODE_DEPLOY"),
                     ) {
                         created = Some((blue, set.id().unwrap_or_default().to_owned()));
                     }
@@ -1070,6 +1098,41 @@ fn advance_one(state: &mut State, now: Epoch, id: &str) -> bool {
             if now < d.event_until {
                 return false;
             }
+            if let Some((function, rule)) = failing_hook(&state.rules, d, name) {
+                let (diagnostic, message) = if rule.timed_out {
+                    (
+                        format!(
+                            "The Lambda function {function} did not report a status for {name} before the hook timed out"
+                        ),
+                        format!(
+                            "Lifecycle event {name} failed: its hook timed out without reporting a status"
+                        ),
+                    )
+                } else {
+                    (
+                        format!("The Lambda function {function} reported Failed for {name}"),
+                        format!("Lifecycle event {name} failed: its hook reported Failed"),
+                    )
+                };
+                let diagnostics = Diagnostics::builder()
+                    .error_code(LifecycleErrorCode::UnknownError)
+                    .message(diagnostic)
+                    .build();
+                if let Some(e) = d
+                    .target
+                    .lifecycle_events
+                    .as_mut()
+                    .and_then(|e| e.get_mut(d.event))
+                {
+                    e.diagnostics = Some(diagnostics);
+                }
+                let error = ErrorInformation::builder()
+                    .code(ErrorCode::HookExecutionFailure)
+                    .message(message)
+                    .build();
+                fail(state, now, id, index, error);
+                return false;
+            }
             match name {
                 "Install" => {
                     let green = d.green.clone().unwrap_or_default();
@@ -1078,26 +1141,11 @@ fn advance_one(state: &mut State, now: Epoch, id: &str) -> bool {
                         GreenHealth::Steady => {}
                         GreenHealth::Starting => return false,
                         GreenHealth::Failed => {
-                            let d = &mut state.codedeploy.deployments[index];
-                            set_event(d, d.event, LifecycleEventStatus::Failed, now);
-                            let rollback = d
-                                .info
-                                .auto_rollback_configuration()
-                                .is_some_and(|c| c.enabled);
-                            let id = id.to_owned();
                             let error = ErrorInformation::builder()
                                 .code(ErrorCode::EcsUpdateError)
                                 .message("The ECS service cannot reach a steady state: tasks of the replacement task set failed to start.")
                                 .build();
-                            finish(
-                                state,
-                                now,
-                                &id,
-                                DeploymentStatus::Failed,
-                                Some(error),
-                                rollback,
-                                "Deployment failed",
-                            );
+                            fail(state, now, id, index, error);
                             return false;
                         }
                     }
@@ -1169,6 +1217,40 @@ fn advance_one(state: &mut State, now: Epoch, id: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// The hook of lifecycle event `name` and the world's rule that makes it fail, if one does.
+fn failing_hook<'a>(
+    rules: &'a World,
+    d: &DeploymentRecord,
+    name: &str,
+) -> Option<(String, &'a crate::world::HookFailureRule)> {
+    if !HOOKS.contains(&name) {
+        return None;
+    }
+    let function = d.hook_functions.get(name)?;
+    rules
+        .hook_failure_for(name, function)
+        .map(|rule| (function.clone(), rule))
+}
+
+/// Fails the current lifecycle event and the deployment (rolled back when auto-rollback is on).
+fn fail(state: &mut State, now: Epoch, id: &str, index: usize, error: ErrorInformation) {
+    let d = &mut state.codedeploy.deployments[index];
+    set_event(d, d.event, LifecycleEventStatus::Failed, now);
+    let rollback = d
+        .info
+        .auto_rollback_configuration()
+        .is_some_and(|c| c.enabled);
+    finish(
+        state,
+        now,
+        id,
+        DeploymentStatus::Failed,
+        Some(error),
+        rollback,
+        "Deployment failed",
+    );
 }
 
 enum GreenHealth {

@@ -34,6 +34,11 @@
 //!     stoppedReason: "Essential container in task exited"
 //!     containerReason: "CannotPullContainerError: ..."   # optional container `reason`
 //!     afterSeconds: 30           # optional: run this long before exiting; default: never RUNNING
+//! hookFailures:                  # AppSpec lifecycle hooks (Lambda functions) that fail
+//!   - function: "*smoke-test*"   # glob on the hook's function, as the AppSpec names it (name or ARN)
+//!     event: AfterAllowTestTraffic   # optional glob on the lifecycle event
+//!     timedOut: false            # true: the hook never reports and times out instead of reporting Failed
+//!     afterSeconds: 5            # world seconds until it fails; default 5, or 3600 when timedOut
 //! throttling:                    # token buckets in *real* time, like AWS's API quotas
 //!   - {action: "ecs:DescribeServices", burst: 20, refillPerSecond: 1}   # action: glob, service prefix optional
 //! faults:                        # injected errors and latency
@@ -74,6 +79,8 @@ pub struct World {
     pub target_groups: Vec<serde_json::Value>,
     #[serde(default)]
     pub failures: Vec<FailureRule>,
+    #[serde(default)]
+    pub hook_failures: Vec<HookFailureRule>,
     #[serde(default)]
     pub throttling: Vec<ThrottleRule>,
     #[serde(default)]
@@ -174,6 +181,19 @@ pub struct FailureRule {
 
 fn default_exit_code() -> i32 {
     1
+}
+
+/// A CodeDeploy lifecycle hook whose Lambda function matches `function` (and whose lifecycle
+/// event matches `event`, when given) fails: it reports `Failed` through
+/// `PutLifecycleEventHookExecutionStatus`, or, with `timed_out`, never reports at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HookFailureRule {
+    pub function: String,
+    pub event: Option<String>,
+    #[serde(default)]
+    pub timed_out: bool,
+    pub after_seconds: Option<f64>,
 }
 
 /// A token bucket on the actions matching `action` (`DescribeServices`, `ecs:Describe*`, `*`).
@@ -315,6 +335,16 @@ impl World {
     }
 }
 
+impl World {
+    /// The failure rule for the hook `function` of lifecycle event `event`, if any.
+    pub(crate) fn hook_failure_for(&self, event: &str, function: &str) -> Option<&HookFailureRule> {
+        self.hook_failures.iter().find(|rule| {
+            glob_match(&rule.function, function)
+                && rule.event.as_deref().is_none_or(|e| glob_match(e, event))
+        })
+    }
+}
+
 /// Matches `text` against a glob with `*` (any run of characters) and `?` (one character).
 pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
@@ -363,6 +393,26 @@ mod tests {
         assert_eq!(world.clusters[1].name(), "prod");
         assert_eq!(world.failures[0].exit_code, 1);
         assert!(world.failure_for("web", ["x/app:broken"]).is_some());
+    }
+
+    #[test]
+    fn hook_failures_match_function_and_event() {
+        let world = World::from_yaml_str(
+            "hookFailures:\n  - function: \"*:function:smoke*\"\n    event: AfterAllowTestTraffic\n",
+        )
+        .expect("parse");
+        let smoke = "arn:aws:lambda:us-east-1:1:function:smoke-test";
+        assert!(
+            world
+                .hook_failure_for("AfterAllowTestTraffic", smoke)
+                .is_some()
+        );
+        assert!(world.hook_failure_for("BeforeInstall", smoke).is_none());
+        assert!(
+            world
+                .hook_failure_for("AfterAllowTestTraffic", "other")
+                .is_none()
+        );
     }
 
     #[test]

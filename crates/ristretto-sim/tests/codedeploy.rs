@@ -178,6 +178,25 @@ async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
     assert_eq!(sets.len(), 2);
     assert_eq!(sets[1].running_count, 2, "green task set is up");
     assert_eq!(sets[1].traffic_weight, 0.0);
+    // As in AWS, the task set CodeDeploy created carries the deployment's ID.
+    let service = common::describe(&sim.ecs(), "default", "web").await;
+    let green = service
+        .task_sets()
+        .iter()
+        .find(|t| t.id() == sets[1].identifer())
+        .unwrap();
+    assert_eq!(green.external_id(), Some(id.as_str()));
+    assert_eq!(green.started_by(), Some("CODE_DEPLOY"));
+    let blue = service
+        .task_sets()
+        .iter()
+        .find(|t| t.status() == Some("PRIMARY"))
+        .unwrap();
+    assert_eq!(
+        blue.external_id(),
+        None,
+        "the first task set came with the service"
+    );
 
     cd.continue_deployment()
         .deployment_id(&id)
@@ -315,4 +334,118 @@ async fn failing_green_tasks_fail_the_deployment_and_roll_back() {
     })
     .await;
     assert_eq!(service.task_definition(), Some(v1.as_str()));
+}
+
+#[tokio::test]
+async fn failing_hook_fails_its_lifecycle_event_and_the_deployment_rolls_back() {
+    let world = format!(
+        "{WORLD}hookFailures:\n  - {{function: \"*:function:smoke\", event: AfterAllowTestTraffic}}\n"
+    );
+    let sim = start(&world, 200.0).await;
+    let (v1, v2) = code_deploy_service(&sim).await;
+    let cd = aws_sdk_codedeploy::Client::new(&sim.config);
+    let id = cd
+        .create_deployment()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .revision(appspec(&v2))
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    let info = wait_status(&cd, &id, &[DeploymentStatus::Failed]).await;
+    let error = info.error_information().unwrap();
+    assert_eq!(
+        error.code().map(|c| c.as_str()),
+        Some("HOOK_EXECUTION_FAILURE")
+    );
+    let message = error.message().unwrap();
+    assert!(message.contains("AfterAllowTestTraffic"), "{message}");
+    assert!(info.rollback_info().is_some());
+
+    let target = cd
+        .get_deployment_target()
+        .deployment_id(&id)
+        .target_id("default:web")
+        .send()
+        .await
+        .unwrap();
+    let events = target
+        .deployment_target()
+        .unwrap()
+        .ecs_target()
+        .unwrap()
+        .lifecycle_events()
+        .to_vec();
+    let status = |name: &str| {
+        events
+            .iter()
+            .find(|e| e.lifecycle_event_name() == Some(name))
+            .and_then(|e| e.status().cloned())
+    };
+    assert_eq!(
+        status("AllowTestTraffic"),
+        Some(LifecycleEventStatus::Succeeded)
+    );
+    assert_eq!(
+        status("AfterAllowTestTraffic"),
+        Some(LifecycleEventStatus::Failed)
+    );
+    assert_eq!(status("AllowTraffic"), Some(LifecycleEventStatus::Skipped));
+    let failed = events
+        .iter()
+        .find(|e| e.lifecycle_event_name() == Some("AfterAllowTestTraffic"))
+        .unwrap();
+    let diagnostics = failed.diagnostics().unwrap();
+    assert_eq!(
+        diagnostics.error_code().map(|c| c.as_str()),
+        Some("UnknownError")
+    );
+    assert!(
+        diagnostics
+            .message()
+            .unwrap()
+            .contains("arn:aws:lambda:us-east-1:123456789012:function:smoke"),
+        "{diagnostics:?}"
+    );
+
+    let service = common::poll(Duration::from_secs(10), || async {
+        let s = common::describe(&sim.ecs(), "default", "web").await;
+        (s.task_sets().len() == 1).then_some(s)
+    })
+    .await;
+    assert_eq!(service.task_definition(), Some(v1.as_str()));
+}
+
+#[tokio::test]
+async fn a_hook_that_never_reports_times_out() {
+    let world = format!(
+        "{WORLD}hookFailures:\n  - {{function: \"*smoke\", timedOut: true, afterSeconds: 600}}\n"
+    );
+    let sim = start(&world, 200.0).await;
+    let (_, v2) = code_deploy_service(&sim).await;
+    let cd = aws_sdk_codedeploy::Client::new(&sim.config);
+    let id = cd
+        .create_deployment()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .revision(appspec(&v2))
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    // 600 world seconds are 3 real seconds at speed 200: still running after a moment.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let running = cd.get_deployment().deployment_id(&id).send().await.unwrap();
+    assert_eq!(
+        running.deployment_info().unwrap().status(),
+        Some(&DeploymentStatus::InProgress)
+    );
+    let info = wait_status(&cd, &id, &[DeploymentStatus::Failed]).await;
+    let message = info.error_information().unwrap().message().unwrap();
+    assert!(message.contains("timed out"), "{message}");
 }

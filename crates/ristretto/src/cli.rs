@@ -233,6 +233,10 @@ pub struct DeployArgs {
     /// default: the deployment group's setting
     #[arg(long, value_name = "EVENTS")]
     pub rollback_events: Option<String>,
+    /// CODE_DEPLOY services: open the new deployment's console page in a browser (only when
+    /// stderr is a terminal and `CI` is unset; `BROWSER` chooses the browser)
+    #[arg(long)]
+    pub open: bool,
     #[command(flatten)]
     pub auto_scaling: AutoScalingFlags,
     #[command(flatten)]

@@ -34,7 +34,8 @@ pub fn no_color() -> bool {
 }
 
 /// Whether this runs in CI (`CI` set to anything but `false`/`0`): no live
-/// views, no browser.
+/// views, no browser. (`BROWSER`, the browser `--open` starts, is read by the
+/// `webbrowser` crate.)
 #[must_use]
 pub fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")

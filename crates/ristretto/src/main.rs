@@ -3,6 +3,7 @@
 //! handed to one command; the command's result becomes the exit code.
 
 mod aws;
+mod browser;
 mod cli;
 mod commands;
 mod env_vars;

@@ -95,7 +95,7 @@ impl From<CodeDeployError> for CliError {
                         .to_owned(),
                 ),
             ),
-            CodeDeployError::DeploymentFailed { .. } | CodeDeployError::Ecs(_) => {
+            CodeDeployError::DeploymentFailed(_) | CodeDeployError::Ecs(_) => {
                 (Exit::Failure, None)
             }
             CodeDeployError::Aws { code, .. } => (Exit::Failure, codedeploy_hint(code.as_deref())),

@@ -57,6 +57,8 @@ pub struct Settings {
     pub color_data: bool,
     /// `RISTRETTO_DIFF_COMMAND`: the default of `diff --external`.
     pub diff_command: Option<String>,
+    /// Whether `--open` may start a browser: only for a person at a terminal.
+    pub browser: Browser,
     /// `--debug`.
     #[allow(dead_code)] // no command logs debug lines yet
     pub debug: bool,
@@ -194,9 +196,25 @@ impl Settings {
             color,
             color_data,
             diff_command: env_vars::flag(env_vars::DIFF_COMMAND),
+            browser: if env_vars::ci() {
+                Browser::Refused("`CI` is set")
+            } else if std::io::stderr().is_terminal() {
+                Browser::Allowed
+            } else {
+                Browser::Refused("stderr is not a terminal")
+            },
             debug: args.debug || env_vars::flag_bool("DEBUG"),
         })
     }
+}
+
+/// Whether `--open` may start a browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Browser {
+    /// Someone is at the terminal.
+    Allowed,
+    /// Nobody would see it; why.
+    Refused(&'static str),
 }
 
 /// `NAME=VALUE` flags, or the `;`-separated environment form ecspresso uses.

@@ -163,7 +163,7 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
                 &arn,
                 100.0,
                 None,
-                "CodeDeploy",
+                None,
             )?;
             super::task_sets::make_primary(&mut record, set.id().unwrap_or_default(), ctx.now)?;
         }

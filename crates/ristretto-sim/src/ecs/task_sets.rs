@@ -39,7 +39,7 @@ pub fn create_task_set(
     task_definition: &str,
     scale_percent: f64,
     external_id: Option<String>,
-    started_by: &str,
+    started_by: Option<&str>,
 ) -> Result<TaskSet, ApiError> {
     let id = format!("ecs-svc/{}", ids.digits_id());
     let s = &svc.service;
@@ -51,7 +51,7 @@ pub fn create_task_set(
         .task_set_arn(ctx.arn("ecs", &format!("task-set/{cluster}/{name}/{id}")))
         .set_service_arn(s.service_arn().map(str::to_owned))
         .set_cluster_arn(s.cluster_arn().map(str::to_owned))
-        .started_by(started_by)
+        .set_started_by(started_by.map(str::to_owned))
         .set_external_id(external_id)
         .status("ACTIVE")
         .task_definition(task_definition)
@@ -220,7 +220,8 @@ pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         &td,
         percent(input.scale()),
         input.external_id().map(str::to_owned),
-        input.external_id().unwrap_or("ecs"),
+        // AWS leaves `startedBy` unset on task sets of external deployments.
+        None,
     )?;
     if let Some(last) = svc.service.task_sets.as_mut().and_then(|v| v.last_mut()) {
         if let Some(nc) = input.network_configuration() {

@@ -49,6 +49,10 @@ pub struct RollbackArgs {
     /// of the previous revision is started
     #[arg(long, value_name = "EVENTS")]
     pub rollback_events: Option<String>,
+    /// CODE_DEPLOY services: open the new deployment's console page in a browser (only when
+    /// stderr is a terminal and `CI` is unset; `BROWSER` chooses the browser)
+    #[arg(long)]
+    pub open: bool,
     #[command(flatten)]
     pub wait: WaitFlags,
 }
@@ -59,6 +63,10 @@ pub struct RefreshArgs {
     /// Show what would be done and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// CODE_DEPLOY services: open the new deployment's console page in a browser (only when
+    /// stderr is a terminal and `CI` is unset; `BROWSER` chooses the browser)
+    #[arg(long)]
+    pub open: bool,
     #[command(flatten)]
     pub wait: WaitFlags,
 }

@@ -14,7 +14,7 @@ use ristretto_codedeploy::start::{
 use ristretto_codedeploy::wait::{
     TaskSetWait, WaitSpec, in_progress, wait_for_deployment, wait_for_task_set,
 };
-use ristretto_codedeploy::{CodeDeployError, Group, Until, discover};
+use ristretto_codedeploy::{CodeDeployError, Group, Until, Wanted, discover};
 use ristretto_core::Config;
 use ristretto_core::definition::{api_json, to_pretty_json, update_service_input};
 use ristretto_ecs::Events;
@@ -27,6 +27,7 @@ use tokio::time::Instant;
 use crate::aws::Clients;
 use crate::cli::RollbackArgs;
 use crate::commands::Context;
+use crate::commands::scaling::Scaling;
 use crate::exit::Exit;
 use crate::progress::Progress;
 use crate::report::{CliError, bad_input};
@@ -42,6 +43,10 @@ pub struct Mode {
     pub until: Until,
     /// `--rollback-events`.
     pub rollback_events: Vec<AutoRollbackEvent>,
+    /// Auto scaling changes around the deployment.
+    pub scaling: Scaling,
+    /// `--open`.
+    pub open: bool,
 }
 
 /// Deploys `files` to the CODE_DEPLOY service `live` through CodeDeploy.
@@ -62,9 +67,18 @@ pub async fn deploy_one(
     started: Instant,
 ) -> Result<(), CliError> {
     let cluster = config.cluster.as_str();
+    if scales_only(options) {
+        return scale_one(ctx, config, clients, service, options, mode, started).await;
+    }
     // Read-only: what to deploy, where, and whether the AppSpec can be built.
-    let choice = deploy::choose_task_definition(&clients.ecs, live, files, options).await?;
-    let group = group_of(config, clients, service).await?;
+    let choice = match deploy::choose_task_definition(&clients.ecs, live, files, options).await? {
+        // `refresh`, `--skip-task-definition`: what the PRIMARY task set runs.
+        TaskDefinitionChoice::Existing(_) if options.skip_task_definition => {
+            TaskDefinitionChoice::Existing(running_task_definition(live))
+        }
+        choice => choice,
+    };
+    let group = group_of(config, clients, service, live).await?;
     let from_file = files
         .service_definition
         .as_ref()
@@ -126,11 +140,14 @@ pub async fn deploy_one(
         ctx.printer.info("dry run: nothing was changed; the plan:");
         ctx.printer
             .data(&to_pretty_json(&serde_json::Value::Object(out)));
+        mode.scaling
+            .preview(ctx, &clients.autoscaling, cluster, service)
+            .await?;
         return Ok(());
     }
 
     let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
-    let result: Result<(), CliError> = async {
+    let work = async {
         let arn = match choice {
             TaskDefinitionChoice::Existing(arn) => arn,
             TaskDefinitionChoice::Register(input) => {
@@ -153,14 +170,99 @@ pub async fn deploy_one(
             appspec,
             rollback_events: mode.rollback_events.clone(),
         };
-        let id = create_deployment(&clients.codedeploy, &request, &events).await?;
+        let created = create_deployment(&clients.codedeploy, &request, &events).await?;
+        if mode.open {
+            crate::browser::open(ctx.settings.browser, &created.console_url, &events).await;
+        }
         if !mode.wait {
             events.step("not waiting (--no-wait); follow it with `ristretto wait`");
             return Ok(());
         }
+        let id = created.deployment_id;
         follow(config, clients, service, id, mode.until, started, &events).await
+    };
+    let result = mode
+        .scaling
+        .around(ctx, &clients.autoscaling, cluster, service, &events, work)
+        .await;
+    progress.finish(events).await;
+    result
+}
+
+/// Whether a deploy only changes the desired count: no new revision, no
+/// service definition, no forced deployment (`scale`, or `deploy
+/// --skip-task-definition --no-update-service`). Then no CodeDeploy
+/// deployment is made, as in ecspresso.
+fn scales_only(options: &DeployOptions) -> bool {
+    options.skip_task_definition && !options.update_service && !options.force_new_deployment
+}
+
+/// The task definition the service runs: its PRIMARY task set's.
+fn running_task_definition(live: &Service) -> String {
+    live.task_sets()
+        .iter()
+        .find(|t| t.status() == Some("PRIMARY"))
+        .and_then(|t| t.task_definition())
+        .or(live.task_definition())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `scale` of a CODE_DEPLOY service: `UpdateService` with the desired count
+/// only (the task sets follow it), then a wait for one steady PRIMARY task set.
+async fn scale_one(
+    ctx: &Context,
+    config: &Config,
+    clients: &Clients,
+    service: &str,
+    options: &DeployOptions,
+    mode: &Mode,
+    started: Instant,
+) -> Result<(), CliError> {
+    let cluster = config.cluster.as_str();
+    let update = UpdateServiceInput::builder()
+        .cluster(cluster)
+        .service(service)
+        .set_desired_count(options.tasks)
+        .build()
+        .map_err(|e| CodeDeployError::Invalid {
+            message: e.to_string(),
+            hint: None,
+        })?;
+    if mode.dry_run {
+        ctx.printer.info("dry run: nothing was changed; the plan:");
+        let mut out = serde_json::Map::new();
+        if changes_anything(&update) {
+            out.insert("updateService".into(), api_json(&update));
+        }
+        ctx.printer
+            .data(&to_pretty_json(&serde_json::Value::Object(out)));
+        mode.scaling
+            .preview(ctx, &clients.autoscaling, cluster, service)
+            .await?;
+        return Ok(());
     }
-    .await;
+    let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
+    let work = async {
+        if let Some(count) = options.tasks {
+            events.step(format!(
+                "updating the desired count of service {service} to {count} (CODE_DEPLOY: no new deployment)"
+            ));
+            ristretto_ecs::send::update_service_builder(update)
+                .send_with(&clients.ecs)
+                .await
+                .map_err(|e| ristretto_ecs::EcsError::aws("UpdateService", e))?;
+        }
+        if !mode.wait {
+            events.step("not waiting (--no-wait)");
+            return Ok(());
+        }
+        wait_task_set(config, clients, service, started, &events).await
+    };
+    let result = mode
+        .scaling
+        .around(ctx, &clients.autoscaling, cluster, service, &events, work)
+        .await;
     progress.finish(events).await;
     result
 }
@@ -174,10 +276,11 @@ pub async fn wait_one(
     config: &Config,
     clients: &Clients,
     service: &str,
+    live: &Service,
     until: Until,
     started: Instant,
 ) -> Result<(), CliError> {
-    let group = group_of(config, clients, service).await?;
+    let group = group_of(config, clients, service, live).await?;
     let current = in_progress(&clients.codedeploy, &group).await?;
     let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
     let result = match current {
@@ -236,7 +339,7 @@ async fn follow(
         pace: Pace::default(),
     };
     interruptibly(async {
-        wait_for_deployment(&clients.codedeploy, &spec, events)
+        wait_for_deployment(&clients.codedeploy, &clients.ecs, &spec, events)
             .await
             .map(|_| ())
     })
@@ -257,16 +360,23 @@ async fn interruptibly(
     }
 }
 
-async fn group_of(config: &Config, clients: &Clients, service: &str) -> Result<Group, CliError> {
+/// The deployment group of `live`: the config's names, else the deployment
+/// that created one of its task sets, else a search.
+async fn group_of(
+    config: &Config,
+    clients: &Clients,
+    service: &str,
+    live: &Service,
+) -> Result<Group, CliError> {
     let names = config.codedeploy.clone().unwrap_or_default();
-    Ok(discover(
-        &clients.codedeploy,
-        &config.cluster,
+    let wanted = Wanted {
+        cluster: &config.cluster,
         service,
-        names.application_name.as_deref(),
-        names.deployment_group_name.as_deref(),
-    )
-    .await?)
+        application: names.application_name.as_deref(),
+        group: names.deployment_group_name.as_deref(),
+        task_sets: live.task_sets(),
+    };
+    Ok(discover(&clients.codedeploy, &wanted).await?)
 }
 
 /// Whether `service` is deployed by CodeDeploy.
@@ -303,6 +413,7 @@ pub(crate) async fn rollback_config(
         wait: args.wait.waits(),
         deregister,
         rollback_events,
+        open: args.open,
     };
     rollback_one(ctx, config, &mode).await
 }
@@ -313,6 +424,7 @@ struct RollbackMode {
     wait: bool,
     deregister: bool,
     rollback_events: Vec<AutoRollbackEvent>,
+    open: bool,
 }
 
 async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Result<(), CliError> {
@@ -336,7 +448,7 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
             ),
         });
     }
-    let group = group_of(config, &clients, service).await?;
+    let group = group_of(config, &clients, service, &live).await?;
     let plan = rollback::plan(&clients.codedeploy, &clients.ecs, &group, &live).await?;
     let rolled_back = match &plan {
         RollbackPlan::Stop {
@@ -369,6 +481,11 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
             RollbackPlan::Stop { deployment_id, .. } => {
                 let follow_up =
                     rollback::stop(&clients.codedeploy, &deployment_id, &events).await?;
+                if mode.open {
+                    events.step(
+                        "nothing to open in a browser: the deployment was stopped, no new one created",
+                    );
+                }
                 if !mode.wait {
                     return Ok(());
                 }
@@ -407,7 +524,11 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
                     appspec,
                     rollback_events: mode.rollback_events.clone(),
                 };
-                let id = create_deployment(&clients.codedeploy, &request, &events).await?;
+                let created = create_deployment(&clients.codedeploy, &request, &events).await?;
+                if mode.open {
+                    crate::browser::open(ctx.settings.browser, &created.console_url, &events)
+                        .await;
+                }
                 if !mode.wait {
                     return Ok(());
                 }
@@ -415,7 +536,7 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
                     config,
                     &clients,
                     service,
-                    id,
+                    created.deployment_id,
                     Until::Finished,
                     started,
                     &events,

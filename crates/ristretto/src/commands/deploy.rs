@@ -47,6 +47,7 @@ pub async fn deploy(args: &DeployArgs, ctx: &Context) -> Result<(), CliError> {
         create_only: false,
         scaling,
         rollback_events,
+        open: args.open,
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
@@ -75,6 +76,7 @@ pub async fn create(args: &CreateArgs, ctx: &Context) -> Result<(), CliError> {
         create_only: true,
         scaling: Scaling::default(),
         rollback_events: Vec::new(),
+        open: false,
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
@@ -108,8 +110,16 @@ async fn wait_one(
     let clients = ctx.clients(config).await;
     let live = require_service(&clients.ecs, &config.cluster, service).await?;
     if is_code_deploy(&live) {
-        return codedeploy::wait_one(ctx, config, &clients, service, codedeploy_until, started)
-            .await;
+        return codedeploy::wait_one(
+            ctx,
+            config,
+            &clients,
+            service,
+            &live,
+            codedeploy_until,
+            started,
+        )
+        .await;
     }
     refuse_codedeploy_until(codedeploy_until, service)?;
     let primary = live
@@ -142,6 +152,8 @@ pub(crate) struct Mode {
     /// Auto scaling changes around the deployment.
     pub(crate) scaling: Scaling,
     pub(crate) rollback_events: Vec<aws_sdk_codedeploy::types::AutoRollbackEvent>,
+    /// `--open`: the console page of a CodeDeploy deployment, in a browser.
+    pub(crate) open: bool,
 }
 
 pub(crate) async fn run_one(
@@ -195,6 +207,8 @@ pub(crate) async fn run_one(
             wait: mode.wait,
             until: mode.codedeploy_until,
             rollback_events: mode.rollback_events.clone(),
+            scaling: mode.scaling,
+            open: mode.open,
         };
         return codedeploy::deploy_one(
             ctx, config, &clients, service, live, &files, &options, &cd_mode, started,

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use aws_sdk_ecs::types::DeploymentControllerType;
+use ristretto_codedeploy::{CodeDeployError, Wanted, discover};
 use ristretto_core::config::CodeDeploy;
 use ristretto_core::definition::{api_json, to_pretty_json};
 use ristretto_core::jsonnet_writer::to_jsonnet;
@@ -15,7 +16,7 @@ use serde_json::Value;
 
 use crate::cli::InitArgs;
 use crate::commands::Context;
-use crate::commands::{codedeploy_group, live};
+use crate::commands::live;
 use crate::exit::Exit;
 use crate::report::{CliError, bad_input};
 
@@ -98,7 +99,7 @@ pub async fn run(args: &InitArgs, ctx: &Context) -> Result<Exit, CliError> {
                 .deployment_controller()
                 .is_some_and(|c| *c.r#type() == DeploymentControllerType::CodeDeploy);
             if is_codedeploy {
-                codedeploy = find_codedeploy(ctx, &clients, &args.cluster, name).await;
+                codedeploy = find_codedeploy(ctx, &clients, &args.cluster, name, &service).await;
             }
             (Some(normalize::service_definition(&api_json(&service))), td)
         }
@@ -164,16 +165,24 @@ async fn find_codedeploy(
     clients: &crate::aws::Clients,
     cluster: &str,
     service: &str,
+    live: &aws_sdk_ecs::types::Service,
 ) -> Option<CodeDeploy> {
     let manual =
         "set `codedeploy.application_name` and `codedeploy.deployment_group_name` in the config";
-    match codedeploy_group::find(clients, cluster, service, None, None).await {
-        Ok(Some(group)) => Some(CodeDeploy {
+    let wanted = Wanted {
+        cluster,
+        service,
+        application: None,
+        group: None,
+        task_sets: live.task_sets(),
+    };
+    match discover(&clients.codedeploy, &wanted).await {
+        Ok(group) => Some(CodeDeploy {
             application_name: Some(group.application_name),
             deployment_group_name: Some(group.deployment_group_name),
             deployment_config_name: None,
         }),
-        Ok(None) => {
+        Err(CodeDeployError::GroupNotFound { .. }) => {
             ctx.printer.warn(&format!(
                 "no CodeDeploy deployment group deploys `{service}` in `{cluster}`: {manual}"
             ));
@@ -181,8 +190,7 @@ async fn find_codedeploy(
         }
         Err(e) => {
             ctx.printer.warn(&format!(
-                "cannot find the CodeDeploy deployment group of `{service}` ({}): {manual}",
-                e.error
+                "cannot find the CodeDeploy deployment group of `{service}` ({e}): {manual}"
             ));
             None
         }

@@ -4,7 +4,6 @@
 
 pub mod appspec;
 pub mod codedeploy;
-pub mod codedeploy_group;
 pub mod completions;
 mod confirm;
 pub mod delete;

@@ -1,7 +1,9 @@
 //! `refresh` and `scale`: deployments of the service's current task
 //! definition, through the same plan, execution and wait as `deploy`. Neither
 //! registers anything or applies the service definition, and neither creates
-//! a missing service.
+//! a missing service. On a CODE_DEPLOY service, as in ecspresso, `refresh`
+//! is a new CodeDeploy deployment of the running revision, and `scale` only
+//! changes the desired count (the task sets follow; no deployment).
 
 use ristretto_core::Config;
 use ristretto_ecs::WaitUntil;
@@ -35,6 +37,7 @@ pub async fn refresh(args: &RefreshArgs, ctx: &Context) -> Result<(), CliError> 
         create_only: false,
         scaling: Scaling::default(),
         rollback_events: Vec::new(),
+        open: args.open,
     };
     for_each_config(ctx, |config| {
         let options = options.clone();
@@ -125,6 +128,7 @@ async fn scale_one(
         create_only: false,
         scaling,
         rollback_events: Vec::new(),
+        open: false,
     };
     run_one(ctx, config, options, mode).await
 }
