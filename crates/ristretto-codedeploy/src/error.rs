@@ -56,6 +56,14 @@ pub enum CodeDeployError {
         /// `CodeDeploy deployment d-…`, `the task set`.
         what: String,
     },
+    /// Nothing changed for `--no-progress-timeout`.
+    #[error("no progress for {} (no lifecycle event, task set or traffic change); {what} is still in progress", ristretto_core::duration::format(*after))]
+    Stalled {
+        /// The no-progress timeout.
+        after: Duration,
+        /// `CodeDeploy deployment d-…`.
+        what: String,
+    },
 }
 
 /// A deployment that ended Failed or Stopped, and what explains it.

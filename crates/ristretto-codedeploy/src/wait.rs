@@ -71,6 +71,9 @@ pub struct WaitSpec {
     pub deadline: Instant,
     /// The timeout, for the message.
     pub timeout: Duration,
+    /// Give up when nothing changed (lifecycle events, task sets, traffic)
+    /// for this long.
+    pub no_progress_timeout: Option<Duration>,
     /// Poll pace.
     pub pace: Pace,
 }
@@ -128,6 +131,7 @@ pub async fn wait_for_deployment(
     let mut green: Option<String> = None;
     let mut interval = spec.pace.first;
     let mut polls: u32 = 0;
+    let mut last_change = Instant::now();
     loop {
         polls += 1;
         let target = get_target(cd, spec).await?;
@@ -215,12 +219,35 @@ pub async fn wait_for_deployment(
                 what: format!("CodeDeploy deployment {}", spec.deployment_id),
             });
         }
+        if changed {
+            last_change = now;
+        }
+        let stall_at = spec.no_progress_timeout.map(|limit| last_change + limit);
+        if let (Some(limit), Some(at)) = (spec.no_progress_timeout, stall_at)
+            && now >= at
+        {
+            events.emit(Event::Finished {
+                outcome: "timed_out".into(),
+                message: format!(
+                    "nothing changed for {}",
+                    ristretto_core::duration::format(limit)
+                ),
+            });
+            return Err(CodeDeployError::Stalled {
+                after: limit,
+                what: format!("CodeDeploy deployment {}", spec.deployment_id),
+            });
+        }
         interval = if changed {
             spec.pace.first
         } else {
             interval.mul_f64(spec.pace.factor).min(spec.pace.max)
         };
-        tokio::time::sleep(interval.min(spec.deadline - now)).await;
+        let mut sleep = interval.min(spec.deadline - now);
+        if let Some(at) = stall_at {
+            sleep = sleep.min(at - now);
+        }
+        tokio::time::sleep(sleep).await;
     }
 }
 

@@ -95,6 +95,13 @@ impl From<CodeDeployError> for CliError {
                         .to_owned(),
                 ),
             ),
+            CodeDeployError::Stalled { .. } => (
+                Exit::TimedOut,
+                Some(
+                    "the deployment goes on; follow it with `ristretto wait`, or raise `--no-progress-timeout`"
+                        .to_owned(),
+                ),
+            ),
             CodeDeployError::DeploymentFailed(_) | CodeDeployError::Ecs(_) => {
                 (Exit::Failure, None)
             }

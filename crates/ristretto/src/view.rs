@@ -179,11 +179,16 @@ impl View {
     fn traffic_line(&self) -> Option<String> {
         let green = self.task_sets.iter().find(|t| t.label == "GREEN")?;
         let blue = self.task_sets.iter().find(|t| t.label == "BLUE");
-        let blue_name = blue.map_or("", |b| b.task_definition.as_str());
+        // `blue web:4`, or `blue` when GetDeploymentTarget did not say.
+        let name = |label: &str, t: Option<&TaskSetProgress>| match t {
+            Some(t) if !t.task_definition.is_empty() => format!("{label} {}", t.task_definition),
+            _ => label.to_owned(),
+        };
         Some(format!(
-            "traffic blue {blue_name} [{}] green {} {}%",
+            "traffic {} [{}] {} {}%",
+            name("blue", blue),
             bar(100.0 - green.traffic_weight, 100.0),
-            green.task_definition,
+            name("green", Some(green)),
             green.traffic_weight.round()
         ))
     }

@@ -728,3 +728,50 @@ fn rollback_without_a_deployment_deploys_the_previous_revision() {
         "{all}"
     );
 }
+
+#[test]
+fn no_progress_timeout_gives_up_on_a_hook_that_never_reports() {
+    let dir = created(|w| {
+        format!(
+            "{w}hookFailures:\n  - {{function: \"*:function:web-smoke-test\", event: AfterAllowTestTraffic, timedOut: true}}\n"
+        )
+    });
+    let (code, all) = run(
+        dir.path(),
+        &["deploy", "--no-progress-timeout", "3s"],
+        Some("1.28"),
+    );
+    assert_eq!(code, Some(4), "{all}");
+    assert!(
+        all.contains("no progress for 3s") && all.contains("still in progress"),
+        "{all}"
+    );
+    assert!(
+        all.contains("--no-progress-timeout"),
+        "the hint names the flag: {all}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_deploy_shows_lifecycle_events_and_the_traffic_bar() {
+    let dir = created(|w| w);
+    let run = ristretto_in_terminal(
+        dir.path(),
+        &["--local", "--config", CONFIG, "deploy"],
+        &[("IMAGE_TAG", "1.28"), ("NO_COLOR", "1")],
+        200,
+    );
+    let out = &run.output;
+    assert_eq!(run.exit, 0, "{out}");
+    assert!(
+        out.contains("✓ BeforeInstall ✓ Install"),
+        "lifecycle line: {out:?}"
+    );
+    assert!(
+        out.contains("traffic blue [░"),
+        "traffic bar, all on green at the end: {out:?}"
+    );
+    assert!(out.contains("] green 100%"), "{out:?}");
+    assert!(out.contains("succeeded: CodeDeploy deployment d-"), "{out}");
+}

@@ -179,7 +179,10 @@ pub async fn deploy_one(
             return Ok(());
         }
         let id = created.deployment_id;
-        follow(config, clients, service, id, mode.until, started, &events).await
+        follow(
+            ctx, config, clients, service, id, mode.until, started, &events,
+        )
+        .await
     };
     let result = mode
         .scaling
@@ -286,7 +289,7 @@ pub async fn wait_one(
     let result = match current {
         Some(id) => {
             events.step(format!("following CodeDeploy deployment {id}"));
-            follow(config, clients, service, id, until, started, &events).await
+            follow(ctx, config, clients, service, id, until, started, &events).await
         }
         None => {
             events.step(
@@ -321,6 +324,7 @@ pub async fn wait_task_set(
 }
 
 async fn follow(
+    ctx: &Context,
     config: &Config,
     clients: &Clients,
     service: &str,
@@ -336,6 +340,7 @@ async fn follow(
         until,
         deadline: started + config.timeout,
         timeout: config.timeout,
+        no_progress_timeout: ctx.settings.no_progress_timeout,
         pace: Pace::default(),
     };
     interruptibly(async {
@@ -493,6 +498,7 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
                     Some(id) => {
                         events.step(format!("following rollback deployment {id}"));
                         follow(
+                            ctx,
                             config,
                             &clients,
                             service,
@@ -533,6 +539,7 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
                     return Ok(());
                 }
                 follow(
+                    ctx,
                     config,
                     &clients,
                     service,
