@@ -323,6 +323,7 @@ pub async fn wait_task_set(
     interruptibly(wait_for_task_set(&clients.ecs, &spec, events)).await
 }
 
+#[allow(clippy::too_many_arguments)] // the same run context as deploy_one
 async fn follow(
     ctx: &Context,
     config: &Config,
