@@ -1,15 +1,15 @@
 //! Following a deployment to its end: one `DescribeServices` per poll, which
 //! also brings the events to print.
 //!
-//! The pace: a first look after two seconds, then polls back off (×3 up to
-//! 15 s) while the deployment is far from done. Two things bring them back to
-//! one a second: the deployment being close to done (our tasks all running and
-//! the old ones gone, so only ECS's "completed" mark is missing), and the time
-//! the service's previous deployment took running out (deployments of one
-//! service take about as long each time; ECS keeps the previous one's start in
-//! `deployments` and its end in the events, both in the same response). So the
-//! end is noticed within about a second while a deployment costs a few calls a
-//! minute.
+//! The pace: a first look two seconds after the update, then polls back off
+//! (×3 up to 15 s) while our tasks start. Once they all run, the end may come
+//! any moment or after old tasks drain: polls after 1, 2 and 4 s, then every
+//! 5 s. The service's previous deployment says when this one should end
+//! (deployments of one service take about as long each time; ECS keeps the
+//! previous one's start in `deployments` and its end in the events, both in
+//! the same response): a poll lands just after that moment, then every second
+//! for a while. So the end is noticed within about a second when it comes as
+//! expected, within 5 s otherwise, at a few calls a minute.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -32,12 +32,9 @@ pub struct Pace {
     pub max: Duration,
     /// Growth of the interval per poll while far from done.
     pub factor: f64,
-    /// The interval once the deployment is close to done.
+    /// The shortest interval: once our tasks all run, and after the
+    /// expected end.
     pub close: Duration,
-    /// How long to poll every `close` once close to done, or past the
-    /// expected end (old tasks can take minutes to drain behind a load
-    /// balancer; after this, back off again).
-    pub close_window: Duration,
 }
 
 impl Default for Pace {
@@ -47,7 +44,6 @@ impl Default for Pace {
             max: Duration::from_secs(5),
             factor: 1.5,
             close: Duration::from_millis(1000),
-            close_window: Duration::from_secs(15),
         }
     }
 }
@@ -59,7 +55,6 @@ impl Pace {
         max: Duration::from_secs(15),
         factor: 3.0,
         close: Duration::from_secs(1),
-        close_window: Duration::from_secs(6),
     };
 }
 
@@ -223,7 +218,7 @@ const DRAINING_MAX: Duration = Duration::from_secs(5);
 pub struct Schedule {
     pace: Pace,
     backoff: Option<Duration>,
-    close_since: Option<Instant>,
+    close_step: Option<Duration>,
     /// When the deployment should end, judging by the previous one, and how
     /// long after that to keep looking every `close`.
     expected: Option<(Instant, Duration)>,
@@ -236,7 +231,7 @@ impl Schedule {
         Self {
             pace,
             backoff: None,
-            close_since: None,
+            close_step: None,
             expected: None,
         }
     }
@@ -258,16 +253,6 @@ impl Schedule {
     /// The wait after a poll at `now` that found the deployment in `phase`.
     pub fn next(&mut self, now: Instant, phase: Phase) -> Duration {
         let pace = self.pace;
-        let close_for = if phase == Phase::Close {
-            now - *self.close_since.get_or_insert(now)
-        } else {
-            self.close_since = None;
-            pace.close_window
-        };
-        if close_for < pace.close_window {
-            self.backoff = None;
-            return pace.close;
-        }
         if let Some((end, window)) = self.expected {
             if now >= end && now < end + window {
                 return pace.close;
@@ -279,18 +264,27 @@ impl Schedule {
                 self.backoff = Some(pace.close);
             }
         }
-        let pending = self.expected.is_some();
-        let cap = if phase != Phase::Starting && !pending {
-            pace.max.min(DRAINING_MAX)
+        let mut next = if phase == Phase::Starting {
+            self.close_step = None;
+            let next = match self.backoff {
+                None => pace.first,
+                Some(previous) => previous.mul_f64(pace.factor),
+            }
+            .min(pace.max);
+            self.backoff = Some(next);
+            next
         } else {
-            pace.max
+            // Our tasks all run: ECS may call it complete any moment, or
+            // once old tasks (or targets behind a load balancer, not always
+            // visible in the counts) have drained. 1 s, 2 s, 4 s, then
+            // every `DRAINING_MAX`.
+            let next = match self.close_step {
+                None => pace.close,
+                Some(previous) => (previous * 2).min(DRAINING_MAX.max(pace.close)),
+            };
+            self.close_step = Some(next);
+            next
         };
-        let mut next = match self.backoff {
-            None => pace.first,
-            Some(previous) => previous.mul_f64(pace.factor),
-        }
-        .min(cap);
-        self.backoff = Some(next);
         if let Some((end, _)) = self.expected {
             // Be there just after the expected end rather than a little
             // before it and again a whole interval later.
@@ -546,19 +540,17 @@ mod tests {
     }
 
     #[test]
-    fn polls_every_second_once_close_to_done() {
-        // Close to done from 20 s on (seen at the poll at 23 s), finished at 45 s.
+    fn once_our_tasks_run_polls_come_quickly_then_every_five_seconds() {
+        // Our tasks run from 20 s on (seen at the poll at 23 s), finished at 45 s.
         let times = polls(45.0, None, Some(20.0));
-        let window: Vec<f64> = times
-            .iter()
-            .copied()
-            .filter(|t| (23.0..=29.0).contains(t))
-            .collect();
-        assert_eq!(window.len(), 7, "every second for 6 s: {times:?}");
-        // Then every 5 s at most: ECS may still be draining old targets.
-        for pair in times.windows(2).filter(|w| w[0] >= 29.0) {
-            assert!(pair[1] - pair[0] <= 5.0 + 1e-6, "{times:?}");
-        }
+        let after: Vec<f64> = times.iter().copied().filter(|t| *t >= 23.0).collect();
+        let gaps: Vec<f64> = after.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(&gaps[..3], &[1.0, 2.0, 4.0], "{times:?}");
+        assert!(
+            gaps[3..].iter().all(|g| (*g - 5.0).abs() < 1e-6),
+            "{times:?}"
+        );
+        assert!(times.last().is_some_and(|t| t - 45.0 <= 5.0), "{times:?}");
     }
 
     #[test]
