@@ -102,12 +102,7 @@ pub async fn wait_for_deployment(
     let mut last_change = begun;
     let mut schedule = Schedule::new(spec.pace);
     if spec.just_started {
-        tokio::time::sleep(
-            schedule
-                .next(begun, Phase::Starting)
-                .min(spec.deadline - begun),
-        )
-        .await;
+        tokio::time::sleep(schedule.next(begun, false).min(spec.deadline - begun)).await;
     }
     loop {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
@@ -184,7 +179,7 @@ pub async fn wait_for_deployment(
                 diagnosis,
             });
         }
-        let mut sleep = schedule.next(now, phase(&service, &spec.target));
+        let mut sleep = schedule.next(now, ours_running(&service, &spec.target));
         sleep = sleep.min(spec.deadline - now);
         if let Some(at) = stall_deadline {
             sleep = sleep.min(at - now);
@@ -193,23 +188,9 @@ pub async fn wait_for_deployment(
     }
 }
 
-/// Where a deployment stands, for the poll pace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Our tasks are not all running yet.
-    Starting,
-    /// Our tasks all run; old ones are still draining (behind a load
-    /// balancer this takes its deregistration delay).
-    Draining,
-    /// Our tasks all run and the old ones are gone: ECS marks the
-    /// deployment complete any moment.
-    Close,
-}
-
-/// While old tasks drain (or, once ours all run, whatever keeps ECS from
-/// calling the deployment complete: targets draining behind a load balancer
-/// are not always visible in the counts) and nothing says when it ends,
-/// polls come at least this often.
+/// Once our tasks all run, ECS calls the deployment complete when the old
+/// tasks (and their targets behind a load balancer, which the counts do not
+/// always show) have drained; meanwhile polls come at least this often.
 const DRAINING_MAX: Duration = Duration::from_secs(5);
 
 /// When to poll next: back-off while far from done, every `close` while
@@ -250,8 +231,9 @@ impl Schedule {
         self.expected.map(|(end, _)| end)
     }
 
-    /// The wait after a poll at `now` that found the deployment in `phase`.
-    pub fn next(&mut self, now: Instant, phase: Phase) -> Duration {
+    /// The wait after a poll at `now` that found our tasks all running (or
+    /// not).
+    pub fn next(&mut self, now: Instant, ours_running: bool) -> Duration {
         let pace = self.pace;
         if let Some((end, window)) = self.expected {
             if now >= end && now < end + window {
@@ -264,7 +246,7 @@ impl Schedule {
                 self.backoff = Some(pace.close);
             }
         }
-        let mut next = if phase == Phase::Starting {
+        let mut next = if !ours_running {
             self.close_step = None;
             let next = match self.backoff {
                 None => pace.first,
@@ -356,28 +338,18 @@ pub fn previous_duration(service: &Service, ours: &str) -> Option<Duration> {
         })
 }
 
-/// Where the followed deployment stands (see [`Phase`]).
+/// Whether the followed deployment has all its tasks running: the end may
+/// come any moment (or once old tasks have drained).
 #[must_use]
-pub fn phase(service: &Service, target: &crate::assess::Target) -> Phase {
-    let is_ours = |d: &&aws_sdk_ecs::types::Deployment| match &target.deployment {
-        Some(id) => d.id() == Some(id.as_str()),
-        None => d.status() == Some("PRIMARY"),
-    };
-    let ours_running = service
+pub fn ours_running(service: &Service, target: &crate::assess::Target) -> bool {
+    service
         .deployments()
         .iter()
-        .find(is_ours)
-        .is_some_and(|d| d.pending_count() == 0 && d.running_count() >= d.desired_count());
-    let others_gone = service
-        .deployments()
-        .iter()
-        .filter(|d| !is_ours(d))
-        .all(|d| d.running_count() == 0);
-    match (ours_running, others_gone) {
-        (false, _) => Phase::Starting,
-        (true, false) => Phase::Draining,
-        (true, true) => Phase::Close,
-    }
+        .find(|d| match &target.deployment {
+            Some(id) => d.id() == Some(id.as_str()),
+            None => d.status() == Some("PRIMARY"),
+        })
+        .is_some_and(|d| d.pending_count() == 0 && d.running_count() >= d.desired_count())
 }
 
 /// Emits events newer than `since` not yet seen, oldest first; whether there
@@ -492,29 +464,22 @@ mod tests {
     }
 
     /// Poll times (seconds from the start) of a deployment that ends at
-    /// `ends`, with `expected` its expected end, until the first poll that
-    /// sees the end.
-    fn polls(ends: f64, expected: Option<f64>, close_from: Option<f64>) -> Vec<f64> {
-        polls_in_phases(ends, expected, close_from.map(|c| (c, Phase::Close)))
-    }
-
-    /// Like [`polls`], with the deployment in `Starting` until `from.0`,
-    /// then in `from.1`.
-    fn polls_in_phases(ends: f64, expected: Option<f64>, from: Option<(f64, Phase)>) -> Vec<f64> {
+    /// `ends`, whose tasks all run from `running_from`, with `expected` its
+    /// expected end, until the first poll that sees the end.
+    fn polls(ends: f64, expected: Option<f64>, running_from: Option<f64>) -> Vec<f64> {
         let start = Instant::now();
         let mut schedule = Schedule::new(Pace::DEPLOYMENT);
         if let Some(e) = expected {
             schedule.expect(start + Duration::from_secs_f64(e), start);
         }
-        let phase_at = |t: f64| match from {
-            Some((at, phase)) if t >= at => phase,
-            _ => Phase::Starting,
-        };
         let mut t = 0.0;
         let mut times = Vec::new();
         loop {
             t += schedule
-                .next(start + Duration::from_secs_f64(t), phase_at(t))
+                .next(
+                    start + Duration::from_secs_f64(t),
+                    running_from.is_some_and(|r| t >= r),
+                )
                 .as_secs_f64();
             times.push(t);
             if t >= ends {
@@ -583,7 +548,7 @@ mod tests {
     #[test]
     fn draining_without_an_expectation_polls_every_five_seconds_at_most() {
         // Our tasks run from 60 s; the old ones drain until 120 s.
-        let times = polls_in_phases(120.0, None, Some((60.0, Phase::Draining)));
+        let times = polls(120.0, None, Some(60.0));
         let gaps: Vec<f64> = times
             .windows(2)
             .filter(|w| w[0] >= 70.0)
@@ -594,14 +559,10 @@ mod tests {
     }
 
     #[test]
-    fn phases_follow_our_tasks_and_the_old_ones() {
-        assert_eq!(phase(&service(4, 1), &target()), Phase::Starting);
-        assert_eq!(phase(&service(4, 0), &target()), Phase::Close);
-        let draining = Service::builder()
-            .deployments(deployment("ecs-svc/2", "PRIMARY", 4, 4, 0))
-            .deployments(deployment("ecs-svc/1", "ACTIVE", 0, 2, 0))
-            .build();
-        assert_eq!(phase(&draining, &target()), Phase::Draining);
+    fn ours_running_means_all_our_tasks_run() {
+        assert!(!ours_running(&service(4, 1), &target()));
+        assert!(!ours_running(&service(3, 0), &target()));
+        assert!(ours_running(&service(4, 0), &target()));
     }
 
     fn at(secs: f64) -> DateTime {

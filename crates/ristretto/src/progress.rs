@@ -26,9 +26,8 @@ impl Progress {
     pub fn start(printer: &Printer, label: String) -> (ristretto_ecs::Events, Self) {
         let (sender, receiver) = unbounded_channel();
         let task = match printer.live() {
-            Some(live) if printer.output() == OutputFormat::Text => {
-                tokio::spawn(render_live(printer.clone(), live.clone(), label, receiver))
-            }
+            // Only with text output (see `Settings::live`).
+            Some(live) => tokio::spawn(render_live(printer.clone(), live.clone(), label, receiver)),
             _ => tokio::spawn(render(printer.clone(), label, receiver)),
         };
         (ristretto_ecs::Events::new(sender), Self { task })
