@@ -44,7 +44,7 @@ pub enum CodeDeployError {
     },
     /// The AppSpec cannot be built from the service.
     #[error("cannot build the AppSpec")]
-    AppSpec(#[from] ristretto_core::appspec::AppSpecError),
+    AppSpec(#[from] crate::appspec::AppSpecError),
     /// The deployment ended Failed or Stopped.
     #[error(transparent)]
     DeploymentFailed(Box<FailedDeployment>),
@@ -67,7 +67,7 @@ pub enum CodeDeployError {
 }
 
 /// A deployment that ended Failed or Stopped, and what explains it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, thiserror::Error)]
 #[error("CodeDeploy deployment {id} {status}{}{}: {reason}",
     failed_event.as_ref().map(|e| format!(" at lifecycle event `{e}`")).unwrap_or_default(),
     hook.as_ref().map(|h| format!(" (hook `{h}`)")).unwrap_or_default())]
@@ -87,7 +87,7 @@ pub struct FailedDeployment {
     /// What CodeDeploy did about it (its rollback message), when it says.
     pub rollback: Option<String>,
     /// The replacement task set's tasks that stopped on their own.
-    pub stopped: ristretto_ecs::Diagnosis,
+    pub stopped: ristretto_core::diagnosis::Diagnosis,
 }
 
 impl CodeDeployError {
@@ -143,7 +143,7 @@ impl CodeDeployError {
                 .collect(),
             Self::Ecs(e) => e
                 .diagnosis()
-                .map(ristretto_ecs::Diagnosis::lines)
+                .map(ristretto_core::diagnosis::Diagnosis::lines)
                 .unwrap_or_default(),
             _ => Vec::new(),
         }

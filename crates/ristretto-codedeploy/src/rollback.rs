@@ -3,15 +3,20 @@
 //! in progress, the previous ACTIVE revision is deployed again through a new
 //! CodeDeploy deployment.
 
+use std::time::Duration;
+
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::DeploymentStatus;
 use aws_sdk_ecs::types::{Service, SortOrder};
-use ristretto_core::appspec::Deployed;
-use ristretto_ecs::event::{Events, short_task_definition};
+use ristretto_core::event::{Events, short_task_definition};
+use ristretto_core::poll::{Backoff, Limits, Look, Pace, poll};
+use tokio::time::Instant;
 
+use crate::appspec::Deployed;
 use crate::discover::Group;
 use crate::error::{CodeDeployError, invalid};
-use crate::wait::in_progress;
+use crate::plan::running_task_definition;
+use crate::wait::{get_deployment, in_progress};
 
 /// What a rollback does, decided with read-only calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,14 +54,7 @@ pub async fn plan(
             task_definition,
         });
     }
-    let from = live
-        .task_sets()
-        .iter()
-        .find(|t| t.status() == Some("PRIMARY"))
-        .and_then(|t| t.task_definition())
-        .or(live.task_definition())
-        .unwrap_or_default()
-        .to_owned();
+    let from = running_task_definition(live).to_owned();
     let to = previous_revision(ecs, &from).await?;
     Ok(RollbackPlan::Redeploy { from, to })
 }
@@ -80,44 +78,50 @@ pub async fn stop(
         .send()
         .await
         .map_err(|e| CodeDeployError::aws("StopDeployment", e))?;
-    // CodeDeploy names the rollback deployment once the stop is recorded.
-    let mut delay = std::time::Duration::from_millis(500);
-    for _ in 0..8 {
-        let out = cd
-            .get_deployment()
-            .deployment_id(deployment_id)
-            .send()
-            .await
-            .map_err(|e| CodeDeployError::aws("GetDeployment", e))?;
-        let info = out.deployment_info();
+    // CodeDeploy names the rollback deployment once the stop is recorded:
+    // look for it for a short while.
+    let pace = Pace {
+        first: Duration::from_millis(500),
+        max: Duration::from_secs(5),
+        factor: 2.0,
+        close: Duration::from_millis(500),
+    };
+    let mut backoff = Backoff::new(pace);
+    let limits = Limits {
+        deadline: Instant::now() + STOP_RECORDED_WITHIN,
+        no_progress: None,
+        first_look: None,
+    };
+    let found = poll(limits, async || {
+        let info = get_deployment(cd, deployment_id).await?;
         if let Some(id) = info
-            .and_then(|i| i.rollback_info())
+            .rollback_info()
             .and_then(|r| r.rollback_deployment_id())
         {
-            return Ok(Some(id.to_owned()));
+            return Ok(Look::Done(Some(id.to_owned())));
         }
-        if info.and_then(|i| i.status()) == Some(&DeploymentStatus::Stopped) {
-            return Ok(None);
+        if info.status() == Some(&DeploymentStatus::Stopped) {
+            return Ok(Look::Done(None));
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(std::time::Duration::from_secs(5));
-    }
-    Ok(None)
+        Ok::<_, CodeDeployError>(Look::Again {
+            changed: false,
+            next: backoff.next(false),
+        })
+    })
+    .await?;
+    Ok(found.unwrap_or(None))
 }
+
+/// How long [`stop`] looks for the rollback deployment's ID.
+const STOP_RECORDED_WITHIN: Duration = Duration::from_secs(30);
 
 async fn deployment_task_definition(
     cd: &Client,
     deployment_id: &str,
 ) -> Result<Option<String>, CodeDeployError> {
-    let out = cd
-        .get_deployment()
-        .deployment_id(deployment_id)
-        .send()
-        .await
-        .map_err(|e| CodeDeployError::aws("GetDeployment", e))?;
-    let content = out
-        .deployment_info()
-        .and_then(|i| i.revision())
+    let info = get_deployment(cd, deployment_id).await?;
+    let content = info
+        .revision()
         .and_then(|r| r.app_spec_content())
         .and_then(|c| c.content())
         .unwrap_or_default();
@@ -161,4 +165,24 @@ async fn previous_revision(
         format!("no ACTIVE revision of `{family}` older than {revision} to roll back to"),
         Some("register one, or deploy the revision you want with `ristretto deploy --revision N`"),
     ))
+}
+
+/// The deployment that puts revision `to` back on the service `live`, as a
+/// deploy of that revision would: the live service's load balancer, network
+/// and capacity settings in the AppSpec, the config's hooks.
+///
+/// # Errors
+/// The AppSpec cannot be built from the live service.
+pub fn redeploy_request(
+    live: &Service,
+    group: &Group,
+    to: &str,
+    settings: &crate::plan::Settings<'_>,
+) -> Result<crate::start::DeploymentRequest, CodeDeployError> {
+    Ok(crate::start::DeploymentRequest {
+        group: group.clone(),
+        deployment_config_name: settings.deployment_config_name.map(str::to_owned),
+        appspec: crate::appspec::build(live.into(), to, settings.appspec)?,
+        rollback_events: settings.rollback_events.to_vec(),
+    })
 }

@@ -1,5 +1,6 @@
 //! Starting a CodeDeploy blue/green deployment: what `UpdateService` may
-//! still change on a CODE_DEPLOY service, the AppSpec, and `CreateDeployment`.
+//! still change on a CODE_DEPLOY service, and `CreateDeployment` with the
+//! AppSpec as the revision.
 
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::{
@@ -7,8 +8,9 @@ use aws_sdk_codedeploy::types::{
     RevisionLocationType,
 };
 use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
-use ristretto_core::appspec::{self, AppSpec};
-use ristretto_ecs::event::{Event, Events};
+use ristretto_core::event::{Event, Events};
+
+use crate::appspec::AppSpec;
 
 use crate::discover::Group;
 use crate::error::{CodeDeployError, invalid};
@@ -24,19 +26,6 @@ pub struct DeploymentRequest {
     pub appspec: AppSpec,
     /// `--rollback-events`; empty leaves the group's setting.
     pub rollback_events: Vec<AutoRollbackEvent>,
-}
-
-/// The AppSpec deploying `task_definition` to the service described by
-/// `service` (API JSON of the live service or of the service definition).
-///
-/// # Errors
-/// The service has no load balancer with container and port.
-pub fn build_appspec(
-    service: &serde_json::Value,
-    task_definition: &str,
-    config_appspec: Option<&serde_json::Value>,
-) -> Result<AppSpec, CodeDeployError> {
-    Ok(appspec::build(service, task_definition, config_appspec)?)
 }
 
 /// `--rollback-events`: a comma-separated list of `DEPLOYMENT_FAILURE`,
@@ -83,17 +72,6 @@ pub fn allowed_update(input: UpdateServiceInput) -> Result<UpdateServiceInput, C
         .map_err(|e| invalid(e.to_string(), None))
 }
 
-/// Whether `input` changes anything (more than naming the service).
-#[must_use]
-pub fn changes_anything(input: &UpdateServiceInput) -> bool {
-    match ristretto_core::definition::api_json(input) {
-        serde_json::Value::Object(map) => map
-            .keys()
-            .any(|k| !matches!(k.as_str(), "cluster" | "service")),
-        _ => false,
-    }
-}
-
 /// The deployment's page in the AWS console.
 #[must_use]
 pub fn console_url(region: &str, deployment_id: &str) -> String {
@@ -128,7 +106,7 @@ pub async fn create_deployment(
         .revision_type(RevisionLocationType::AppSpecContent)
         .app_spec_content(
             AppSpecContent::builder()
-                .content(request.appspec.to_yaml())
+                .content(request.appspec.to_yaml()?)
                 .build(),
         )
         .build();
@@ -148,7 +126,17 @@ pub async fn create_deployment(
         .send()
         .await
         .map_err(|e| CodeDeployError::aws("CreateDeployment", e))?;
-    let id = out.deployment_id().unwrap_or_default().to_owned();
+    // CreateDeployment's output always names the deployment; without it
+    // there is nothing to follow.
+    let id = out
+        .deployment_id()
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| CodeDeployError::Aws {
+            operation: "CreateDeployment",
+            code: None,
+            message: "the answer names no deployment ID".to_owned(),
+        })?
+        .to_owned();
     let region = cd
         .config()
         .region()
@@ -209,6 +197,5 @@ mod tests {
         assert_eq!(input.platform_version(), None);
         assert_eq!(input.force_new_deployment(), None);
         assert_eq!(input.desired_count(), Some(4));
-        assert!(changes_anything(&input));
     }
 }

@@ -3,7 +3,8 @@
 //! carries the lifecycle events and the traffic weights), quick after a
 //! change, slower while nothing moves. `GetDeployment` decides the outcome:
 //! it is asked when the target says the deployment is over, when the target
-//! does not exist yet, and now and then as a safeguard.
+//! does not exist yet, and now and then as a safeguard. What each poll means
+//! is decided by [`crate::assess`]; the loop is [`ristretto_core::poll`]'s.
 //!
 //! Without a deployment in progress (a service just created), waiting means
 //! one PRIMARY task set in STEADY_STATE, read from `DescribeServices`.
@@ -13,48 +14,16 @@ use std::time::Duration;
 
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::error::ProvideErrorMetadata;
-use aws_sdk_codedeploy::types::{
-    DeploymentInfo, DeploymentStatus, EcsTarget, LifecycleEventStatus, TargetLabel, TargetStatus,
-};
-use ristretto_core::appspec::Deployed;
-use ristretto_ecs::error::{Diagnosis, StoppedTask};
-use ristretto_ecs::event::{Event, Events, TaskSetProgress, short_task_definition};
+use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus, EcsTarget, TargetLabel};
+use aws_sdk_ecs::types::Service;
+use ristretto_core::event::{Event, Events, Outcome, TaskSetProgress, short_task_definition};
+use ristretto_core::poll::{Backoff, GaveUp, Limits, Look, Pace, poll};
 use ristretto_ecs::service::{require_service, stopped_tasks};
-use ristretto_ecs::wait::Pace;
 use tokio::time::Instant;
 
+use crate::assess::{Assessment, Until, assess, is_over, needs_deployment};
 use crate::discover::Group;
-use crate::error::{CodeDeployError, FailedDeployment};
-
-/// The lifecycle events of an ECS blue/green deployment, in order.
-pub const LIFECYCLE_EVENTS: [&str; 8] = [
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "AllowTestTraffic",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-];
-
-/// The lifecycle event called `name` (any letter case), as CodeDeploy spells it.
-#[must_use]
-pub fn lifecycle_event(name: &str) -> Option<&'static str> {
-    LIFECYCLE_EVENTS
-        .iter()
-        .copied()
-        .find(|e| e.eq_ignore_ascii_case(name))
-}
-
-/// When waiting ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Until {
-    /// The deployment succeeded.
-    Finished,
-    /// This lifecycle event succeeded (`--wait-until codedeploy:<event>`).
-    Event(&'static str),
-}
+use crate::error::CodeDeployError;
 
 /// What and how long to wait.
 #[derive(Debug, Clone)]
@@ -80,15 +49,12 @@ pub struct WaitSpec {
 
 /// How waiting ended well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Followed {
     /// The deployment succeeded.
     Succeeded,
     /// The lifecycle event waited for succeeded; the deployment goes on.
     Reached(&'static str),
 }
-
-/// Polls asked of `GetDeployment` even while the target looks busy.
-const SAFEGUARD_EVERY: u32 = 8;
 
 /// The deployment in progress in `group` (Created, Queued, InProgress, Ready), newest first.
 ///
@@ -118,26 +84,30 @@ pub async fn in_progress(cd: &Client, group: &Group) -> Result<Option<String>, C
 /// # Errors
 /// [`CodeDeployError::DeploymentFailed`] naming the failed lifecycle event
 /// and the green task set's stopped tasks, [`CodeDeployError::TimedOut`],
-/// AWS errors.
+/// [`CodeDeployError::Stalled`], AWS errors.
 pub async fn wait_for_deployment(
     cd: &Client,
     ecs: &aws_sdk_ecs::Client,
     spec: &WaitSpec,
     events: &Events,
-) -> Result<Outcome, CodeDeployError> {
+) -> Result<Followed, CodeDeployError> {
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut last_sets: Option<Vec<TaskSetProgress>> = None;
     // The replacement task set, remembered: a rollback may delete it.
     let mut green: Option<String> = None;
-    let mut interval = spec.pace.first;
+    let mut backoff = Backoff::new(spec.pace);
     let mut polls: u32 = 0;
-    let mut last_change = Instant::now();
-    loop {
+    let limits = Limits {
+        deadline: spec.deadline,
+        no_progress: spec.no_progress_timeout,
+        first_look: None,
+    };
+    let ended = poll(limits, async || {
         polls += 1;
-        let target = get_target(cd, spec).await?;
+        let mut target = get_target(cd, spec).await?;
         let mut changed = false;
         if let Some(target) = &target {
-            green = green_task_set(target).or(green);
+            green = green_task_set(target).or(green.take());
             changed |= report_lifecycle(target, &mut seen, events);
             let sets = task_sets_of(target);
             if !sets.is_empty() && last_sets.as_ref() != Some(&sets) {
@@ -147,108 +117,74 @@ pub async fn wait_for_deployment(
                 last_sets = Some(sets);
                 changed = true;
             }
-            if let Until::Event(name) = spec.until
-                && seen.get(name).map(String::as_str) == Some("Succeeded")
-            {
-                events.emit(Event::Finished {
-                    outcome: "succeeded".into(),
-                    message: format!(
-                        "lifecycle event {name} of deployment {} succeeded; the deployment goes on",
-                        spec.deployment_id
-                    ),
-                });
-                return Ok(Outcome::Reached(name));
-            }
         }
-        let busy = target.as_ref().is_some_and(|t| {
-            matches!(
-                t.status(),
-                Some(TargetStatus::InProgress | TargetStatus::Pending | TargetStatus::Ready)
-            )
-        });
-        if !busy || polls.is_multiple_of(SAFEGUARD_EVERY) {
-            let info = get_deployment(cd, &spec.deployment_id).await?;
-            match info.status() {
-                Some(DeploymentStatus::Succeeded) => {
-                    // The last events, so the log shows every step.
-                    if let Some(target) = get_target(cd, spec).await? {
-                        report_lifecycle(&target, &mut seen, events);
-                    }
-                    events.emit(Event::Finished {
-                        outcome: "succeeded".into(),
-                        message: format!("CodeDeploy deployment {} succeeded", spec.deployment_id),
-                    });
-                    return Ok(Outcome::Succeeded);
+        let mut info = None;
+        if needs_deployment(target.as_ref(), polls) {
+            let deployment = get_deployment(cd, &spec.deployment_id).await?;
+            if is_over(&deployment) {
+                // The last lifecycle events, so the log shows every step and
+                // a failure names the event that failed.
+                target = get_target(cd, spec).await?;
+                if let Some(target) = &target {
+                    green = green_task_set(target).or(green.take());
+                    report_lifecycle(target, &mut seen, events);
                 }
-                Some(status @ (DeploymentStatus::Failed | DeploymentStatus::Stopped)) => {
-                    let target = get_target(cd, spec).await?;
-                    if let Some(target) = &target {
-                        green = green_task_set(target).or(green);
-                        report_lifecycle(target, &mut seen, events);
-                    }
-                    // Best effort: a failing lookup must not hide the real error.
-                    let stopped = match (&green, status) {
-                        (Some(set), DeploymentStatus::Failed) => {
-                            stopped_tasks(ecs, &spec.cluster, set, 5)
-                                .await
-                                .unwrap_or_default()
-                        }
-                        _ => Vec::new(),
-                    };
-                    let error = failure(&info, status, target.as_ref(), stopped);
-                    events.emit(Event::Finished {
-                        outcome: "failed".into(),
-                        message: error.to_string(),
-                    });
-                    return Err(error);
-                }
-                _ => {}
             }
+            info = Some(deployment);
         }
-        let now = Instant::now();
-        if now >= spec.deadline {
-            events.emit(Event::Finished {
-                outcome: "timed_out".into(),
-                message: format!(
-                    "CodeDeploy deployment {} still in progress",
-                    spec.deployment_id
-                ),
-            });
-            return Err(CodeDeployError::TimedOut {
+        Ok::<_, CodeDeployError>(match assess(target.as_ref(), info.as_ref(), spec.until) {
+            Assessment::InProgress => Look::Again {
+                changed,
+                next: backoff.next(changed),
+            },
+            done => Look::Done(done),
+        })
+    })
+    .await?;
+    let id = &spec.deployment_id;
+    let (outcome, message, result) = match ended {
+        Ok(Assessment::Succeeded | Assessment::InProgress) => (
+            Outcome::Succeeded,
+            format!("CodeDeploy deployment {id} succeeded"),
+            Ok(Followed::Succeeded),
+        ),
+        Ok(Assessment::Reached(name)) => (
+            Outcome::Succeeded,
+            format!("lifecycle event {name} of deployment {id} succeeded; the deployment goes on"),
+            Ok(Followed::Reached(name)),
+        ),
+        Ok(Assessment::Failed(mut failed)) => {
+            // Best effort: a failing lookup must not hide the real error.
+            if let (Some(set), "Failed") = (&green, failed.status.as_str()) {
+                failed.stopped.stopped_tasks = stopped_tasks(ecs, &spec.cluster, set, 5)
+                    .await
+                    .unwrap_or_default();
+            }
+            let error = CodeDeployError::DeploymentFailed(failed);
+            (Outcome::Failed, error.to_string(), Err(error))
+        }
+        Err(GaveUp::TimedOut) => (
+            Outcome::TimedOut,
+            format!("CodeDeploy deployment {id} still in progress"),
+            Err(CodeDeployError::TimedOut {
                 after: spec.timeout,
-                what: format!("CodeDeploy deployment {}", spec.deployment_id),
-            });
-        }
-        if changed {
-            last_change = now;
-        }
-        let stall_at = spec.no_progress_timeout.map(|limit| last_change + limit);
-        if let (Some(limit), Some(at)) = (spec.no_progress_timeout, stall_at)
-            && now >= at
-        {
-            events.emit(Event::Finished {
-                outcome: "timed_out".into(),
-                message: format!(
-                    "nothing changed for {}",
-                    ristretto_core::duration::format(limit)
-                ),
-            });
-            return Err(CodeDeployError::Stalled {
+                what: format!("CodeDeploy deployment {id}"),
+            }),
+        ),
+        Err(GaveUp::Stalled(limit)) => (
+            Outcome::TimedOut,
+            format!(
+                "nothing changed for {}",
+                ristretto_core::duration::format(limit)
+            ),
+            Err(CodeDeployError::Stalled {
                 after: limit,
-                what: format!("CodeDeploy deployment {}", spec.deployment_id),
-            });
-        }
-        interval = if changed {
-            spec.pace.first
-        } else {
-            interval.mul_f64(spec.pace.factor).min(spec.pace.max)
-        };
-        let mut sleep = interval.min(spec.deadline - now);
-        if let Some(at) = stall_at {
-            sleep = sleep.min(at - now);
-        }
-        tokio::time::sleep(sleep).await;
-    }
+                what: format!("CodeDeploy deployment {id}"),
+            }),
+        ),
+    };
+    events.emit(Event::Finished { outcome, message });
+    result
 }
 
 /// The ID of the target's GREEN (replacement) task set.
@@ -259,70 +195,6 @@ fn green_task_set(target: &EcsTarget) -> Option<String> {
         .find(|s| s.task_set_label() == Some(&TargetLabel::Green))
         .and_then(|s| s.identifer())
         .map(str::to_owned)
-}
-
-fn failure(
-    info: &DeploymentInfo,
-    status: &DeploymentStatus,
-    target: Option<&EcsTarget>,
-    stopped_tasks: Vec<StoppedTask>,
-) -> CodeDeployError {
-    let failed = target.and_then(|t| {
-        t.lifecycle_events()
-            .iter()
-            .find(|e| e.status() == Some(&LifecycleEventStatus::Failed))
-    });
-    let failed_event = failed
-        .and_then(|e| e.lifecycle_event_name())
-        .map(str::to_owned);
-    let diagnostic = failed
-        .and_then(|e| e.diagnostics())
-        .and_then(|d| d.message())
-        .filter(|m| !m.is_empty())
-        .map(str::to_owned);
-    let appspec = info
-        .revision()
-        .and_then(|r| r.app_spec_content())
-        .and_then(|c| c.content())
-        .map(Deployed::parse)
-        .unwrap_or_default();
-    let hook = failed_event
-        .as_deref()
-        .and_then(|e| appspec.hook(e))
-        .map(str::to_owned);
-    let reason = info.error_information().map_or_else(
-        || "no error information".to_owned(),
-        |e| {
-            format!(
-                "{}{}",
-                e.code()
-                    .map(|c| format!("{}: ", c.as_str()))
-                    .unwrap_or_default(),
-                e.message().unwrap_or("no message")
-            )
-        },
-    );
-    let reason = if status == &DeploymentStatus::Stopped && info.error_information().is_none() {
-        "stopped".to_owned()
-    } else {
-        reason
-    };
-    CodeDeployError::DeploymentFailed(Box::new(FailedDeployment {
-        id: info.deployment_id().unwrap_or_default().to_owned(),
-        status: status.as_str().to_owned(),
-        failed_event,
-        hook,
-        diagnostic,
-        reason,
-        stopped: Diagnosis {
-            events: Vec::new(),
-            stopped_tasks,
-        },
-        rollback: info
-            .rollback_info()
-            .and_then(|r| r.rollback_message())
-            .map(str::to_owned),
-    }))
 }
 
 /// Emits each lifecycle event whose status changed (Pending is not news).
@@ -390,17 +262,22 @@ async fn get_target(cd: &Client, spec: &WaitSpec) -> Result<Option<EcsTarget>, C
     }
 }
 
-async fn get_deployment(cd: &Client, id: &str) -> Result<DeploymentInfo, CodeDeployError> {
-    let out = cd
-        .get_deployment()
+/// `GetDeployment`: what CodeDeploy knows of deployment `id`.
+pub(crate) async fn get_deployment(
+    cd: &Client,
+    id: &str,
+) -> Result<DeploymentInfo, CodeDeployError> {
+    cd.get_deployment()
         .deployment_id(id)
         .send()
         .await
-        .map_err(|e| CodeDeployError::aws("GetDeployment", e))?;
-    Ok(out
-        .deployment_info()
-        .cloned()
-        .unwrap_or_else(|| DeploymentInfo::builder().deployment_id(id).build()))
+        .map_err(|e| CodeDeployError::aws("GetDeployment", e))?
+        .deployment_info
+        .ok_or_else(|| CodeDeployError::Aws {
+            operation: "GetDeployment",
+            code: None,
+            message: format!("the answer says nothing about deployment {id}"),
+        })
 }
 
 /// Where and how long to wait for the task set of a CODE_DEPLOY service.
@@ -429,70 +306,95 @@ pub async fn wait_for_task_set(
     events: &Events,
 ) -> Result<(), CodeDeployError> {
     let mut last: Option<Vec<TaskSetProgress>> = None;
-    let mut interval = spec.pace.first;
-    loop {
+    let mut backoff = Backoff::new(spec.pace);
+    let limits = Limits {
+        deadline: spec.deadline,
+        no_progress: None,
+        first_look: None,
+    };
+    let ended = poll(limits, async || {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
-        let sets: Vec<TaskSetProgress> = service
-            .task_sets()
-            .iter()
-            .map(|s| TaskSetProgress {
-                label: String::new(),
-                status: s.status().unwrap_or_default().to_owned(),
-                task_definition: short_task_definition(s.task_definition().unwrap_or_default())
-                    .to_owned(),
-                desired: i64::from(s.computed_desired_count()),
-                pending: i64::from(s.pending_count()),
-                running: i64::from(s.running_count()),
-                traffic_weight: if s.status() == Some("PRIMARY") {
-                    100.0
-                } else {
-                    0.0
-                },
-                stability: s
-                    .stability_status()
-                    .map(|x| x.as_str().to_owned())
-                    .unwrap_or_default(),
-            })
-            .collect();
+        let sets = service_task_sets(&service);
         let changed = last.as_ref() != Some(&sets);
         if changed {
             events.emit(Event::TaskSets {
                 task_sets: sets.clone(),
             });
         }
-        if let [only] = sets.as_slice()
-            && only.status == "PRIMARY"
-            && only.stability == "STEADY_STATE"
-            && only.running == only.desired
-            && only.pending == 0
-        {
+        let steady = steady_task_set(&sets).map(|s| s.task_definition.clone());
+        last = Some(sets);
+        Ok::<_, CodeDeployError>(match steady {
+            Some(task_definition) => Look::Done(task_definition),
+            None => Look::Again {
+                changed,
+                next: backoff.next(changed),
+            },
+        })
+    })
+    .await?;
+    match ended {
+        Ok(task_definition) => {
             events.emit(Event::Finished {
-                outcome: "succeeded".into(),
+                outcome: Outcome::Succeeded,
                 message: format!(
-                    "service {} runs {} in one steady PRIMARY task set",
-                    spec.service, only.task_definition
+                    "service {} runs {task_definition} in one steady PRIMARY task set",
+                    spec.service
                 ),
             });
-            return Ok(());
+            Ok(())
         }
-        last = Some(sets);
-        let now = Instant::now();
-        if now >= spec.deadline {
+        Err(_) => {
             events.emit(Event::Finished {
-                outcome: "timed_out".into(),
+                outcome: Outcome::TimedOut,
                 message: "the task sets are still changing".into(),
             });
-            return Err(CodeDeployError::TimedOut {
+            Err(CodeDeployError::TimedOut {
                 after: spec.timeout,
                 what: format!("the task sets of service {}", spec.service),
-            });
+            })
         }
-        interval = if changed {
-            spec.pace.first
-        } else {
-            interval.mul_f64(spec.pace.factor).min(spec.pace.max)
-        };
-        tokio::time::sleep(interval.min(spec.deadline - now)).await;
+    }
+}
+
+/// The task sets of a service as the progress events show them.
+fn service_task_sets(service: &Service) -> Vec<TaskSetProgress> {
+    service
+        .task_sets()
+        .iter()
+        .map(|s| TaskSetProgress {
+            label: String::new(),
+            status: s.status().unwrap_or_default().to_owned(),
+            task_definition: short_task_definition(s.task_definition().unwrap_or_default())
+                .to_owned(),
+            desired: i64::from(s.computed_desired_count()),
+            pending: i64::from(s.pending_count()),
+            running: i64::from(s.running_count()),
+            traffic_weight: if s.status() == Some("PRIMARY") {
+                100.0
+            } else {
+                0.0
+            },
+            stability: s
+                .stability_status()
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The one task set, when the service has exactly one, PRIMARY, in
+/// STEADY_STATE with all its tasks running.
+fn steady_task_set(sets: &[TaskSetProgress]) -> Option<&TaskSetProgress> {
+    match sets {
+        [only]
+            if only.status == "PRIMARY"
+                && only.stability == "STEADY_STATE"
+                && only.running == only.desired
+                && only.pending == 0 =>
+        {
+            Some(only)
+        }
+        _ => None,
     }
 }
 
@@ -500,12 +402,38 @@ pub async fn wait_for_task_set(
 mod tests {
     use super::*;
 
+    fn set(status: &str, stability: &str, desired: i64, running: i64) -> TaskSetProgress {
+        TaskSetProgress {
+            label: String::new(),
+            status: status.to_owned(),
+            task_definition: "web:2".to_owned(),
+            desired,
+            pending: 0,
+            running,
+            traffic_weight: 100.0,
+            stability: stability.to_owned(),
+        }
+    }
+
     #[test]
-    fn lifecycle_events_are_matched_in_any_case() {
+    fn one_steady_primary_task_set_with_all_tasks_running_ends_the_wait() {
+        let steady = set("PRIMARY", "STEADY_STATE", 2, 2);
         assert_eq!(
-            lifecycle_event("afterallowtesttraffic"),
-            Some("AfterAllowTestTraffic")
+            steady_task_set(std::slice::from_ref(&steady)),
+            Some(&steady)
         );
-        assert_eq!(lifecycle_event("AfterTest"), None);
+        assert_eq!(
+            steady_task_set(&[set("PRIMARY", "STABILIZING", 2, 2)]),
+            None
+        );
+        assert_eq!(
+            steady_task_set(&[set("PRIMARY", "STEADY_STATE", 2, 1)]),
+            None
+        );
+        assert_eq!(
+            steady_task_set(&[steady.clone(), set("ACTIVE", "STEADY_STATE", 2, 2)]),
+            None
+        );
+        assert_eq!(steady_task_set(&[]), None);
     }
 }

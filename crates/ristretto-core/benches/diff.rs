@@ -84,9 +84,11 @@ fn live_value(live: &Value) -> TaskDefinition {
 fn diff(local_text: &str, live: &TaskDefinition) -> (bool, usize, usize) {
     let local = parse_task_definition(local_text, Path::new("ecs-task-def.json"))
         .unwrap_or_else(|e| panic!("loads: {e}"));
-    let local = normalize::task_definition(&api_json(&local), &[]);
-    let live =
-        normalize::task_definition(&normalize::live_task_definition(&api_json(live), None), &[]);
+    let local = normalize::task_definition(&api_json(&local).expect("writes"), &[]);
+    let live = normalize::task_definition(
+        &normalize::live_task_definition(&api_json(live).expect("writes"), None),
+        &[],
+    );
     let comparison = Comparison {
         subject: Subject::TaskDefinition,
         live_label: Some("arn:aws:ecs:us-east-1:123456789012:task-definition/big:7".to_owned()),
@@ -135,9 +137,9 @@ fn phases() {
             .unwrap_or_else(|e| panic!("loads: {e}"));
         t[0].push(start.elapsed());
         let start = Instant::now();
-        let local = normalize::task_definition(&api_json(&local), &[]);
+        let local = normalize::task_definition(&api_json(&local).expect("writes"), &[]);
         let live = normalize::task_definition(
-            &normalize::live_task_definition(&api_json(&live), None),
+            &normalize::live_task_definition(&api_json(&live).expect("writes"), None),
             &[],
         );
         t[1].push(start.elapsed());

@@ -52,7 +52,7 @@ fn main() {
     for _ in 0..runs {
         let start = Instant::now();
         let input = parse_task_definition(&text, file).unwrap_or_else(|e| panic!("loads: {e}"));
-        let rendered = to_pretty_json(&api_json(&input));
+        let rendered = to_pretty_json(&api_json(&input).expect("writes"));
         times.push(start.elapsed());
         output_len = rendered.len();
     }

@@ -5,17 +5,19 @@
 //! ristretto's (see [`config`]). Every failure is a [`LoadError`] that names
 //! the file, the line and the JSON path, with a hint.
 
-pub mod appspec;
 pub mod config;
 pub mod definition;
+pub mod diagnosis;
 pub mod diff;
 pub mod duration;
 pub mod error;
+pub mod event;
 pub mod jsonnet_writer;
 pub mod loader;
 pub mod locate;
 pub mod normalize;
 pub mod path;
+pub mod poll;
 pub mod version;
 
 pub use config::Config;

@@ -18,9 +18,7 @@ fn fixture(name: &str) -> (PathBuf, String) {
 
 fn render_task(name: &str) -> String {
     let (path, text) = fixture(name);
-    to_pretty_json(&api_json(
-        &parse_task_definition(&text, &path).expect("loads"),
-    ))
+    to_pretty_json(&api_json(&parse_task_definition(&text, &path).expect("loads")).expect("writes"))
 }
 
 #[test]
@@ -145,7 +143,7 @@ fn service_definition_ignores_describe_fields_and_takes_the_config_service_name(
     assert_eq!(input.service_name.as_deref(), Some("web"));
     assert_eq!(input.desired_count, Some(2));
     assert_eq!(input.load_balancers.as_deref(), Some(&[][..]));
-    let json = api_json(&input);
+    let json = api_json(&input).expect("writes");
     assert_eq!(json["serviceConnectConfiguration"]["enabled"], false);
     assert!(json.get("status").is_none());
 }

@@ -117,7 +117,7 @@ fn gone(service: &Service, target: &Target) -> Assessment {
             "deployment {} was rolled back: the service runs {} again",
             target.deployment.as_deref().unwrap_or("?"),
             p.task_definition()
-                .map_or("?", crate::event::short_task_definition)
+                .map_or("?", ristretto_core::event::short_task_definition)
         )),
         None => Assessment::Failed("the service has no deployment".to_owned()),
     }

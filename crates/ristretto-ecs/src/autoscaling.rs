@@ -13,7 +13,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 
 use crate::error::EcsError;
-use crate::event::Events;
+use ristretto_core::event::Events;
 
 /// A change of a service's scalable target; every part optional.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -8,12 +8,12 @@
 use std::time::Duration;
 
 use aws_sdk_ecs::Client;
-use aws_sdk_ecs::types::ServiceField;
 use tokio::time::Instant;
 
 use crate::error::{Diagnosis, EcsError};
-use crate::event::{Event, Events};
-use crate::wait::Pace;
+use crate::service::describe_service;
+use ristretto_core::event::{Event, Events, Outcome};
+use ristretto_core::poll::{Backoff, Limits, Look, Pace, poll};
 
 /// Deletes the service; with `terminate`, first stops its tasks.
 ///
@@ -70,28 +70,16 @@ pub async fn wait_inactive(
     timeout: Duration,
     events: &Events,
 ) -> Result<(), EcsError> {
-    let pace = Pace::default();
-    let mut interval = pace.first;
+    let mut backoff = Backoff::new(Pace::default());
     let mut last_status = String::new();
-    loop {
-        let out = ecs
-            .describe_services()
-            .cluster(cluster)
-            .services(service)
-            .include(ServiceField::Tags)
-            .send()
-            .await
-            .map_err(|e| EcsError::aws("DescribeServices", e))?;
-        let live = out
-            .services()
-            .iter()
-            .find(|s| s.status() != Some("INACTIVE"));
-        let Some(live) = live else {
-            events.emit(Event::Finished {
-                outcome: "succeeded".into(),
-                message: format!("service {service} is deleted"),
-            });
-            return Ok(());
+    let limits = Limits {
+        deadline,
+        no_progress: None,
+        first_look: None,
+    };
+    let ended = poll(limits, async || {
+        let Some(live) = describe_service(ecs, cluster, service).await? else {
+            return Ok(Look::Done(()));
         };
         let status = format!(
             "{} running {} pending {}",
@@ -99,20 +87,28 @@ pub async fn wait_inactive(
             live.running_count(),
             live.pending_count()
         );
-        if status == last_status {
-            interval = interval.mul_f64(pace.factor).min(pace.max);
-        } else {
+        let changed = status != last_status;
+        if changed {
             events.step(status.clone());
             last_status = status;
-            interval = pace.first;
         }
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(EcsError::TimedOut {
-                after: timeout,
-                diagnosis: Diagnosis::default(),
+        Ok::<_, EcsError>(Look::Again {
+            changed,
+            next: backoff.next(changed),
+        })
+    })
+    .await?;
+    match ended {
+        Ok(()) => {
+            events.emit(Event::Finished {
+                outcome: Outcome::Succeeded,
+                message: format!("service {service} is deleted"),
             });
+            Ok(())
         }
-        tokio::time::sleep(interval.min(deadline - now)).await;
+        Err(_) => Err(EcsError::TimedOut {
+            after: timeout,
+            diagnosis: Diagnosis::default(),
+        }),
     }
 }

@@ -14,10 +14,10 @@ use aws_sdk_ecs::operation::create_service::CreateServiceInput;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
 use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
 use aws_sdk_ecs::types::{DeploymentControllerType, Service, SortOrder, Tag};
-use ristretto_core::definition::update_service_input;
+use ristretto_core::definition::{WireError, api_json, update_service_input};
 
 use crate::error::EcsError;
-use crate::event::{Event, Events, short_task_definition};
+use ristretto_core::event::{Event, Events, short_task_definition};
 
 /// How `deploy` behaves (ecspresso's flags).
 #[derive(Debug, Clone, Default)]
@@ -73,6 +73,46 @@ pub struct Plan {
     pub untag: Vec<String>,
     /// The live service's ARN (for tagging), when it exists.
     pub service_arn: Option<String>,
+}
+
+impl Plan {
+    /// The plan as the ECS API's JSON, for `--dry-run`: `registerTaskDefinition`
+    /// or `taskDefinition`, `createService` or `updateService`, and the tag
+    /// changes.
+    ///
+    /// # Errors
+    /// An SDK value cannot be written as JSON.
+    pub fn to_json(&self) -> Result<serde_json::Value, WireError> {
+        let mut out = serde_json::Map::new();
+        match &self.task_definition {
+            TaskDefinitionChoice::Register(input) => {
+                out.insert("registerTaskDefinition".into(), api_json(input.as_ref())?);
+            }
+            TaskDefinitionChoice::Existing(arn) => {
+                out.insert("taskDefinition".into(), arn.clone().into());
+            }
+        }
+        match &self.change {
+            ServiceChange::Create(input) => {
+                out.insert("createService".into(), api_json(input.as_ref())?);
+            }
+            ServiceChange::Update(input) => {
+                out.insert("updateService".into(), api_json(input.as_ref())?);
+            }
+        }
+        if !self.tag.is_empty() {
+            let tags: Vec<_> = self
+                .tag
+                .iter()
+                .map(|t| serde_json::json!({"key": t.key(), "value": t.value()}))
+                .collect();
+            out.insert("tagResource".into(), tags.into());
+        }
+        if !self.untag.is_empty() {
+            out.insert("untagResource".into(), self.untag.clone().into());
+        }
+        Ok(serde_json::Value::Object(out))
+    }
 }
 
 /// The files of the config, already loaded.

@@ -9,8 +9,8 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{DesiredStatus, Service};
 
 use crate::error::EcsError;
-use crate::event::short_task_definition;
 use crate::rollback::split_revision;
+use ristretto_core::event::short_task_definition;
 
 /// Revisions in use (`family:revision` → why), e.g. `web:3` → `PRIMARY deployment`.
 pub type InUse = BTreeMap<String, String>;
@@ -120,7 +120,7 @@ pub async fn deregister_all(
     ecs: &Client,
     arns: &[String],
     delete: bool,
-    events: &crate::Events,
+    events: &ristretto_core::event::Events,
 ) -> Result<Vec<(String, String)>, EcsError> {
     for arn in arns {
         crate::rollback::deregister(ecs, arn, events).await?;

@@ -4,7 +4,7 @@
 //!
 //! Drivers decide in pure functions ([`assess`]) and act in a thin shell that
 //! calls the SDK ([`deploy`], [`wait`]). They never print: progress goes out
-//! as [`event::Event`]s.
+//! as [`ristretto_core::event::Event`]s.
 
 pub mod assess;
 pub mod autoscaling;
@@ -12,7 +12,6 @@ pub mod delete;
 pub mod deploy;
 pub mod deregister;
 pub mod error;
-pub mod event;
 pub mod rollback;
 pub mod run;
 pub mod send;
@@ -21,4 +20,3 @@ pub mod wait;
 
 pub use assess::{Target, WaitUntil};
 pub use error::{Diagnosis, EcsError};
-pub use event::{Event, Events};

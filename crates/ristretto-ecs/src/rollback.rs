@@ -10,7 +10,7 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{DeploymentControllerType, Service, SortOrder};
 
 use crate::error::EcsError;
-use crate::event::{Event, Events, short_task_definition};
+use ristretto_core::event::{Event, Events, short_task_definition};
 
 /// What `rollback` will do.
 #[derive(Debug, Clone, PartialEq, Eq)]

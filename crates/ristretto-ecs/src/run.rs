@@ -5,8 +5,6 @@
 //! The verdict on the tasks is a plain function ([`verdict`]) of one
 //! `DescribeTasks` answer; the shell around it polls.
 
-use std::time::Duration;
-
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
 use aws_sdk_ecs::operation::run_task::RunTaskInput;
@@ -15,8 +13,8 @@ use aws_sdk_ecs::types::{ContainerDefinition, Service, Task, TaskOverride, TaskS
 use tokio::time::Instant;
 
 use crate::error::EcsError;
-use crate::event::{Events, short_task_definition};
-use crate::wait::Pace;
+use ristretto_core::event::{Events, short_task_definition};
+use ristretto_core::poll::{Backoff, Limits, Look, Pace, poll};
 
 /// When `run` stops waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -266,10 +264,14 @@ pub async fn follow(
     deadline: Instant,
     events: &Events,
 ) -> Result<Followed, EcsError> {
-    let pace = Pace::default();
-    let mut interval = pace.first;
+    let mut backoff = Backoff::new(Pace::default());
     let mut last = String::new();
-    loop {
+    let limits = Limits {
+        deadline,
+        no_progress: None,
+        first_look: None,
+    };
+    let ended = poll(limits, async || {
         let out = ecs
             .describe_tasks()
             .cluster(cluster)
@@ -278,34 +280,32 @@ pub async fn follow(
             .await
             .map_err(|e| EcsError::aws("DescribeTasks", e))?;
         let tasks = out.tasks();
-        let states: Vec<String> = tasks
+        let states = tasks
             .iter()
             .map(|t| format!("task {} {}", task_id(t), t.last_status().unwrap_or("?")))
-            .collect();
-        let now_states = states.join(", ");
-        if now_states == last {
-            interval = interval.mul_f64(pace.factor).min(pace.max);
-        } else {
-            events.step(now_states.clone());
-            last = now_states;
-            interval = pace.first;
+            .collect::<Vec<_>>()
+            .join(", ");
+        let changed = states != last;
+        if changed {
+            events.step(states.clone());
+            last = states;
         }
         if tasks.is_empty() {
-            return Ok(Followed::Done(Verdict::FailedToStart {
+            return Ok(Look::Done(Verdict::FailedToStart {
                 task: arns.first().cloned().unwrap_or_default(),
                 reason: "ECS no longer knows the task".to_owned(),
             }));
         }
-        match verdict(tasks, watch, until) {
-            Verdict::InProgress => {}
-            other => return Ok(Followed::Done(other)),
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Ok(Followed::TimedOut);
-        }
-        tokio::time::sleep(interval.min(deadline - now).max(Duration::from_millis(10))).await;
-    }
+        Ok(match verdict(tasks, watch, until) {
+            Verdict::InProgress => Look::Again {
+                changed,
+                next: backoff.next(changed),
+            },
+            other => Look::Done(other),
+        })
+    })
+    .await?;
+    Ok(ended.map_or(Followed::TimedOut, Followed::Done))
 }
 
 #[cfg(test)]

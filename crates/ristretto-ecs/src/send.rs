@@ -149,7 +149,7 @@ mod tests {
         let (text, path) = skeleton("register-task-definition.json");
         let input = parse_task_definition(&text, &path).expect("loads");
         let members = schema_members(RegisterTaskDefinitionInput::SCHEMA);
-        let json = api_json(&input);
+        let json = api_json(&input).expect("writes");
         assert_eq!(
             keys(&json),
             members,
@@ -158,14 +158,14 @@ mod tests {
         let copied = register_task_definition_builder(input)
             .build()
             .expect("builds");
-        assert_eq!(api_json(&copied), json);
+        assert_eq!(api_json(&copied).expect("writes"), json);
     }
 
     #[test]
     fn create_service_copies_every_field() {
         let (text, path) = skeleton("create-service.json");
         let input = parse_service_definition(&text, &path, "web").expect("loads");
-        let json = api_json(&input);
+        let json = api_json(&input).expect("writes");
         let mut missing = schema_members(CreateServiceInput::SCHEMA);
         missing.retain(|m| !keys(&json).contains(m));
         assert!(
@@ -175,7 +175,7 @@ mod tests {
             "uncovered: {missing:?}"
         );
         let copied = create_service_builder(input).build().expect("builds");
-        assert_eq!(api_json(&copied), json);
+        assert_eq!(api_json(&copied).expect("writes"), json);
     }
 
     #[test]
@@ -184,8 +184,8 @@ mod tests {
         let create = parse_service_definition(&text, &path, "web").expect("loads");
         let mut update = update_service_input(&create, "prod").expect("projects");
         update.force_new_deployment = Some(true);
-        let json = api_json(&update);
+        let json = api_json(&update).expect("writes");
         let copied = update_service_builder(update).build().expect("builds");
-        assert_eq!(api_json(&copied), json);
+        assert_eq!(api_json(&copied).expect("writes"), json);
     }
 }

@@ -20,43 +20,10 @@ use tokio::time::Instant;
 
 use crate::assess::{Assessment, Target, assess};
 use crate::error::{Diagnosis, EcsError};
-use crate::event::{DeploymentProgress, Event, Events, short_task_definition};
 use crate::service::{require_service, stopped_tasks};
-
-/// How often to poll.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Pace {
-    /// The first interval, and where back-off starts again.
-    pub first: Duration,
-    /// The longest interval while the deployment is far from done.
-    pub max: Duration,
-    /// Growth of the interval per poll while far from done.
-    pub factor: f64,
-    /// The shortest interval: once our tasks all run, and after the
-    /// expected end.
-    pub close: Duration,
-}
-
-impl Default for Pace {
-    fn default() -> Self {
-        Self {
-            first: Duration::from_millis(1000),
-            max: Duration::from_secs(5),
-            factor: 1.5,
-            close: Duration::from_millis(1000),
-        }
-    }
-}
-
-impl Pace {
-    /// The pace for following a service deployment (see the module docs).
-    pub const DEPLOYMENT: Pace = Pace {
-        first: Duration::from_secs(2),
-        max: Duration::from_secs(15),
-        factor: 3.0,
-        close: Duration::from_secs(1),
-    };
-}
+use ristretto_core::event::{DeploymentProgress, Event, Events, Outcome, short_task_definition};
+pub use ristretto_core::poll::Pace;
+use ristretto_core::poll::{GaveUp, Limits, Look, poll};
 
 /// Where and how long to wait.
 #[derive(Debug, Clone)]
@@ -98,93 +65,92 @@ pub async fn wait_for_deployment(
 ) -> Result<Service, EcsError> {
     let mut seen_events: HashSet<String> = HashSet::new();
     let mut last_progress: Option<Vec<DeploymentProgress>> = None;
-    let begun = Instant::now();
-    let mut last_change = begun;
     let mut schedule = Schedule::new(spec.pace);
-    if spec.just_started {
-        tokio::time::sleep(schedule.next(begun, false).min(spec.deadline - begun)).await;
-    }
-    loop {
+    let first_look = spec
+        .just_started
+        .then(|| schedule.next(Instant::now(), false));
+    let limits = Limits {
+        deadline: spec.deadline,
+        no_progress: spec.no_progress_timeout,
+        first_look,
+    };
+    let mut last: Option<Service> = None;
+    let ended = poll(limits, async || {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
         let now = Instant::now();
         if last_progress.is_none()
             && let Some(end) = expected_end(&service, &spec.target, spec.clock_rate, now)
         {
             schedule.expect(end, now);
-            {
-                let left = end.saturating_duration_since(now);
-                events.emit(Event::Expected {
-                    seconds: (left + Duration::from_millis(999)).as_secs(),
-                });
-            }
+            let left = end.saturating_duration_since(now);
+            events.emit(Event::Expected {
+                seconds: (left + Duration::from_millis(999)).as_secs(),
+            });
         }
-        if report_events(&service, spec.events_since, &mut seen_events, events) {
-            last_change = now;
-        }
+        let mut changed = report_events(&service, spec.events_since, &mut seen_events, events);
         let progress = progress_of(&service);
         if last_progress.as_ref() != Some(&progress) {
             events.emit(Event::Deployments {
                 deployments: progress.clone(),
             });
             last_progress = Some(progress);
-            last_change = now;
+            changed = true;
         }
-        match assess(&service, &spec.target) {
-            Assessment::Succeeded => {
-                events.emit(Event::Finished {
-                    outcome: "succeeded".into(),
-                    message: format!(
-                        "service {} runs {}",
-                        spec.service,
-                        short_task_definition(&spec.target.task_definition)
-                    ),
-                });
-                return Ok(service);
-            }
-            Assessment::Failed(reason) => {
-                let diagnosis = diagnose(ecs, spec, &service).await;
-                events.emit(Event::Finished {
-                    outcome: "failed".into(),
-                    message: reason.clone(),
-                });
-                return Err(EcsError::DeploymentFailed { reason, diagnosis });
-            }
-            Assessment::InProgress => {}
-        }
-        if now >= spec.deadline {
+        let verdict = assess(&service, &spec.target);
+        let next = schedule.next(now, ours_running(&service, &spec.target));
+        last = Some(service);
+        Ok::<_, EcsError>(match verdict {
+            Assessment::InProgress => Look::Again { changed, next },
+            done => Look::Done(done),
+        })
+    })
+    .await?;
+    let service = last.unwrap_or_else(|| Service::builder().build());
+    match ended {
+        Ok(Assessment::Failed(reason)) => {
             let diagnosis = diagnose(ecs, spec, &service).await;
             events.emit(Event::Finished {
-                outcome: "timed_out".into(),
+                outcome: Outcome::Failed,
+                message: reason.clone(),
+            });
+            Err(EcsError::DeploymentFailed { reason, diagnosis })
+        }
+        Ok(_) => {
+            events.emit(Event::Finished {
+                outcome: Outcome::Succeeded,
+                message: format!(
+                    "service {} runs {}",
+                    spec.service,
+                    short_task_definition(&spec.target.task_definition)
+                ),
+            });
+            Ok(service)
+        }
+        Err(GaveUp::TimedOut) => {
+            let diagnosis = diagnose(ecs, spec, &service).await;
+            events.emit(Event::Finished {
+                outcome: Outcome::TimedOut,
                 message: "still in progress".into(),
             });
-            return Err(EcsError::TimedOut {
+            Err(EcsError::TimedOut {
                 after: spec.timeout,
                 diagnosis,
-            });
+            })
         }
-        let stall_deadline = spec.no_progress_timeout.map(|limit| last_change + limit);
-        if let (Some(limit), Some(at)) = (spec.no_progress_timeout, stall_deadline)
-            && now >= at
-        {
+        Err(GaveUp::Stalled(limit)) => {
             let diagnosis = diagnose(ecs, spec, &service).await;
             events.emit(Event::Finished {
-                outcome: "timed_out".into(),
+                outcome: Outcome::TimedOut,
                 message: format!(
                     "nothing changed for {}",
                     ristretto_core::duration::format(limit)
                 ),
             });
-            return Err(EcsError::Stalled {
+            Err(EcsError::Stalled {
                 after: limit,
                 diagnosis,
-            });
+            })
         }
-        let mut sleep = schedule.next(now, ours_running(&service, &spec.target));
-        sleep = sleep.min(spec.deadline - now);
-        if let Some(at) = stall_deadline {
-            sleep = sleep.min(at - now);
-        }
-        tokio::time::sleep(sleep).await;
     }
 }
 

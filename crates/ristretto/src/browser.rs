@@ -3,7 +3,7 @@
 //! `CI` is unset, decided in [`crate::settings`]); otherwise one line says why
 //! not. The `webbrowser` crate picks the browser and honours `$BROWSER`.
 
-use ristretto_ecs::Events;
+use ristretto_core::event::Events;
 
 use crate::settings::Browser;
 

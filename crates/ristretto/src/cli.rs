@@ -164,7 +164,7 @@ fn parse_wait_until(value: &str) -> Result<WaitUntilArg, String> {
         "deployed" => Ok(WaitUntilArg::Deployed),
         "stable" => Ok(WaitUntilArg::Stable),
         _ => match value.strip_prefix("codedeploy:") {
-            Some(name) => ristretto_codedeploy::wait::lifecycle_event(name)
+            Some(name) => ristretto_codedeploy::assess::lifecycle_event(name)
                 .map(WaitUntilArg::CodeDeploy)
                 .ok_or_else(|| {
                     format!(

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ristretto_ecs::event::{DeploymentProgress, Event, TaskSetProgress};
+use ristretto_core::event::{DeploymentProgress, Event, TaskSetProgress};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -23,18 +23,18 @@ pub struct Progress {
 impl Progress {
     /// Starts rendering events for `label` (`service/cluster`); returns the
     /// sender drivers emit into.
-    pub fn start(printer: &Printer, label: String) -> (ristretto_ecs::Events, Self) {
+    pub fn start(printer: &Printer, label: String) -> (ristretto_core::event::Events, Self) {
         let (sender, receiver) = unbounded_channel();
         let task = match printer.live() {
             // Only with text output (see `Settings::live`).
             Some(live) => tokio::spawn(render_live(printer.clone(), live.clone(), label, receiver)),
             _ => tokio::spawn(render(printer.clone(), label, receiver)),
         };
-        (ristretto_ecs::Events::new(sender), Self { task })
+        (ristretto_core::event::Events::new(sender), Self { task })
     }
 
     /// Waits until every event sent so far is printed (drop the sender first).
-    pub async fn finish(self, events: ristretto_ecs::Events) {
+    pub async fn finish(self, events: ristretto_core::event::Events) {
         drop(events);
         let _ = self.task.await;
     }
@@ -123,7 +123,7 @@ pub(crate) fn lines(event: &Event) -> Vec<String> {
             ristretto_core::duration::format(std::time::Duration::from_secs(*seconds))
         )],
         Event::Finished { outcome, message } => {
-            vec![format!("{}: {message}", outcome.replace('_', " "))]
+            vec![format!("{}: {message}", outcome.as_words())]
         }
     }
 }

@@ -146,6 +146,34 @@ fn aws_hint(code: Option<&str>) -> Option<String> {
     Some(hint.to_owned())
 }
 
+impl From<ristretto_core::definition::WireError> for CliError {
+    fn from(error: ristretto_core::definition::WireError) -> Self {
+        Self {
+            exit: Exit::Failure,
+            error: error.into(),
+            hint: None,
+        }
+    }
+}
+
+/// Ctrl-C while waiting: exit 130, and `what` goes on without us
+/// (`the deployment goes on in ECS`).
+pub fn interrupted(what: &str, hint: Option<String>) -> CliError {
+    CliError {
+        exit: Exit::Interrupted,
+        error: anyhow::anyhow!("interrupted; {what}"),
+        hint,
+    }
+}
+
+/// Ctrl-C while following a deployment of `system` (ECS, CodeDeploy).
+pub fn deployment_interrupted(system: &str) -> CliError {
+    interrupted(
+        &format!("the deployment goes on in {system}"),
+        Some("follow it with `ristretto wait` (same --config)".to_owned()),
+    )
+}
+
 /// A bad-input error (exit code 2) with an optional hint.
 pub fn bad_input(message: impl Into<String>, hint: Option<&str>) -> CliError {
     CliError {
@@ -170,7 +198,7 @@ pub fn print_labeled(printer: &Printer, label: Option<&str>, error: &CliError) {
         (Some(load), _, _) => load.details(),
         (_, Some(ecs), _) => ecs
             .diagnosis()
-            .map(ristretto_ecs::Diagnosis::lines)
+            .map(ristretto_core::diagnosis::Diagnosis::lines)
             .unwrap_or_default(),
         (_, _, Some(cd)) => cd.details(),
         _ => Vec::new(),

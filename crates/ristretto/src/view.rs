@@ -10,7 +10,9 @@
 use std::time::Duration;
 
 use ristretto_codedeploy::LIFECYCLE_EVENTS;
-use ristretto_ecs::event::{DeploymentProgress, Event, TaskSetProgress, short_task_definition};
+use ristretto_core::event::{
+    DeploymentProgress, Event, Outcome, TaskSetProgress, short_task_definition,
+};
 
 /// What one service's deployment looks like now.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +28,7 @@ pub struct View {
     /// Seconds left, as expected when the wait began, and the elapsed time then.
     expected: Option<(Duration, Duration)>,
     /// `succeeded`, `failed`, `timed_out` once decided.
-    outcome: Option<String>,
+    outcome: Option<Outcome>,
 }
 
 const BAR_WIDTH: usize = 20;
@@ -79,7 +81,7 @@ impl View {
                 crate::progress::lines(event)
             }
             Event::Finished { outcome, .. } => {
-                self.outcome = Some(outcome.clone());
+                self.outcome = Some(*outcome);
                 let mut kept = self.state_lines();
                 kept.extend(crate::progress::lines(event));
                 kept
@@ -402,7 +404,7 @@ mod tests {
         // The outcome keeps the final state in the scrollback.
         let kept = view.apply(
             &Event::Finished {
-                outcome: "succeeded".into(),
+                outcome: Outcome::Succeeded,
                 message: "service web runs web:5".into(),
             },
             t,

@@ -15,7 +15,7 @@ pub use overrides::parse_task_override;
 pub use project::update_service_input;
 pub use service::parse_service_definition;
 pub use task::parse_task_definition;
-pub use wire::{api_json, to_pretty_json};
+pub use wire::{WireError, api_json, to_pretty_json};
 
 use std::path::Path;
 

@@ -23,9 +23,13 @@ pub fn update_service_input(
     cluster: &str,
 ) -> Result<UpdateServiceInput, String> {
     let mut update = serde_json::Map::new();
-    let create = match api_json(definition) {
+    let create = match api_json(definition).map_err(|e| e.to_string())? {
         Value::Object(create) => create,
-        _ => serde_json::Map::new(),
+        other => {
+            return Err(format!(
+                "a service definition is a JSON object, not `{other}`"
+            ));
+        }
     };
     for (key, value) in create {
         let key = if key == "serviceName" {
@@ -84,7 +88,7 @@ mod tests {
                 .and_then(|d| d.maximum_percent()),
             Some(200)
         );
-        let json = api_json(&update);
+        let json = api_json(&update).expect("writes");
         assert!(
             json.get("launchType").is_none() && json.get("tags").is_none(),
             "{json}"

@@ -7,18 +7,34 @@ use aws_smithy_schema::codec::Codec;
 use aws_smithy_schema::serde::{SerializableStruct, ShapeSerializer};
 use serde_json::Value;
 
+/// An SDK value the codec could not write as JSON (a float that JSON cannot
+/// hold, a bug in the codec). Never read as an empty document: an empty
+/// document would look like "nothing to change".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot write `{shape}` as the ECS API's JSON: {message}")]
+pub struct WireError {
+    /// The shape's name.
+    pub shape: String,
+    /// What the codec said.
+    pub message: String,
+}
+
 /// The API JSON of an SDK value (the body AWS would send or accept).
-#[must_use]
-pub fn api_json(value: &dyn SerializableStruct) -> Value {
+///
+/// # Errors
+/// The codec cannot write the value.
+pub fn api_json(value: &dyn SerializableStruct) -> Result<Value, WireError> {
+    let schema = value.schema();
+    let error = |message: String| WireError {
+        shape: schema.shape_id().shape_name().to_owned(),
+        message,
+    };
     let codec = JsonCodec::new(JsonCodecSettings::builder().build());
     let mut serializer = codec.create_serializer();
-    // Writing an in-memory SDK value cannot fail; an error would leave the
-    // document empty, which every caller prints as `{}`.
-    if serializer.write_struct(value.schema(), value).is_err() {
-        return Value::Object(serde_json::Map::new());
-    }
-    serde_json::from_slice(&serializer.finish())
-        .unwrap_or_else(|_| Value::Object(serde_json::Map::new()))
+    serializer
+        .write_struct(schema, value)
+        .map_err(|e| error(e.to_string()))?;
+    serde_json::from_slice(&serializer.finish()).map_err(|e| error(e.to_string()))
 }
 
 /// Pretty JSON with sorted keys, two-space indent and a trailing newline.

@@ -2,8 +2,7 @@
 //! start CodeDeploy deployments themselves. The AppSpec itself is built by
 //! `ristretto_core::appspec`, the same function a CodeDeploy deploy uses.
 
-use ristretto_core::appspec;
-use ristretto_core::definition::api_json;
+use ristretto_codedeploy::appspec;
 
 use crate::cli::{AppspecArgs, OutputFormat};
 use crate::commands::Context;
@@ -29,7 +28,7 @@ pub async fn run(args: &AppspecArgs, ctx: &Context) -> Result<Exit, CliError> {
             None
         } else {
             let definitions = ctx.loader().definitions(&config, ctx.lookups(&config))?;
-            Some(api_json(&definitions.service_definition()?.value))
+            Some(definitions.service_definition()?.value)
         };
         let clients = ctx.clients(&config).await;
         let service = live::require_service(&clients, &ctx.printer, &config.cluster, name).await?;
@@ -56,8 +55,8 @@ pub async fn run(args: &AppspecArgs, ctx: &Context) -> Result<Exit, CliError> {
                 .and_then(|(td, _)| td.task_definition_arn)
                 .ok_or_else(|| not_found(&format!("task definition `{id}` is not found")))?,
         };
-        let source = local.unwrap_or_else(|| api_json(&service));
-        let spec = appspec::build(&source, &arn, config.appspec.as_ref()).map_err(|e| CliError {
+        let source = local.as_ref().map_or_else(|| (&service).into(), Into::into);
+        let spec = appspec::build(source, &arn, config.appspec.as_ref()).map_err(|e| CliError {
             exit: Exit::Failure,
             error: e.into(),
             hint: Some(
@@ -65,10 +64,13 @@ pub async fn run(args: &AppspecArgs, ctx: &Context) -> Result<Exit, CliError> {
                     .to_owned(),
             ),
         })?;
-        ctx.printer.data(&match ctx.printer.output() {
-            OutputFormat::Text => spec.to_yaml(),
-            OutputFormat::Json => spec.to_json(),
-        });
+        ctx.printer.data(
+            &match ctx.printer.output() {
+                OutputFormat::Text => spec.to_yaml(),
+                OutputFormat::Json => spec.to_json(),
+            }
+            .map_err(ristretto_codedeploy::CodeDeployError::from)?,
+        );
     }
     Ok(Exit::Success)
 }

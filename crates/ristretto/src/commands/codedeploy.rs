@@ -5,23 +5,19 @@
 //! the AppSpec) is checked before the first change.
 
 use aws_sdk_codedeploy::types::AutoRollbackEvent;
-use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
 use aws_sdk_ecs::types::Service;
 use ristretto_codedeploy::rollback::{self, RollbackPlan};
-use ristretto_codedeploy::start::{
-    DeploymentRequest, allowed_update, build_appspec, changes_anything, create_deployment,
-};
+use ristretto_codedeploy::start::create_deployment;
 use ristretto_codedeploy::wait::{
     TaskSetWait, WaitSpec, in_progress, wait_for_deployment, wait_for_task_set,
 };
-use ristretto_codedeploy::{CodeDeployError, Group, Until, Wanted, discover};
+use ristretto_codedeploy::{CodeDeployError, Until, plan};
 use ristretto_core::Config;
-use ristretto_core::definition::{api_json, to_pretty_json, update_service_input};
-use ristretto_ecs::Events;
-use ristretto_ecs::deploy::{self, Definitions, DeployOptions, TaskDefinitionChoice};
-use ristretto_ecs::event::short_task_definition;
+use ristretto_core::definition::to_pretty_json;
+use ristretto_core::event::{Events, short_task_definition};
+use ristretto_core::poll::{Interrupted, Pace, interruptible};
+use ristretto_ecs::deploy::{Definitions, DeployOptions};
 use ristretto_ecs::service::require_service;
-use ristretto_ecs::wait::Pace;
 use tokio::time::Instant;
 
 use crate::aws::Clients;
@@ -49,7 +45,8 @@ pub struct Mode {
     pub open: bool,
 }
 
-/// Deploys `files` to the CODE_DEPLOY service `live` through CodeDeploy.
+/// Deploys `files` to the CODE_DEPLOY service `live` through CodeDeploy
+/// (or, when only the desired count changes, updates only that).
 ///
 /// # Errors
 /// No deployment group, no load balancer for the AppSpec, AWS errors, a
@@ -67,200 +64,54 @@ pub async fn deploy_one(
     started: Instant,
 ) -> Result<(), CliError> {
     let cluster = config.cluster.as_str();
-    if scales_only(options) {
-        return scale_one(ctx, config, clients, service, options, mode, started).await;
-    }
+    let settings = settings_of(config, service, &mode.rollback_events);
     // Read-only: what to deploy, where, and whether the AppSpec can be built.
-    let choice = match deploy::choose_task_definition(&clients.ecs, live, files, options).await? {
-        // `refresh`, `--skip-task-definition`: what the PRIMARY task set runs.
-        TaskDefinitionChoice::Existing(_) if options.skip_task_definition => {
-            TaskDefinitionChoice::Existing(running_task_definition(live))
-        }
-        choice => choice,
-    };
-    let group = group_of(config, clients, service, live).await?;
-    let from_file = files
-        .service_definition
-        .as_ref()
-        .filter(|_| options.update_service);
-    let mut update = match from_file {
-        Some(definition) => {
-            update_service_input(definition, cluster).map_err(|m| CodeDeployError::Invalid {
-                message: m,
-                hint: None,
-            })?
-        }
-        None => UpdateServiceInput::builder()
-            .cluster(cluster)
-            .build()
-            .map_err(|e| CodeDeployError::Invalid {
-                message: e.to_string(),
-                hint: None,
-            })?,
-    };
-    update.service = Some(service.to_owned());
-    update.desired_count = options.tasks.or(update.desired_count);
-    let update = allowed_update(update)?;
-    let source = from_file.map_or_else(|| api_json(live), |d| api_json(d));
-    let placeholder = match &choice {
-        TaskDefinitionChoice::Existing(arn) => arn.clone(),
-        TaskDefinitionChoice::Register(input) => {
-            format!("{} (to be registered)", input.family().unwrap_or_default())
-        }
-    };
-    let preview = build_appspec(&source, &placeholder, config.appspec.as_ref())?;
-    let deployment_config_name = config
-        .codedeploy
-        .as_ref()
-        .and_then(|c| c.deployment_config_name.clone());
-
+    let plan = plan::plan(
+        &clients.ecs,
+        &clients.codedeploy,
+        &settings,
+        live,
+        files,
+        options,
+    )
+    .await?;
     if mode.dry_run {
-        let mut out = serde_json::Map::new();
-        match &choice {
-            TaskDefinitionChoice::Register(input) => {
-                out.insert("registerTaskDefinition".into(), api_json(input.as_ref()));
-            }
-            TaskDefinitionChoice::Existing(arn) => {
-                out.insert("taskDefinition".into(), arn.clone().into());
-            }
-        }
-        if changes_anything(&update) {
-            out.insert("updateService".into(), api_json(&update));
-        }
-        out.insert(
-            "createDeployment".into(),
-            serde_json::json!({
-                "applicationName": group.application_name,
-                "deploymentGroupName": group.deployment_group_name,
-                "deploymentConfigName": deployment_config_name.clone().or(group.deployment_config_name.clone()),
-                "autoRollbackEvents": mode.rollback_events.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
-                "appSpec": preview.to_yaml(),
-            }),
-        );
         ctx.printer.info("dry run: nothing was changed; the plan:");
-        ctx.printer
-            .data(&to_pretty_json(&serde_json::Value::Object(out)));
+        ctx.printer.data(&to_pretty_json(&plan.to_json()?));
         mode.scaling
             .preview(ctx, &clients.autoscaling, cluster, service)
             .await?;
         return Ok(());
     }
-
     let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
     let work = async {
-        let arn = match choice {
-            TaskDefinitionChoice::Existing(arn) => arn,
-            TaskDefinitionChoice::Register(input) => {
-                deploy::register(&clients.ecs, *input, &events).await?
-            }
-        };
-        if changes_anything(&update) {
-            events.step(format!(
-                "updating service {service} (CODE_DEPLOY: desired count and deployment settings only)"
-            ));
-            ristretto_ecs::send::update_service_builder(update)
-                .send_with(&clients.ecs)
-                .await
-                .map_err(|e| ristretto_ecs::EcsError::aws("UpdateService", e))?;
-        }
-        let appspec = build_appspec(&source, &arn, config.appspec.as_ref())?;
-        let request = DeploymentRequest {
-            group: group.clone(),
-            deployment_config_name,
-            appspec,
-            rollback_events: mode.rollback_events.clone(),
-        };
-        let created = create_deployment(&clients.codedeploy, &request, &events).await?;
-        if mode.open {
+        let created = plan::execute(&clients.ecs, &clients.codedeploy, plan, &events).await?;
+        if let (true, Some(created)) = (mode.open, &created) {
             crate::browser::open(ctx.settings.browser, &created.console_url, &events).await;
         }
         if !mode.wait {
-            events.step("not waiting (--no-wait); follow it with `ristretto wait`");
+            events.step(match created {
+                Some(_) => "not waiting (--no-wait); follow it with `ristretto wait`",
+                None => "not waiting (--no-wait)",
+            });
             return Ok(());
         }
-        let id = created.deployment_id;
-        follow(
-            ctx, config, clients, service, id, mode.until, started, &events,
-        )
-        .await
-    };
-    let result = mode
-        .scaling
-        .around(ctx, &clients.autoscaling, cluster, service, &events, work)
-        .await;
-    progress.finish(events).await;
-    result
-}
-
-/// Whether a deploy only changes the desired count: no new revision, no
-/// service definition, no forced deployment (`scale`, or `deploy
-/// --skip-task-definition --no-update-service`). Then no CodeDeploy
-/// deployment is made, as in ecspresso.
-fn scales_only(options: &DeployOptions) -> bool {
-    options.skip_task_definition && !options.update_service && !options.force_new_deployment
-}
-
-/// The task definition the service runs: its PRIMARY task set's.
-fn running_task_definition(live: &Service) -> String {
-    live.task_sets()
-        .iter()
-        .find(|t| t.status() == Some("PRIMARY"))
-        .and_then(|t| t.task_definition())
-        .or(live.task_definition())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// `scale` of a CODE_DEPLOY service: `UpdateService` with the desired count
-/// only (the task sets follow it), then a wait for one steady PRIMARY task set.
-async fn scale_one(
-    ctx: &Context,
-    config: &Config,
-    clients: &Clients,
-    service: &str,
-    options: &DeployOptions,
-    mode: &Mode,
-    started: Instant,
-) -> Result<(), CliError> {
-    let cluster = config.cluster.as_str();
-    let update = UpdateServiceInput::builder()
-        .cluster(cluster)
-        .service(service)
-        .set_desired_count(options.tasks)
-        .build()
-        .map_err(|e| CodeDeployError::Invalid {
-            message: e.to_string(),
-            hint: None,
-        })?;
-    if mode.dry_run {
-        ctx.printer.info("dry run: nothing was changed; the plan:");
-        let mut out = serde_json::Map::new();
-        if changes_anything(&update) {
-            out.insert("updateService".into(), api_json(&update));
-        }
-        ctx.printer
-            .data(&to_pretty_json(&serde_json::Value::Object(out)));
-        mode.scaling
-            .preview(ctx, &clients.autoscaling, cluster, service)
-            .await?;
-        return Ok(());
-    }
-    let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
-    let work = async {
-        if let Some(count) = options.tasks {
-            events.step(format!(
-                "updating the desired count of service {service} to {count} (CODE_DEPLOY: no new deployment)"
-            ));
-            ristretto_ecs::send::update_service_builder(update)
-                .send_with(&clients.ecs)
+        match created {
+            Some(created) => {
+                follow(
+                    ctx,
+                    config,
+                    clients,
+                    service,
+                    created.deployment_id,
+                    mode.until,
+                    started,
+                    &events,
+                )
                 .await
-                .map_err(|e| ristretto_ecs::EcsError::aws("UpdateService", e))?;
+            }
+            None => wait_task_set(config, clients, service, started, &events).await,
         }
-        if !mode.wait {
-            events.step("not waiting (--no-wait)");
-            return Ok(());
-        }
-        wait_task_set(config, clients, service, started, &events).await
     };
     let result = mode
         .scaling
@@ -268,6 +119,24 @@ async fn scale_one(
         .await;
     progress.finish(events).await;
     result
+}
+
+/// The config's CodeDeploy settings for `service`.
+fn settings_of<'a>(
+    config: &'a Config,
+    service: &'a str,
+    rollback_events: &'a [AutoRollbackEvent],
+) -> plan::Settings<'a> {
+    let names = config.codedeploy.as_ref();
+    plan::Settings {
+        cluster: &config.cluster,
+        service,
+        application: names.and_then(|n| n.application_name.as_deref()),
+        group: names.and_then(|n| n.deployment_group_name.as_deref()),
+        deployment_config_name: names.and_then(|n| n.deployment_config_name.as_deref()),
+        appspec: config.appspec.as_ref(),
+        rollback_events,
+    }
 }
 
 /// `wait` on a CODE_DEPLOY service: the deployment in progress, else the task set.
@@ -283,7 +152,8 @@ pub async fn wait_one(
     until: Until,
     started: Instant,
 ) -> Result<(), CliError> {
-    let group = group_of(config, clients, service, live).await?;
+    let settings = settings_of(config, service, &[]);
+    let group = plan::group_of(&clients.codedeploy, &settings, live).await?;
     let current = in_progress(&clients.codedeploy, &group).await?;
     let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
     let result = match current {
@@ -356,33 +226,10 @@ async fn follow(
 async fn interruptibly(
     wait: impl std::future::Future<Output = Result<(), CodeDeployError>>,
 ) -> Result<(), CliError> {
-    tokio::select! {
-        result = wait => result.map_err(CliError::from),
-        _ = tokio::signal::ctrl_c() => Err(CliError {
-            exit: Exit::Interrupted,
-            error: anyhow::anyhow!("interrupted; the deployment goes on in CodeDeploy"),
-            hint: Some("follow it with `ristretto wait` (same --config)".to_owned()),
-        }),
+    match interruptible(wait).await {
+        Ok(result) => result.map_err(CliError::from),
+        Err(Interrupted) => Err(crate::report::deployment_interrupted("CodeDeploy")),
     }
-}
-
-/// The deployment group of `live`: the config's names, else the deployment
-/// that created one of its task sets, else a search.
-async fn group_of(
-    config: &Config,
-    clients: &Clients,
-    service: &str,
-    live: &Service,
-) -> Result<Group, CliError> {
-    let names = config.codedeploy.clone().unwrap_or_default();
-    let wanted = Wanted {
-        cluster: &config.cluster,
-        service,
-        application: names.application_name.as_deref(),
-        group: names.deployment_group_name.as_deref(),
-        task_sets: live.task_sets(),
-    };
-    Ok(discover(&clients.codedeploy, &wanted).await?)
 }
 
 /// Whether `service` is deployed by CodeDeploy.
@@ -454,7 +301,8 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
             ),
         });
     }
-    let group = group_of(config, &clients, service, &live).await?;
+    let settings = settings_of(config, service, &mode.rollback_events);
+    let group = plan::group_of(&clients.codedeploy, &settings, &live).await?;
     let plan = rollback::plan(&clients.codedeploy, &clients.ecs, &group, &live).await?;
     let rolled_back = match &plan {
         RollbackPlan::Stop {
@@ -521,16 +369,7 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
                     short_task_definition(&to),
                     short_task_definition(&from)
                 ));
-                let appspec = build_appspec(&api_json(&live), &to, config.appspec.as_ref())?;
-                let request = DeploymentRequest {
-                    group: group.clone(),
-                    deployment_config_name: config
-                        .codedeploy
-                        .as_ref()
-                        .and_then(|c| c.deployment_config_name.clone()),
-                    appspec,
-                    rollback_events: mode.rollback_events.clone(),
-                };
+                let request = rollback::redeploy_request(&live, &group, &to, &settings)?;
                 let created = create_deployment(&clients.codedeploy, &request, &events).await?;
                 if mode.open {
                     crate::browser::open(ctx.settings.browser, &created.console_url, &events)
@@ -553,17 +392,7 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
             }
         }
         if let (true, Some(td)) = (mode.deregister, rolled_back) {
-            clients
-                .ecs
-                .deregister_task_definition()
-                .task_definition(&td)
-                .send()
-                .await
-                .map_err(|e| ristretto_ecs::EcsError::aws("DeregisterTaskDefinition", e))?;
-            events.step(format!(
-                "deregistered the rolled-back task definition {}",
-                short_task_definition(&td)
-            ));
+            ristretto_ecs::rollback::deregister(&clients.ecs, &td, &events).await?;
         }
         Ok(())
     }

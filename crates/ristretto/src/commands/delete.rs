@@ -2,6 +2,7 @@
 //! until the service is INACTIVE.
 
 use ristretto_core::Config;
+use ristretto_core::poll::{Interrupted, interruptible};
 use ristretto_ecs::delete;
 use ristretto_ecs::service::require_service;
 use tokio::time::Instant;
@@ -10,7 +11,6 @@ use crate::cli::DeleteArgs;
 use crate::commands::confirm::confirm;
 use crate::commands::deploy::service_name;
 use crate::commands::{Context, for_each_config};
-use crate::exit::Exit;
 use crate::progress::Progress;
 use crate::report::CliError;
 
@@ -59,32 +59,35 @@ async fn delete_one(args: &DeleteArgs, ctx: &Context, config: &Config) -> Result
     )?;
     let (events, progress) = Progress::start(&ctx.printer, format!("{service}/{}", config.cluster));
     let result = async {
-            delete::delete_service(ecs, &config.cluster, service, args.terminate, &events).await?;
-            if args.no_wait {
-                events.step("not waiting (--no-wait)");
-                return Ok(());
-            }
-            tokio::select! {
-                result = delete::wait_inactive(
-                    ecs,
-                    &config.cluster,
-                    service,
-                    started + config.timeout,
-                    config.timeout,
-                    &events,
-                ) => result.map_err(|e| {
-                    let mut error = CliError::from(e);
-                    error.hint = Some("the deletion goes on in ECS; check it with `ristretto status`".to_owned());
-                    error
-                }),
-                _ = tokio::signal::ctrl_c() => Err(CliError {
-                    exit: Exit::Interrupted,
-                    error: anyhow::anyhow!("interrupted; the deletion goes on in ECS"),
-                    hint: None,
-                }),
-            }
+        delete::delete_service(ecs, &config.cluster, service, args.terminate, &events).await?;
+        if args.no_wait {
+            events.step("not waiting (--no-wait)");
+            return Ok(());
         }
-        .await;
+        let deadline = started + config.timeout;
+        let waited = delete::wait_inactive(
+            ecs,
+            &config.cluster,
+            service,
+            deadline,
+            config.timeout,
+            &events,
+        );
+        match interruptible(waited).await {
+            Ok(result) => result.map_err(|e| {
+                let mut error = CliError::from(e);
+                error.hint = Some(
+                    "the deletion goes on in ECS; check it with `ristretto status`".to_owned(),
+                );
+                error
+            }),
+            Err(Interrupted) => Err(crate::report::interrupted(
+                "the deletion goes on in ECS",
+                None,
+            )),
+        }
+    }
+    .await;
     progress.finish(events).await;
     result
 }

@@ -4,11 +4,13 @@
 
 use ristretto_codedeploy::Until as CodeDeployUntil;
 use ristretto_core::Config;
-use ristretto_core::definition::{api_json, to_pretty_json};
-use ristretto_ecs::deploy::{self, DeployOptions, Plan, ServiceChange, TaskDefinitionChoice};
+use ristretto_core::definition::to_pretty_json;
+use ristretto_core::event::Events;
+use ristretto_core::poll::{Interrupted, interruptible};
+use ristretto_ecs::deploy::{self, DeployOptions, Plan};
 use ristretto_ecs::service::{describe_service, require_service};
 use ristretto_ecs::wait::{Pace, WaitSpec, wait_for_deployment};
-use ristretto_ecs::{Events, Target, WaitUntil};
+use ristretto_ecs::{Target, WaitUntil};
 use tokio::time::Instant;
 
 use crate::cli::{CreateArgs, DeployArgs, WaitArgs, WaitUntilArg};
@@ -236,7 +238,7 @@ pub(crate) async fn run_one(
     )
     .await?;
     if mode.dry_run {
-        print_plan(ctx, &plan);
+        print_plan(ctx, &plan)?;
         mode.scaling
             .preview(ctx, &clients.autoscaling, &config.cluster, service)
             .await?;
@@ -330,48 +332,17 @@ pub(crate) async fn wait_interruptibly(
     spec: &WaitSpec,
     events: &Events,
 ) -> Result<(), CliError> {
-    tokio::select! {
-        result = wait_for_deployment(ecs, spec, events) => result.map(|_| ()).map_err(CliError::from),
-        _ = tokio::signal::ctrl_c() => Err(CliError {
-            exit: Exit::Interrupted,
-            error: anyhow::anyhow!("interrupted; the deployment goes on in ECS"),
-            hint: Some("follow it with `ristretto wait` (same --config)".to_owned()),
-        }),
+    match interruptible(wait_for_deployment(ecs, spec, events)).await {
+        Ok(result) => result.map(|_| ()).map_err(CliError::from),
+        Err(Interrupted) => Err(crate::report::deployment_interrupted("ECS")),
     }
 }
 
-fn print_plan(ctx: &Context, plan: &Plan) {
-    let mut out = serde_json::Map::new();
-    match &plan.task_definition {
-        TaskDefinitionChoice::Register(input) => {
-            out.insert("registerTaskDefinition".into(), api_json(input.as_ref()));
-        }
-        TaskDefinitionChoice::Existing(arn) => {
-            out.insert("taskDefinition".into(), arn.clone().into());
-        }
-    }
-    match &plan.change {
-        ServiceChange::Create(input) => {
-            out.insert("createService".into(), api_json(input.as_ref()))
-        }
-        ServiceChange::Update(input) => {
-            out.insert("updateService".into(), api_json(input.as_ref()))
-        }
-    };
-    if !plan.tag.is_empty() {
-        let tags: Vec<_> = plan
-            .tag
-            .iter()
-            .map(|t| serde_json::json!({"key": t.key(), "value": t.value()}))
-            .collect();
-        out.insert("tagResource".into(), tags.into());
-    }
-    if !plan.untag.is_empty() {
-        out.insert("untagResource".into(), plan.untag.clone().into());
-    }
+fn print_plan(ctx: &Context, plan: &Plan) -> Result<(), CliError> {
+    let json = plan.to_json()?;
     ctx.printer.info("dry run: nothing was changed; the plan:");
-    ctx.printer
-        .data(&to_pretty_json(&serde_json::Value::Object(out)));
+    ctx.printer.data(&to_pretty_json(&json));
+    Ok(())
 }
 
 pub(crate) fn service_name(config: &Config) -> Result<&str, CliError> {

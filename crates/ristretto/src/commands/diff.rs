@@ -8,7 +8,7 @@ use std::process::Command;
 
 use anstyle::{AnsiColor, Style};
 use aws_sdk_ecs::types::Tag;
-use ristretto_core::definition::api_json;
+use ristretto_core::definition::{WireError, api_json};
 use ristretto_core::diff::{Comparison, LineKind, Subject, line_kind, mask_secrets};
 use ristretto_core::{Config, normalize};
 use serde_json::{Value, json};
@@ -75,9 +75,12 @@ async fn compare(ctx: &Context, config: &Config) -> Result<Vec<Comparison>, CliE
             ));
         }
         live_td_arn = live.as_ref().and_then(|s| s.task_definition.clone());
-        let live_json = live.as_ref().map(|s| normalize::live_service(&api_json(s)));
+        let live_json = match &live {
+            Some(s) => Some(normalize::live_service(&api_json(s)?)),
+            None => None,
+        };
         let (mut live_doc, mut local_doc) =
-            normalize::service_pair(live_json.as_ref(), &api_json(&local.value), ignore);
+            normalize::service_pair(live_json.as_ref(), &api_json(&local.value)?, ignore);
         mask_secrets(live_doc.as_mut(), &mut local_doc, &local.secrets);
         comparisons.push(Comparison {
             subject: Subject::Service,
@@ -88,7 +91,7 @@ async fn compare(ctx: &Context, config: &Config) -> Result<Vec<Comparison>, CliE
         });
     }
 
-    let local_json = api_json(&local_td.value);
+    let local_json = api_json(&local_td.value)?;
     let family = local_json
         .get("family")
         .and_then(Value::as_str)
@@ -109,10 +112,13 @@ async fn compare(ctx: &Context, config: &Config) -> Result<Vec<Comparison>, CliE
         ));
     }
     let mut local_doc = normalize::task_definition(&local_json, ignore);
-    let mut live_doc = live_td.as_ref().map(|(td, tags)| {
-        let live = normalize::live_task_definition(&api_json(td), Some(&tags_json(tags)));
-        normalize::task_definition(&live, ignore)
-    });
+    let mut live_doc = match &live_td {
+        Some((td, tags)) => {
+            let live = normalize::live_task_definition(&api_json(td)?, Some(&tags_json(tags)?));
+            Some(normalize::task_definition(&live, ignore))
+        }
+        None => None,
+    };
     mask_secrets(live_doc.as_mut(), &mut local_doc, &local_td.secrets);
     comparisons.push(Comparison {
         subject: Subject::TaskDefinition,
@@ -126,8 +132,10 @@ async fn compare(ctx: &Context, config: &Config) -> Result<Vec<Comparison>, CliE
     Ok(comparisons)
 }
 
-fn tags_json(tags: &[Tag]) -> Value {
-    Value::Array(tags.iter().map(|t| api_json(t)).collect())
+fn tags_json(tags: &[Tag]) -> Result<Value, WireError> {
+    Ok(Value::Array(
+        tags.iter().map(|t| api_json(t)).collect::<Result<_, _>>()?,
+    ))
 }
 
 fn print(

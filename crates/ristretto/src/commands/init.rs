@@ -101,7 +101,10 @@ pub async fn run(args: &InitArgs, ctx: &Context) -> Result<Exit, CliError> {
             if is_codedeploy {
                 codedeploy = find_codedeploy(ctx, &clients, &args.cluster, name, &service).await;
             }
-            (Some(normalize::service_definition(&api_json(&service))), td)
+            (
+                Some(normalize::service_definition(&api_json(&service)?)),
+                td,
+            )
         }
         (None, Some(td)) => (None, td.clone()),
         (None, None) => {
@@ -119,8 +122,8 @@ pub async fn run(args: &InitArgs, ctx: &Context) -> Result<Exit, CliError> {
                 Some("give `family`, `family:revision` or the ARN of a registered task definition"),
             )
         })?;
-    let tags = Value::Array(tags.iter().map(|t| api_json(t)).collect());
-    let mut td_doc = normalize::task_definition_file(&api_json(&td), Some(&tags));
+    let tags = Value::Array(tags.iter().map(|t| api_json(t)).collect::<Result<_, _>>()?);
+    let mut td_doc = normalize::task_definition_file(&api_json(&td)?, Some(&tags));
     if args.sort {
         td_doc = normalize::task_definition(&td_doc, &[]);
     }

@@ -3,11 +3,12 @@
 
 use ristretto_core::Config;
 use ristretto_core::definition::{api_json, to_pretty_json};
+use ristretto_core::event::Events;
+use ristretto_core::event::short_task_definition;
+use ristretto_ecs::EcsError;
 use ristretto_ecs::deregister::{self, InUse};
-use ristretto_ecs::event::short_task_definition;
 use ristretto_ecs::rollback::{active_revisions, split_revision};
 use ristretto_ecs::service::describe_service;
-use ristretto_ecs::{EcsError, Events};
 
 use crate::cli::{DeregisterArgs, OutputFormat, RegisterArgs};
 use crate::commands::confirm::confirm;
@@ -33,7 +34,7 @@ async fn register_one(args: &RegisterArgs, ctx: &Context, config: &Config) -> Re
     if args.dry_run {
         ctx.printer
             .info("dry run: nothing was changed; the task definition to register:");
-        ctx.printer.data(&to_pretty_json(&api_json(&input)));
+        ctx.printer.data(&to_pretty_json(&api_json(&input)?));
         return Ok(());
     }
     let clients = ctx.clients(config).await;
@@ -47,7 +48,7 @@ async fn register_one(args: &RegisterArgs, ctx: &Context, config: &Config) -> Re
     let arn = td.task_definition_arn().unwrap_or_default();
     ctx.printer.info(&format!("registered {arn}"));
     if ctx.printer.output() == OutputFormat::Json {
-        ctx.printer.data(&to_pretty_json(&api_json(td)));
+        ctx.printer.data(&to_pretty_json(&api_json(td)?));
     } else {
         ctx.printer.data(&format!("{arn}\n"));
     }

@@ -32,10 +32,10 @@ pub fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
                     })?
                 }
                 (RenderTarget::Servicedef, Some(d)) => {
-                    to_pretty_json(&api_json(&d.service_definition()?.value))
+                    to_pretty_json(&api_json(&d.service_definition()?.value)?)
                 }
                 (RenderTarget::Taskdef, Some(d)) => {
-                    to_pretty_json(&api_json(&d.task_definition()?.value))
+                    to_pretty_json(&api_json(&d.task_definition()?.value)?)
                 }
                 (_, None) => continue,
             };

@@ -72,7 +72,7 @@ pub async fn run(args: &RevisionsArgs, ctx: &Context) -> Result<Exit, CliError> 
                         Some("`ristretto revisions` lists the revisions that exist"),
                     )
                 })?;
-            ctx.printer.data(&to_pretty_json(&api_json(&td)));
+            ctx.printer.data(&to_pretty_json(&api_json(&td)?));
             continue;
         }
         let uses = live::in_use(&clients, &config.cluster, &family, service.as_ref()).await?;
@@ -96,7 +96,7 @@ pub async fn run(args: &RevisionsArgs, ctx: &Context) -> Result<Exit, CliError> 
 
 fn local_family(ctx: &Context, config: &Config) -> Result<String, CliError> {
     let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
-    let td = api_json(&definitions.task_definition()?.value);
+    let td = api_json(&definitions.task_definition()?.value)?;
     td.get("family")
         .and_then(Value::as_str)
         .filter(|f| !f.is_empty())

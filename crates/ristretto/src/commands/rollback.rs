@@ -4,7 +4,7 @@
 
 use ristretto_core::Config;
 use ristretto_core::definition::to_pretty_json;
-use ristretto_ecs::event::short_task_definition;
+use ristretto_core::event::short_task_definition;
 use ristretto_ecs::rollback;
 use ristretto_ecs::service::require_service;
 use ristretto_ecs::{Target, WaitUntil};

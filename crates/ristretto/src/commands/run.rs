@@ -7,13 +7,15 @@ use std::path::Path;
 
 use aws_sdk_ecs::types::{ContainerDefinition, PropagateTags, Tag, TaskOverride};
 use ristretto_core::definition::{api_json, parse_task_override, to_pretty_json};
+use ristretto_core::event::short_task_definition;
+use ristretto_core::event::{Event, Events, Outcome};
+use ristretto_core::poll::interruptible;
 use ristretto_core::{Config, Definitions};
+use ristretto_ecs::EcsError;
 use ristretto_ecs::deploy::{latest_revision, register};
-use ristretto_ecs::event::short_task_definition;
 use ristretto_ecs::rollback::split_revision;
 use ristretto_ecs::run::{self, Followed, RunUntil, Verdict};
 use ristretto_ecs::service::describe_service;
-use ristretto_ecs::{EcsError, Events};
 use tokio::time::Instant;
 
 use crate::cli::{PropagateTagsArg, RunArgs, RunUntilArg};
@@ -148,7 +150,8 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             Choice::Register(input) => {
                 ctx.printer
                     .info("dry run: nothing was changed; would register:");
-                ctx.printer.data(&to_pretty_json(&api_json(input.as_ref())));
+                ctx.printer
+                    .data(&to_pretty_json(&api_json(input.as_ref())?));
                 format!("{family}:<new revision>")
             }
             Choice::Existing(arn) => arn.clone(),
@@ -165,7 +168,7 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             "dry run: would run and watch container `{watch}`:"
         ));
         if let Ok(input) = input.build() {
-            ctx.printer.data(&to_pretty_json(&api_json(&input)));
+            ctx.printer.data(&to_pretty_json(&api_json(&input)?));
         }
         return Ok(());
     }
@@ -185,25 +188,36 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             service_definition.as_ref(),
             live.as_ref(),
         ));
-        let arns = run::start(ecs, input, &events).await.map_err(start_failed)?;
+        let arns = run::start(ecs, input, &events)
+            .await
+            .map_err(start_failed)?;
         if args.no_wait {
             events.step("not waiting (--no-wait)");
             ctx.printer.data(&format!("{}\n", arns.join("\n")));
             return Ok(());
         }
         events.step(format!("watching container `{watch}`"));
-        let followed = tokio::select! {
-            followed = run::follow(ecs, &config.cluster, &arns, &watch, until, started + config.timeout, &events) => followed?,
-            _ = tokio::signal::ctrl_c() => return Err(CliError {
-                exit: Exit::Interrupted,
-                error: anyhow::anyhow!("interrupted; the task goes on in ECS"),
-                hint: Some(format!(
+        let deadline = started + config.timeout;
+        let follow = run::follow(
+            ecs,
+            &config.cluster,
+            &arns,
+            &watch,
+            until,
+            deadline,
+            &events,
+        );
+        let Ok(followed) = interruptible(follow).await else {
+            return Err(crate::report::interrupted(
+                "the task goes on in ECS",
+                Some(format!(
                     "stop it with `aws ecs stop-task --cluster {} --task {}`",
                     config.cluster,
                     arns.first().map_or("<task>", |a| short_task_definition(a))
                 )),
-            }),
+            ));
         };
+        let followed = followed?;
         outcome(followed, &watch, config, &events)
     }
     .await;
@@ -231,15 +245,15 @@ fn outcome(
             ),
         }),
         Followed::Done(Verdict::Succeeded | Verdict::InProgress) => {
-            events.emit(ristretto_ecs::Event::Finished {
-                outcome: "succeeded".into(),
+            events.emit(Event::Finished {
+                outcome: Outcome::Succeeded,
                 message: format!("container `{watch}` succeeded"),
             });
             Ok(())
         }
         Followed::Done(Verdict::Exited { task, code, reason }) => {
-            events.emit(ristretto_ecs::Event::Finished {
-                outcome: "failed".into(),
+            events.emit(Event::Finished {
+                outcome: Outcome::Failed,
                 message: format!("container `{watch}` exited with code {code}"),
             });
             Err(CliError {
@@ -254,8 +268,8 @@ fn outcome(
             })
         }
         Followed::Done(Verdict::FailedToStart { task, reason }) => {
-            events.emit(ristretto_ecs::Event::Finished {
-                outcome: "failed".into(),
+            events.emit(Event::Finished {
+                outcome: Outcome::Failed,
                 message: format!("task {task} failed"),
             });
             Err(CliError {

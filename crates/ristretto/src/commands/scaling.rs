@@ -6,12 +6,12 @@
 use std::future::Future;
 
 use aws_sdk_applicationautoscaling::Client;
-use ristretto_ecs::Events;
+use ristretto_core::event::Events;
+use ristretto_core::poll::{Interrupted, interruptible};
 use ristretto_ecs::autoscaling::{self, Applied, AutoScalingChange};
 
 use crate::cli::AutoScalingFlags;
 use crate::commands::Context;
-use crate::exit::Exit;
 use crate::report::CliError;
 
 /// What the auto scaling flags ask for.
@@ -122,14 +122,9 @@ impl Scaling {
         }
         // From here on scaling is suspended: nothing may end the command
         // before it is resumed, so Ctrl-C is caught here too.
-        let result = tokio::select! {
-            result = work => result,
-            _ = tokio::signal::ctrl_c() => Err(CliError {
-                exit: Exit::Interrupted,
-                error: anyhow::anyhow!("interrupted; the deployment goes on in ECS"),
-                hint: Some("follow it with `ristretto wait` (same --config)".to_owned()),
-            }),
-        };
+        let result = interruptible(work)
+            .await
+            .unwrap_or_else(|Interrupted| Err(crate::report::deployment_interrupted("ECS")));
         let resumed = autoscaling::apply(
             client,
             cluster,

@@ -3,9 +3,12 @@
 //! hooks from the config. `ristretto appspec` prints it; a CodeDeploy deploy
 //! sends it as the revision's content.
 //!
-//! Built from API JSON (of a `Service` or a `CreateService` input), so the
-//! same function serves the live service and the local definition.
+//! Built from the SDK's own types through [`Source`], which a live
+//! `Service` and a `CreateService` input (the service definition) both give,
+//! so the same function serves the live service and the local definition.
 
+use aws_sdk_ecs::operation::create_service::CreateServiceInput;
+use aws_sdk_ecs::types::{CapacityProviderStrategyItem, LoadBalancer, Service};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -114,75 +117,89 @@ pub enum AppSpecError {
     /// The first load balancer does not name its container and port.
     #[error("the service's first load balancer has no `containerName` and `containerPort`")]
     IncompleteLoadBalancer,
+    /// The AppSpec could not be written out.
+    #[error("cannot write the AppSpec: {0}")]
+    Write(String),
 }
 
-/// The AppSpec deploying `task_definition_arn` to `service` (API JSON of a
-/// `Service` or a `CreateService` input): the first load balancer's
-/// container and port, the platform version, the `awsvpc` settings and the
-/// capacity provider strategy. `appspec` is the config's `appspec` block;
-/// its `Hooks` (any letter case) are copied.
+/// What an AppSpec is built from: the parts of a service (live, or its
+/// definition) that CodeDeploy takes from the AppSpec instead of the service.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The service's load balancers; the first one takes the traffic.
+    pub load_balancers: &'a [LoadBalancer],
+    /// Its network settings.
+    pub network_configuration: Option<&'a aws_sdk_ecs::types::NetworkConfiguration>,
+    /// Its Fargate platform version.
+    pub platform_version: Option<&'a str>,
+    /// Its capacity provider strategy.
+    pub capacity_provider_strategy: &'a [CapacityProviderStrategyItem],
+}
+
+impl<'a> From<&'a Service> for Source<'a> {
+    fn from(service: &'a Service) -> Self {
+        Self {
+            load_balancers: service.load_balancers(),
+            network_configuration: service.network_configuration(),
+            platform_version: service.platform_version(),
+            capacity_provider_strategy: service.capacity_provider_strategy(),
+        }
+    }
+}
+
+impl<'a> From<&'a CreateServiceInput> for Source<'a> {
+    fn from(definition: &'a CreateServiceInput) -> Self {
+        Self {
+            load_balancers: definition.load_balancers(),
+            network_configuration: definition.network_configuration(),
+            platform_version: definition.platform_version(),
+            capacity_provider_strategy: definition.capacity_provider_strategy(),
+        }
+    }
+}
+
+/// The AppSpec deploying `task_definition_arn` to the service `source`: the
+/// first load balancer's container and port, the platform version, the
+/// `awsvpc` settings and the capacity provider strategy. `appspec` is the
+/// config's `appspec` block; its `Hooks` (any letter case) are copied.
 ///
 /// # Errors
 /// The service has no load balancer, or it names no container and port.
 pub fn build(
-    service: &Value,
+    source: Source<'_>,
     task_definition_arn: &str,
     appspec: Option<&Value>,
 ) -> Result<AppSpec, AppSpecError> {
-    let lb = service
-        .get("loadBalancers")
-        .and_then(Value::as_array)
-        .and_then(|l| l.first())
+    let lb = source
+        .load_balancers
+        .first()
         .ok_or(AppSpecError::NoLoadBalancer)?;
-    let load_balancer_info = match (
-        lb.get("containerName").and_then(Value::as_str),
-        lb.get("containerPort").and_then(Value::as_i64),
-    ) {
+    let load_balancer_info = match (lb.container_name(), lb.container_port()) {
         (Some(name), Some(port)) => LoadBalancerInfo {
             container_name: name.to_owned(),
-            container_port: port,
+            container_port: i64::from(port),
         },
         _ => return Err(AppSpecError::IncompleteLoadBalancer),
     };
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let network_configuration = service
-        .pointer("/networkConfiguration/awsvpcConfiguration")
+    let network_configuration = source
+        .network_configuration
+        .and_then(|n| n.awsvpc_configuration())
         .map(|vpc| NetworkConfiguration {
             awsvpc_configuration: AwsvpcConfiguration {
-                assign_public_ip: vpc
-                    .get("assignPublicIp")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
-                security_groups: strings(vpc.get("securityGroups")),
-                subnets: strings(vpc.get("subnets")),
+                assign_public_ip: vpc.assign_public_ip().map(|a| a.as_str().to_owned()),
+                security_groups: vpc.security_groups().to_vec(),
+                subnets: vpc.subnets().to_vec(),
             },
         });
-    let capacity_provider_strategy = service
-        .get("capacityProviderStrategy")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| {
-                    Some(CapacityProvider {
-                        capacity_provider: i.get("capacityProvider")?.as_str()?.to_owned(),
-                        base: i.get("base").and_then(Value::as_i64).unwrap_or(0),
-                        weight: i.get("weight").and_then(Value::as_i64).unwrap_or(0),
-                    })
-                })
-                .collect()
+    let capacity_provider_strategy = source
+        .capacity_provider_strategy
+        .iter()
+        .map(|i| CapacityProvider {
+            capacity_provider: i.capacity_provider().to_owned(),
+            base: i64::from(i.base()),
+            weight: i64::from(i.weight()),
         })
-        .unwrap_or_default();
+        .collect();
     let hooks = appspec.and_then(Value::as_object).and_then(|block| {
         block
             .iter()
@@ -198,9 +215,8 @@ pub fn build(
                 properties: Properties {
                     task_definition: task_definition_arn.to_owned(),
                     load_balancer_info,
-                    platform_version: service
-                        .get("platformVersion")
-                        .and_then(Value::as_str)
+                    platform_version: source
+                        .platform_version
                         .filter(|s| !s.is_empty())
                         .map(str::to_owned),
                     network_configuration,
@@ -214,18 +230,22 @@ pub fn build(
 
 impl AppSpec {
     /// The AppSpec as YAML, the form CodeDeploy's `AppSpecContent` takes.
-    #[must_use]
-    pub fn to_yaml(&self) -> String {
-        // Serialising plain strings, numbers, lists and maps cannot fail.
-        yaml_serde::to_string(self).unwrap_or_default()
+    ///
+    /// # Errors
+    /// The hooks from the config cannot be written as YAML.
+    pub fn to_yaml(&self) -> Result<String, AppSpecError> {
+        yaml_serde::to_string(self).map_err(|e| AppSpecError::Write(e.to_string()))
     }
 
     /// The AppSpec as pretty JSON (keys in AppSpec order).
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+    ///
+    /// # Errors
+    /// The hooks from the config cannot be written as JSON.
+    pub fn to_json(&self) -> Result<String, AppSpecError> {
+        let mut text =
+            serde_json::to_string_pretty(self).map_err(|e| AppSpecError::Write(e.to_string()))?;
         text.push('\n');
-        text
+        Ok(text)
     }
 }
 
@@ -291,25 +311,42 @@ impl Deployed {
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration};
     use serde_json::json;
 
     use super::*;
+
+    fn lb(name: Option<&str>, port: Option<i32>) -> LoadBalancer {
+        LoadBalancer::builder()
+            .target_group_arn("arn:tg")
+            .set_container_name(name.map(str::to_owned))
+            .set_container_port(port)
+            .build()
+    }
 
     const ARN: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3";
 
     #[test]
     fn a_fargate_service_with_hooks() {
-        let service = json!({
-            "launchType": "FARGATE",
-            "platformVersion": "LATEST",
-            "loadBalancers": [{"targetGroupArn": "arn:tg", "containerName": "app", "containerPort": 80}],
-            "networkConfiguration": {"awsvpcConfiguration": {
-                "subnets": ["subnet-a"], "securityGroups": ["sg-1"], "assignPublicIp": "ENABLED"}}
-        });
+        let vpc = AwsVpcConfiguration::builder()
+            .subnets("subnet-a")
+            .security_groups("sg-1")
+            .assign_public_ip(AssignPublicIp::Enabled)
+            .build()
+            .expect("subnets are set");
+        let service = Service::builder()
+            .platform_version("LATEST")
+            .load_balancers(lb(Some("app"), Some(80)))
+            .network_configuration(
+                aws_sdk_ecs::types::NetworkConfiguration::builder()
+                    .awsvpc_configuration(vpc)
+                    .build(),
+            )
+            .build();
         let hooks = json!({"Hooks": [{"BeforeInstall": "ValidateBeforeInstall"}]});
-        let spec = build(&service, ARN, Some(&hooks)).expect("builds");
+        let spec = build((&service).into(), ARN, Some(&hooks)).expect("builds");
         assert_eq!(
-            spec.to_yaml(),
+            spec.to_yaml().expect("YAML"),
             "version: '0.0'
 Resources:
 - TargetService:
@@ -335,17 +372,24 @@ Hooks:
 
     #[test]
     fn lowercase_hooks_key_and_capacity_providers() {
-        let service = json!({
-            "loadBalancers": [{"containerName": "app", "containerPort": 8080}],
-            "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
-        });
+        let definition = CreateServiceInput::builder()
+            .load_balancers(lb(Some("app"), Some(8080)))
+            .capacity_provider_strategy(
+                CapacityProviderStrategyItem::builder()
+                    .capacity_provider("FARGATE_SPOT")
+                    .weight(1)
+                    .build()
+                    .expect("provider is set"),
+            )
+            .build()
+            .expect("input builds");
         let spec = build(
-            &service,
+            (&definition).into(),
             ARN,
             Some(&json!({"hooks": [{"AfterInstall": "f"}]})),
         )
         .expect("builds");
-        let value: Value = serde_json::from_str(&spec.to_json()).expect("JSON");
+        let value: Value = serde_json::from_str(&spec.to_json().expect("JSON")).expect("JSON");
         assert_eq!(
             value["Resources"][0]["TargetService"]["Properties"]["CapacityProviderStrategy"],
             json!([{"CapacityProvider": "FARGATE_SPOT", "Base": 0, "Weight": 1}])
@@ -361,12 +405,12 @@ Hooks:
     #[test]
     fn a_service_without_load_balancer_has_no_appspec() {
         assert_eq!(
-            build(&json!({}), ARN, None),
+            build((&Service::builder().build()).into(), ARN, None),
             Err(AppSpecError::NoLoadBalancer)
         );
         assert_eq!(
             build(
-                &json!({"loadBalancers": [{"targetGroupArn": "x"}]}),
+                (&Service::builder().load_balancers(lb(None, None)).build()).into(),
                 ARN,
                 None
             ),

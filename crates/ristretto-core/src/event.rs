@@ -69,11 +69,35 @@ pub enum Event {
     },
     /// The command's outcome was decided.
     Finished {
-        /// `succeeded`, `failed`, `timed_out`.
-        outcome: String,
+        /// How it ended.
+        outcome: Outcome,
         /// One line.
         message: String,
     },
+}
+
+/// How a command's wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The deployment (or what was waited for) succeeded.
+    Succeeded,
+    /// It failed: ECS or CodeDeploy gave up, or it was rolled back or replaced.
+    Failed,
+    /// The timeout or the no-progress timeout passed; it goes on.
+    TimedOut,
+}
+
+impl Outcome {
+    /// The outcome in words: `succeeded`, `failed`, `timed out`.
+    #[must_use]
+    pub fn as_words(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::TimedOut => "timed out",
+        }
+    }
 }
 
 /// One deployment's state.

@@ -1,0 +1,358 @@
+//! The decision of each poll of a CodeDeploy deployment, as a plain function
+//! of what `GetDeploymentTarget` and (when asked) `GetDeployment` answered:
+//! succeeded, reached the lifecycle event waited for, failed (at which event,
+//! which hook, what CodeDeploy did about it), or still going. The shell in
+//! [`crate::wait`] makes the calls; this module only reads them.
+
+use aws_sdk_codedeploy::types::{
+    DeploymentInfo, DeploymentStatus, EcsTarget, LifecycleEventStatus, TargetStatus,
+};
+
+use crate::appspec::Deployed;
+use crate::error::FailedDeployment;
+
+/// The lifecycle events of an ECS blue/green deployment, in order.
+pub const LIFECYCLE_EVENTS: [&str; 8] = [
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "AllowTestTraffic",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+
+/// The lifecycle event called `name` (any letter case), as CodeDeploy spells it.
+#[must_use]
+pub fn lifecycle_event(name: &str) -> Option<&'static str> {
+    LIFECYCLE_EVENTS
+        .iter()
+        .copied()
+        .find(|e| e.eq_ignore_ascii_case(name))
+}
+
+/// When waiting ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// The deployment succeeded.
+    Finished,
+    /// This lifecycle event succeeded (`--wait-until codedeploy:<event>`).
+    Event(&'static str),
+}
+
+/// What one poll says.
+#[derive(Debug, PartialEq)]
+pub enum Assessment {
+    /// The deployment succeeded.
+    Succeeded,
+    /// The lifecycle event waited for succeeded; the deployment goes on.
+    Reached(&'static str),
+    /// The deployment ended Failed or Stopped. Its green task set's stopped
+    /// tasks are not known here: the shell adds them.
+    Failed(Box<FailedDeployment>),
+    /// Still going.
+    InProgress,
+}
+
+/// Polls that ask `GetDeployment` even while the target looks busy: a
+/// safeguard against a target that stopped being updated.
+const SAFEGUARD_EVERY: u32 = 8;
+
+/// Whether poll number `polls` (from 1) should also ask `GetDeployment`:
+/// when the target is missing or no longer busy, and every
+/// [`SAFEGUARD_EVERY`] polls.
+#[must_use]
+pub fn needs_deployment(target: Option<&EcsTarget>, polls: u32) -> bool {
+    let busy = target.is_some_and(|t| {
+        matches!(
+            t.status(),
+            Some(TargetStatus::InProgress | TargetStatus::Pending | TargetStatus::Ready)
+        )
+    });
+    !busy || polls.is_multiple_of(SAFEGUARD_EVERY)
+}
+
+/// Whether CodeDeploy has finished with the deployment (the outcome is final).
+#[must_use]
+pub fn is_over(deployment: &DeploymentInfo) -> bool {
+    matches!(
+        deployment.status(),
+        Some(DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped)
+    )
+}
+
+/// Decides one poll: `target` is the deployment's ECS target (absent before
+/// CodeDeploy creates it), `deployment` the `GetDeployment` answer when this
+/// poll asked for it.
+#[must_use]
+pub fn assess(
+    target: Option<&EcsTarget>,
+    deployment: Option<&DeploymentInfo>,
+    until: Until,
+) -> Assessment {
+    if let (Until::Event(name), Some(target)) = (until, target)
+        && event_status(target, name) == Some(&LifecycleEventStatus::Succeeded)
+    {
+        return Assessment::Reached(name);
+    }
+    let Some(info) = deployment else {
+        return Assessment::InProgress;
+    };
+    match info.status() {
+        Some(DeploymentStatus::Succeeded) => Assessment::Succeeded,
+        Some(status @ (DeploymentStatus::Failed | DeploymentStatus::Stopped)) => {
+            Assessment::Failed(Box::new(failure(info, status, target)))
+        }
+        _ => Assessment::InProgress,
+    }
+}
+
+fn event_status<'a>(target: &'a EcsTarget, name: &str) -> Option<&'a LifecycleEventStatus> {
+    target
+        .lifecycle_events()
+        .iter()
+        .find(|e| e.lifecycle_event_name() == Some(name))
+        .and_then(|e| e.status())
+}
+
+/// What explains a Failed or Stopped deployment: the failed lifecycle event
+/// and its diagnostics, the AppSpec hook on it, CodeDeploy's error and its
+/// rollback message.
+fn failure(
+    info: &DeploymentInfo,
+    status: &DeploymentStatus,
+    target: Option<&EcsTarget>,
+) -> FailedDeployment {
+    let failed = target.and_then(|t| {
+        t.lifecycle_events()
+            .iter()
+            .find(|e| e.status() == Some(&LifecycleEventStatus::Failed))
+    });
+    let failed_event = failed
+        .and_then(|e| e.lifecycle_event_name())
+        .map(str::to_owned);
+    let diagnostic = failed
+        .and_then(|e| e.diagnostics())
+        .and_then(|d| d.message())
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned);
+    let appspec = info
+        .revision()
+        .and_then(|r| r.app_spec_content())
+        .and_then(|c| c.content())
+        .map(Deployed::parse)
+        .unwrap_or_default();
+    let hook = failed_event
+        .as_deref()
+        .and_then(|e| appspec.hook(e))
+        .map(str::to_owned);
+    let reason = match info.error_information() {
+        None if status == &DeploymentStatus::Stopped => "stopped".to_owned(),
+        None => "no error information".to_owned(),
+        Some(e) => format!(
+            "{}{}",
+            e.code()
+                .map(|c| format!("{}: ", c.as_str()))
+                .unwrap_or_default(),
+            e.message().unwrap_or("no message")
+        ),
+    };
+    FailedDeployment {
+        id: info.deployment_id().unwrap_or_default().to_owned(),
+        status: status.as_str().to_owned(),
+        failed_event,
+        hook,
+        diagnostic,
+        reason,
+        stopped: ristretto_core::diagnosis::Diagnosis::default(),
+        rollback: info
+            .rollback_info()
+            .and_then(|r| r.rollback_message())
+            .map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_codedeploy::types::{
+        AppSpecContent, Diagnostics, ErrorCode, ErrorInformation, LifecycleEvent, RevisionLocation,
+        RollbackInfo,
+    };
+
+    use super::*;
+
+    fn target(status: TargetStatus, events: &[(&str, LifecycleEventStatus)]) -> EcsTarget {
+        let mut b = EcsTarget::builder().status(status);
+        for (name, s) in events {
+            b = b.lifecycle_events(
+                LifecycleEvent::builder()
+                    .lifecycle_event_name(*name)
+                    .status(s.clone())
+                    .build(),
+            );
+        }
+        b.build()
+    }
+
+    fn deployment(status: DeploymentStatus) -> DeploymentInfo {
+        DeploymentInfo::builder()
+            .deployment_id("d-TEST")
+            .status(status)
+            .build()
+    }
+
+    use LifecycleEventStatus as L;
+
+    #[test]
+    fn a_busy_target_is_still_going_without_asking_get_deployment() {
+        let t = target(
+            TargetStatus::InProgress,
+            &[("BeforeInstall", L::Succeeded), ("Install", L::InProgress)],
+        );
+        assert!(!needs_deployment(Some(&t), 1));
+        assert!(needs_deployment(Some(&t), SAFEGUARD_EVERY));
+        assert_eq!(
+            assess(Some(&t), None, Until::Finished),
+            Assessment::InProgress
+        );
+        let running = deployment(DeploymentStatus::InProgress);
+        assert_eq!(
+            assess(Some(&t), Some(&running), Until::Finished),
+            Assessment::InProgress
+        );
+    }
+
+    #[test]
+    fn no_target_yet_asks_get_deployment() {
+        assert!(needs_deployment(None, 1));
+        let queued = deployment(DeploymentStatus::Queued);
+        assert_eq!(
+            assess(None, Some(&queued), Until::Finished),
+            Assessment::InProgress
+        );
+    }
+
+    #[test]
+    fn succeeded_when_codedeploy_says_so() {
+        let t = target(
+            TargetStatus::Succeeded,
+            &[("AfterAllowTraffic", L::Succeeded)],
+        );
+        assert!(needs_deployment(Some(&t), 1));
+        let done = deployment(DeploymentStatus::Succeeded);
+        assert!(is_over(&done));
+        assert_eq!(
+            assess(Some(&t), Some(&done), Until::Finished),
+            Assessment::Succeeded
+        );
+    }
+
+    #[test]
+    fn the_awaited_lifecycle_event_ends_the_wait_before_the_deployment() {
+        let t = target(
+            TargetStatus::InProgress,
+            &[
+                ("AllowTestTraffic", L::Succeeded),
+                ("AfterAllowTestTraffic", L::Succeeded),
+                ("BeforeAllowTraffic", L::InProgress),
+            ],
+        );
+        assert_eq!(
+            assess(Some(&t), None, Until::Event("AfterAllowTestTraffic")),
+            Assessment::Reached("AfterAllowTestTraffic")
+        );
+        assert_eq!(
+            assess(Some(&t), None, Until::Event("AllowTraffic")),
+            Assessment::InProgress
+        );
+    }
+
+    #[test]
+    fn failed_at_a_hook_names_the_event_the_function_and_the_rollback() {
+        let t = EcsTarget::builder()
+            .status(TargetStatus::Failed)
+            .lifecycle_events(
+                LifecycleEvent::builder()
+                    .lifecycle_event_name("AllowTestTraffic")
+                    .status(L::Succeeded)
+                    .build(),
+            )
+            .lifecycle_events(
+                LifecycleEvent::builder()
+                    .lifecycle_event_name("AfterAllowTestTraffic")
+                    .status(L::Failed)
+                    .diagnostics(Diagnostics::builder().message("smoke test failed").build())
+                    .build(),
+            )
+            .build();
+        let appspec = "version: 0.0\nResources: []\nHooks:\n- AfterAllowTestTraffic: arn:aws:lambda:us-east-1:1:function:smoke\n";
+        let info = DeploymentInfo::builder()
+            .deployment_id("d-TEST")
+            .status(DeploymentStatus::Failed)
+            .error_information(
+                ErrorInformation::builder()
+                    .code(ErrorCode::HookExecutionFailure)
+                    .message("hook failed")
+                    .build(),
+            )
+            .rollback_info(
+                RollbackInfo::builder()
+                    .rollback_message("traffic returned to the original task set")
+                    .build(),
+            )
+            .revision(
+                RevisionLocation::builder()
+                    .app_spec_content(AppSpecContent::builder().content(appspec).build())
+                    .build(),
+            )
+            .build();
+        let Assessment::Failed(failed) = assess(Some(&t), Some(&info), Until::Finished) else {
+            panic!("a failed deployment is a failure");
+        };
+        assert_eq!(failed.status, "Failed");
+        assert_eq!(
+            failed.failed_event.as_deref(),
+            Some("AfterAllowTestTraffic")
+        );
+        assert_eq!(
+            failed.hook.as_deref(),
+            Some("arn:aws:lambda:us-east-1:1:function:smoke")
+        );
+        assert_eq!(failed.diagnostic.as_deref(), Some("smoke test failed"));
+        assert_eq!(failed.reason, "HOOK_EXECUTION_FAILURE: hook failed");
+        assert_eq!(
+            failed.rollback.as_deref(),
+            Some("traffic returned to the original task set")
+        );
+        // A failure wins over a lifecycle event waited for that never came.
+        assert!(matches!(
+            assess(Some(&t), Some(&info), Until::Event("AllowTraffic")),
+            Assessment::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn stopped_without_error_information_says_stopped() {
+        let info = deployment(DeploymentStatus::Stopped);
+        let Assessment::Failed(failed) = assess(None, Some(&info), Until::Finished) else {
+            panic!("a stopped deployment is a failure");
+        };
+        assert_eq!(failed.status, "Stopped");
+        assert_eq!(failed.reason, "stopped");
+        assert_eq!(failed.failed_event, None);
+        assert_eq!(
+            failed.to_string(),
+            "CodeDeploy deployment d-TEST Stopped: stopped"
+        );
+    }
+
+    #[test]
+    fn lifecycle_events_are_matched_in_any_case() {
+        assert_eq!(
+            lifecycle_event("afterallowtesttraffic"),
+            Some("AfterAllowTestTraffic")
+        );
+        assert_eq!(lifecycle_event("AfterTest"), None);
+    }
+}
