@@ -13,7 +13,7 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
 use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
-use aws_sdk_ecs::types::{DeploymentControllerType, Service, SortOrder, Tag};
+use aws_sdk_ecs::types::{DeploymentControllerType, Service, Tag};
 use ristretto_core::definition::{WireError, api_json, update_service_input};
 
 use crate::error::EcsError;
@@ -295,20 +295,14 @@ pub async fn choose_task_definition(
 /// # Errors
 /// None registered, or AWS errors.
 pub async fn latest_revision(ecs: &Client, family: &str) -> Result<String, EcsError> {
-    let out = ecs
-        .list_task_definitions()
-        .family_prefix(family)
-        .sort(SortOrder::Desc)
-        .max_results(1)
-        .send()
-        .await
-        .map_err(|e| EcsError::aws("ListTaskDefinitions", e))?;
-    out.task_definition_arns().first().cloned().ok_or_else(|| {
-        invalid(
-            format!("no task definition of family `{family}` is registered"),
-            None,
-        )
-    })
+    crate::task_definition::latest(ecs, family)
+        .await?
+        .ok_or_else(|| {
+            invalid(
+                format!("no task definition of family `{family}` is registered"),
+                None,
+            )
+        })
 }
 
 /// The tag changes that make the live tags the wanted ones, leaving ignored keys alone.
@@ -441,14 +435,14 @@ pub async fn register(
         "registering task definition {}",
         input.family().unwrap_or_default()
     ));
-    let out = crate::send::register_task_definition_builder(input)
-        .send_with(ecs)
-        .await
-        .map_err(|e| EcsError::aws("RegisterTaskDefinition", e))?;
-    let arn = out
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .unwrap_or_default()
+    let registered = crate::task_definition::register(ecs, input).await?;
+    let arn = registered
+        .task_definition_arn()
+        .ok_or_else(|| EcsError::Aws {
+            operation: "RegisterTaskDefinition",
+            code: None,
+            message: "the registered task definition has no ARN".to_owned(),
+        })?
         .to_owned();
     events.emit(Event::TaskDefinitionRegistered { arn: arn.clone() });
     Ok(arn)

@@ -9,7 +9,7 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{DesiredStatus, Service};
 
 use crate::error::EcsError;
-use crate::rollback::split_revision;
+use crate::task_definition::split_revision;
 use ristretto_core::event::short_task_definition;
 
 /// Revisions in use (`family:revision` → why), e.g. `web:3` → `PRIMARY deployment`.

@@ -7,9 +7,10 @@
 //! when the running revision itself was deregistered meanwhile.
 
 use aws_sdk_ecs::Client;
-use aws_sdk_ecs::types::{DeploymentControllerType, Service, SortOrder};
+use aws_sdk_ecs::types::{DeploymentControllerType, Service};
 
 use crate::error::EcsError;
+use crate::task_definition::{active_revisions, split_revision};
 use ristretto_core::event::{Event, Events, short_task_definition};
 
 /// What `rollback` will do.
@@ -19,13 +20,6 @@ pub struct RollbackPlan {
     pub from: String,
     /// The task definition ARN it goes back to.
     pub to: String,
-}
-
-/// `family:revision` split into its parts.
-#[must_use]
-pub fn split_revision(arn: &str) -> Option<(&str, i64)> {
-    let (family, revision) = short_task_definition(arn).rsplit_once(':')?;
-    Some((family, revision.parse().ok()?))
 }
 
 /// The revision to roll back to: the highest of `active` (ARNs of ACTIVE
@@ -113,35 +107,6 @@ pub async fn plan(
     })
 }
 
-/// Every ACTIVE revision ARN of `family`, oldest first.
-///
-/// # Errors
-/// AWS errors.
-pub async fn active_revisions(ecs: &Client, family: &str) -> Result<Vec<String>, EcsError> {
-    let mut arns = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = ecs
-            .list_task_definitions()
-            .family_prefix(family)
-            .sort(SortOrder::Asc)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| EcsError::aws("ListTaskDefinitions", e))?;
-        arns.extend(
-            out.task_definition_arns()
-                .iter()
-                .filter(|a| split_revision(a).is_some_and(|(f, _)| f == family))
-                .cloned(),
-        );
-        match out.next_token {
-            Some(next) if !next.is_empty() => token = Some(next),
-            _ => return Ok(arns),
-        }
-    }
-}
-
 /// Points the service at `plan.to`; returns the deployment it started and
 /// the server time to show events from.
 ///
@@ -184,20 +149,20 @@ pub async fn execute(
     Ok((id, since))
 }
 
-/// Deregisters a task definition revision.
+/// Deregisters the rolled-back task definition revision `arn`.
 ///
 /// # Errors
 /// AWS errors.
 pub async fn deregister(ecs: &Client, arn: &str, events: &Events) -> Result<(), EcsError> {
-    events.step(format!(
-        "deregistering task definition {}",
-        short_task_definition(arn)
-    ));
     ecs.deregister_task_definition()
         .task_definition(arn)
         .send()
         .await
         .map_err(|e| EcsError::aws("DeregisterTaskDefinition", e))?;
+    events.step(format!(
+        "deregistered the rolled-back task definition {}",
+        short_task_definition(arn)
+    ));
     Ok(())
 }
 

@@ -7,12 +7,15 @@
 
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
+use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
 use aws_sdk_ecs::operation::run_task::RunTaskInput;
 use aws_sdk_ecs::operation::run_task::builders::RunTaskInputBuilder;
 use aws_sdk_ecs::types::{ContainerDefinition, Service, Task, TaskOverride, TaskStopCode};
 use tokio::time::Instant;
 
+use crate::deploy::{TaskDefinitionChoice, latest_revision};
 use crate::error::EcsError;
+use crate::task_definition::{self, split_revision};
 use ristretto_core::event::{Events, short_task_definition};
 use ristretto_core::poll::{Backoff, Limits, Look, Pace, poll};
 
@@ -239,6 +242,100 @@ pub fn verdict(tasks: &[Task], watch: &str, until: RunUntil) -> Verdict {
     } else {
         Verdict::InProgress
     }
+}
+
+/// What `run` was asked for: which revision, and which container to watch.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest<'a> {
+    /// `--task-def FILE`: run this file's family, not the service's.
+    pub own_file: bool,
+    /// The task definition file (the config's or `--task-def`), loaded.
+    pub local: Option<RegisterTaskDefinitionInput>,
+    /// The live service, when the config names one that exists.
+    pub live: Option<&'a Service>,
+    /// `--revision N`.
+    pub revision: Option<i64>,
+    /// `--latest-task-definition`.
+    pub latest: bool,
+    /// `--skip-task-definition`: the service's revision (else the latest).
+    pub skip: bool,
+    /// `--watch-container`.
+    pub watch: Option<&'a str>,
+}
+
+/// What `run` will do, decided with read-only calls.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// The family run.
+    pub family: String,
+    /// The revision to run: registered first, or existing.
+    pub task_definition: TaskDefinitionChoice,
+    /// The container whose exit code is the result.
+    pub watch: String,
+}
+
+/// Decides what `run` runs: the family (the service's, else the file's;
+/// `--task-def` the file's), the revision (`--revision`,
+/// `--latest-task-definition`, `--skip-task-definition`, else the file to
+/// register) and the container to watch, which is checked before anything
+/// changes.
+///
+/// # Errors
+/// Nothing to run, an unknown container or revision, AWS errors.
+pub async fn plan(ecs: &Client, request: RunRequest<'_>) -> Result<RunPlan, EcsError> {
+    let from_file = || {
+        request
+            .local
+            .as_ref()
+            .and_then(|t| t.family())
+            .map(str::to_owned)
+    };
+    let from_service = || {
+        request
+            .live
+            .and_then(|s| s.task_definition())
+            .and_then(split_revision)
+            .map(|(f, _)| f.to_owned())
+    };
+    let family = if request.own_file {
+        from_file()
+    } else {
+        from_service().or_else(from_file)
+    }
+    .ok_or_else(|| EcsError::Invalid {
+        message:
+            "no task definition to run: the service does not exist and `task_definition` is not set"
+                .to_owned(),
+        hint: Some("set `task_definition` in the config".to_owned()),
+    })?;
+    let choice = if let Some(revision) = request.revision {
+        TaskDefinitionChoice::Existing(format!("{family}:{revision}"))
+    } else if request.latest {
+        TaskDefinitionChoice::Existing(latest_revision(ecs, &family).await?)
+    } else if request.skip {
+        match request.live.and_then(|s| s.task_definition()) {
+            Some(td) => TaskDefinitionChoice::Existing(td.to_owned()),
+            None => TaskDefinitionChoice::Existing(latest_revision(ecs, &family).await?),
+        }
+    } else {
+        let local = request.local.clone().ok_or_else(|| EcsError::Invalid {
+            message: "`task_definition` is not set in the config".to_owned(),
+            hint: Some(
+                "set it, or pass `--skip-task-definition` or `--latest-task-definition`".to_owned(),
+            ),
+        })?;
+        TaskDefinitionChoice::Register(Box::new(local))
+    };
+    let containers = match &choice {
+        TaskDefinitionChoice::Register(input) => input.container_definitions().to_vec(),
+        TaskDefinitionChoice::Existing(arn) => task_definition::containers(ecs, arn).await?,
+    };
+    let watch = watch_container(&containers, request.watch)?;
+    Ok(RunPlan {
+        family,
+        task_definition: choice,
+        watch,
+    })
 }
 
 /// How following the tasks ended.

@@ -1,7 +1,7 @@
 //! Reading the live service and its tasks.
 
 use aws_sdk_ecs::Client;
-use aws_sdk_ecs::types::{DesiredStatus, Service, ServiceField, TaskStopCode};
+use aws_sdk_ecs::types::{DesiredStatus, Service, ServiceField, Tag, TaskStopCode};
 
 use crate::error::{EcsError, StoppedContainer, StoppedTask};
 
@@ -44,6 +44,20 @@ pub async fn require_service(
             cluster: cluster.to_owned(),
             service: service.to_owned(),
         })
+}
+
+/// The tags of the service `arn` (for `run --propagate-tags SERVICE`).
+///
+/// # Errors
+/// AWS errors.
+pub async fn tags(ecs: &Client, arn: &str) -> Result<Vec<Tag>, EcsError> {
+    let out = ecs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| EcsError::aws("ListTagsForResource", e))?;
+    Ok(out.tags.unwrap_or_default())
 }
 
 /// Up to `limit` tasks that `started_by` (a deployment ID) started and that

@@ -7,8 +7,8 @@ use ristretto_core::event::Events;
 use ristretto_core::event::short_task_definition;
 use ristretto_ecs::EcsError;
 use ristretto_ecs::deregister::{self, InUse};
-use ristretto_ecs::rollback::{active_revisions, split_revision};
 use ristretto_ecs::service::describe_service;
+use ristretto_ecs::task_definition::{active_revisions, split_revision};
 
 use crate::cli::{DeregisterArgs, OutputFormat, RegisterArgs};
 use crate::commands::confirm::confirm;
@@ -38,17 +38,11 @@ async fn register_one(args: &RegisterArgs, ctx: &Context, config: &Config) -> Re
         return Ok(());
     }
     let clients = ctx.clients(config).await;
-    let out = ristretto_ecs::send::register_task_definition_builder(input)
-        .send_with(&clients.ecs)
-        .await
-        .map_err(|e| EcsError::aws("RegisterTaskDefinition", e))?;
-    let Some(td) = out.task_definition() else {
-        return Ok(());
-    };
+    let td = ristretto_ecs::task_definition::register(&clients.ecs, input).await?;
     let arn = td.task_definition_arn().unwrap_or_default();
     ctx.printer.info(&format!("registered {arn}"));
     if ctx.printer.output() == OutputFormat::Json {
-        ctx.printer.data(&to_pretty_json(&api_json(td)?));
+        ctx.printer.data(&to_pretty_json(&api_json(&td)?));
     } else {
         ctx.printer.data(&format!("{arn}\n"));
     }

@@ -5,15 +5,14 @@
 
 use std::path::Path;
 
-use aws_sdk_ecs::types::{ContainerDefinition, PropagateTags, Tag, TaskOverride};
+use aws_sdk_ecs::types::{PropagateTags, Tag, TaskOverride};
 use ristretto_core::definition::{api_json, parse_task_override, to_pretty_json};
 use ristretto_core::event::short_task_definition;
 use ristretto_core::event::{Event, Events, Outcome};
 use ristretto_core::poll::interruptible;
 use ristretto_core::{Config, Definitions};
 use ristretto_ecs::EcsError;
-use ristretto_ecs::deploy::{latest_revision, register};
-use ristretto_ecs::rollback::split_revision;
+use ristretto_ecs::deploy::{TaskDefinitionChoice, register};
 use ristretto_ecs::run::{self, Followed, RunUntil, Verdict};
 use ristretto_ecs::service::describe_service;
 use tokio::time::Instant;
@@ -23,12 +22,6 @@ use crate::commands::{Context, for_each_config};
 use crate::exit::Exit;
 use crate::progress::Progress;
 use crate::report::{CliError, bad_input};
-
-/// Which revision to run.
-enum Choice {
-    Register(Box<aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput>),
-    Existing(String),
-}
 
 /// `run` for every config.
 ///
@@ -63,63 +56,21 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
         Some(service) => describe_service(ecs, &config.cluster, service).await?,
         None => None,
     };
-    let from_file = || local.as_ref().and_then(|t| t.family()).map(str::to_owned);
-    let from_service = || {
-        live.as_ref()
-            .and_then(|s| s.task_definition())
-            .and_then(split_revision)
-            .map(|(f, _)| f.to_owned())
+    let request = run::RunRequest {
+        own_file: args.task_def.is_some(),
+        local,
+        live: live.as_ref(),
+        revision: args.revision,
+        latest: args.latest_task_definition,
+        skip: args.skip_task_definition,
+        watch: args.watch_container.as_deref(),
     };
-    let family = if args.task_def.is_some() {
-        from_file()
-    } else {
-        from_service().or_else(from_file)
-    }
-        .ok_or_else(|| {
-            bad_input(
-                "no task definition to run: the service does not exist and `task_definition` is not set",
-                Some("set `task_definition` in the config"),
-            )
-        })?;
-    let choice = if let Some(revision) = args.revision {
-        Choice::Existing(format!("{family}:{revision}"))
-    } else if args.latest_task_definition {
-        Choice::Existing(latest_revision(ecs, &family).await?)
-    } else if args.skip_task_definition {
-        match live.as_ref().and_then(|s| s.task_definition()) {
-            Some(td) => Choice::Existing(td.to_owned()),
-            None => Choice::Existing(latest_revision(ecs, &family).await?),
-        }
-    } else {
-        let local = local.ok_or_else(|| {
-            bad_input(
-                "`task_definition` is not set in the config",
-                Some("set it, or pass `--skip-task-definition` or `--latest-task-definition`"),
-            )
-        })?;
-        Choice::Register(Box::new(local))
-    };
-
     // The watched container is checked before anything changes.
-    let containers: Vec<ContainerDefinition> = match &choice {
-        Choice::Register(input) => input.container_definitions().to_vec(),
-        Choice::Existing(arn) => ecs
-            .describe_task_definition()
-            .task_definition(arn)
-            .send()
-            .await
-            .map_err(|e| match e.as_service_error().map(|s| s.meta().code()) {
-                Some(Some("ClientException")) => CliError::from(EcsError::Invalid {
-                    message: format!("task definition {arn} does not exist"),
-                    hint: None,
-                }),
-                _ => CliError::from(EcsError::aws("DescribeTaskDefinition", e)),
-            })?
-            .task_definition()
-            .map(|t| t.container_definitions().to_vec())
-            .unwrap_or_default(),
-    };
-    let watch = run::watch_container(&containers, args.watch_container.as_deref())?;
+    let run::RunPlan {
+        family,
+        task_definition: choice,
+        watch,
+    } = run::plan(ecs, request).await?;
     let propagate = match args.propagate_tags {
         Some(PropagateTagsArg::Service) => {
             let service = live.as_ref().and_then(|s| s.service_arn()).ok_or_else(|| {
@@ -128,7 +79,7 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
                     Some("create the service first, or use `--propagate-tags TASK_DEFINITION`"),
                 )
             })?;
-            tags.extend(service_tags(ecs, service).await?);
+            tags.extend(ristretto_ecs::service::tags(ecs, service).await?);
             None
         }
         Some(PropagateTagsArg::TaskDefinition) => Some(PropagateTags::TaskDefinition),
@@ -147,14 +98,14 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
 
     if args.dry_run {
         let task_definition = match &choice {
-            Choice::Register(input) => {
+            TaskDefinitionChoice::Register(input) => {
                 ctx.printer
                     .info("dry run: nothing was changed; would register:");
                 ctx.printer
                     .data(&to_pretty_json(&api_json(input.as_ref())?));
                 format!("{family}:<new revision>")
             }
-            Choice::Existing(arn) => arn.clone(),
+            TaskDefinitionChoice::Existing(arn) => arn.clone(),
         };
         let input = extras(run::run_task_input(
             &config.cluster,
@@ -177,8 +128,8 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
     let (events, progress) = Progress::start(&ctx.printer, format!("{label}/{}", config.cluster));
     let result = async {
         let task_definition = match choice {
-            Choice::Register(input) => register(ecs, *input, &events).await?,
-            Choice::Existing(arn) => arn,
+            TaskDefinitionChoice::Register(input) => register(ecs, *input, &events).await?,
+            TaskDefinitionChoice::Existing(arn) => arn,
         };
         let input = extras(run::run_task_input(
             &config.cluster,
@@ -322,15 +273,4 @@ fn parse_tags(values: &[String]) -> Result<Vec<Tag>, CliError> {
         tags.push(Tag::builder().key(key).value(value).build());
     }
     Ok(tags)
-}
-
-/// The live service's tags, for `--propagate-tags SERVICE`.
-async fn service_tags(ecs: &aws_sdk_ecs::Client, arn: &str) -> Result<Vec<Tag>, CliError> {
-    let out = ecs
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| EcsError::aws("ListTagsForResource", e))?;
-    Ok(out.tags().to_vec())
 }
