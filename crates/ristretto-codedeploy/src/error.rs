@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use aws_sdk_codedeploy::error::{ProvideErrorMetadata, SdkError};
+use ristretto_core::aws_error::AwsError;
 use ristretto_ecs::EcsError;
 
 /// An error of a CodeDeploy deploy or wait.
@@ -13,15 +14,8 @@ pub enum CodeDeployError {
     #[error(transparent)]
     Ecs(#[from] EcsError),
     /// A CodeDeploy call failed.
-    #[error("{operation} failed: {message}")]
-    Aws {
-        /// `CreateDeployment`, …
-        operation: &'static str,
-        /// The AWS error code.
-        code: Option<String>,
-        /// AWS's message, or the transport's.
-        message: String,
-    },
+    #[error(transparent)]
+    Aws(AwsError),
     /// No deployment group deploys the service.
     #[error(
         "no CodeDeploy deployment group deploys service `{service}` in cluster `{cluster}`{detail}"
@@ -97,18 +91,7 @@ impl CodeDeployError {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug + 'static,
     {
-        match EcsError::aws(operation, error) {
-            EcsError::Aws {
-                operation,
-                code,
-                message,
-            } => Self::Aws {
-                operation,
-                code,
-                message,
-            },
-            other => Self::Ecs(other),
-        }
+        Self::Aws(AwsError::from_sdk(operation, error))
     }
 
     /// Wraps an SDK error of an ECS `operation`.
@@ -124,7 +107,7 @@ impl CodeDeployError {
     #[must_use]
     pub fn code(&self) -> Option<&str> {
         match self {
-            Self::Aws { code, .. } => code.as_deref(),
+            Self::Aws(e) => e.code.as_deref(),
             Self::Ecs(e) => e.code(),
             _ => None,
         }

@@ -14,6 +14,7 @@ use crate::appspec::AppSpec;
 
 use crate::discover::Group;
 use crate::error::{CodeDeployError, invalid};
+use ristretto_core::aws_error::AwsError;
 
 /// A deployment to create.
 #[derive(Debug, Clone)]
@@ -131,10 +132,11 @@ pub async fn create_deployment(
     let id = out
         .deployment_id()
         .filter(|id| !id.is_empty())
-        .ok_or_else(|| CodeDeployError::Aws {
-            operation: "CreateDeployment",
-            code: None,
-            message: "the answer names no deployment ID".to_owned(),
+        .ok_or_else(|| {
+            CodeDeployError::Aws(AwsError::unexpected(
+                "CreateDeployment",
+                "the answer names no deployment ID",
+            ))
         })?
         .to_owned();
     let region = cd

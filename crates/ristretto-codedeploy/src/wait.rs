@@ -24,6 +24,7 @@ use tokio::time::Instant;
 use crate::assess::{Assessment, Until, assess, is_over, needs_deployment};
 use crate::discover::Group;
 use crate::error::CodeDeployError;
+use ristretto_core::aws_error::AwsError;
 
 /// What and how long to wait.
 #[derive(Debug, Clone)]
@@ -273,10 +274,11 @@ pub(crate) async fn get_deployment(
         .await
         .map_err(|e| CodeDeployError::aws("GetDeployment", e))?
         .deployment_info
-        .ok_or_else(|| CodeDeployError::Aws {
-            operation: "GetDeployment",
-            code: None,
-            message: format!("the answer says nothing about deployment {id}"),
+        .ok_or_else(|| {
+            CodeDeployError::Aws(AwsError::unexpected(
+                "GetDeployment",
+                format!("the answer says nothing about deployment {id}"),
+            ))
         })
 }
 

@@ -5,6 +5,7 @@
 //! ristretto's (see [`config`]). Every failure is a [`LoadError`] that names
 //! the file, the line and the JSON path, with a hint.
 
+pub mod aws_error;
 pub mod config;
 pub mod definition;
 pub mod diagnosis;

@@ -9,7 +9,7 @@
 
 use aws_sdk_applicationautoscaling::Client;
 use aws_sdk_applicationautoscaling::types::{
-    ScalableDimension, ScalableTarget, ServiceNamespace, SuspendedState,
+    ScalableDimension, ScalableTarget, ScalingPolicy, ServiceNamespace, SuspendedState,
 };
 
 use crate::error::EcsError;
@@ -131,6 +131,26 @@ pub async fn scalable_targets(
         .await
         .map_err(|e| EcsError::aws("DescribeScalableTargets", e))?;
     Ok(out.scalable_targets.unwrap_or_default())
+}
+
+/// The scaling policies of a service's desired count.
+///
+/// # Errors
+/// AWS errors.
+pub async fn scaling_policies(
+    client: &Client,
+    cluster: &str,
+    service: &str,
+) -> Result<Vec<ScalingPolicy>, EcsError> {
+    let out = client
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .resource_id(resource_id(cluster, service))
+        .send()
+        .await
+        .map_err(|e| EcsError::aws("DescribeScalingPolicies", e))?;
+    Ok(out.scaling_policies.unwrap_or_default())
 }
 
 /// Whether a target's dynamic or scheduled scaling is suspended.

@@ -16,7 +16,7 @@ use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
 use aws_sdk_ecs::types::{DeploymentControllerType, Service, Tag};
 use ristretto_core::definition::{WireError, api_json, update_service_input};
 
-use crate::error::EcsError;
+use crate::error::{AwsError, EcsError};
 use ristretto_core::event::{Event, Events, short_task_definition};
 
 /// How `deploy` behaves (ecspresso's flags).
@@ -438,10 +438,11 @@ pub async fn register(
     let registered = crate::task_definition::register(ecs, input).await?;
     let arn = registered
         .task_definition_arn()
-        .ok_or_else(|| EcsError::Aws {
-            operation: "RegisterTaskDefinition",
-            code: None,
-            message: "the registered task definition has no ARN".to_owned(),
+        .ok_or_else(|| {
+            EcsError::Aws(AwsError::unexpected(
+                "RegisterTaskDefinition",
+                "the registered task definition has no ARN",
+            ))
         })?
         .to_owned();
     events.emit(Event::TaskDefinitionRegistered { arn: arn.clone() });

@@ -4,21 +4,15 @@
 use std::time::Duration;
 
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
+pub use ristretto_core::aws_error::AwsError;
 pub use ristretto_core::diagnosis::{Diagnosis, StoppedContainer, StoppedTask};
 
 /// An error of the ECS side.
 #[derive(Debug, thiserror::Error)]
 pub enum EcsError {
     /// An AWS call failed.
-    #[error("{operation} failed: {message}")]
-    Aws {
-        /// `UpdateService`, …
-        operation: &'static str,
-        /// The AWS error code (`ServiceNotFoundException`, …).
-        code: Option<String>,
-        /// AWS's message, or the transport's.
-        message: String,
-    },
+    #[error(transparent)]
+    Aws(#[from] AwsError),
     /// The service does not exist (or is INACTIVE).
     #[error("service `{service}` does not exist in cluster `{cluster}`")]
     ServiceNotFound {
@@ -68,23 +62,14 @@ impl EcsError {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug + 'static,
     {
-        let code = error.code().map(str::to_owned);
-        let message = match error.message() {
-            Some(m) => m.to_owned(),
-            None => chain(&error),
-        };
-        Self::Aws {
-            operation,
-            code,
-            message,
-        }
+        Self::Aws(AwsError::from_sdk(operation, error))
     }
 
     /// The AWS error code, when this is an AWS error.
     #[must_use]
     pub fn code(&self) -> Option<&str> {
         match self {
-            Self::Aws { code, .. } => code.as_deref(),
+            Self::Aws(e) => e.code.as_deref(),
             _ => None,
         }
     }

@@ -14,7 +14,7 @@ use aws_sdk_ecs::types::{ContainerDefinition, Service, Task, TaskOverride, TaskS
 use tokio::time::Instant;
 
 use crate::deploy::{TaskDefinitionChoice, latest_revision};
-use crate::error::EcsError;
+use crate::error::{AwsError, EcsError};
 use crate::task_definition::{self, split_revision};
 use ristretto_core::event::{Events, short_task_definition};
 use ristretto_core::poll::{Backoff, Limits, Look, Pace, poll};
@@ -129,15 +129,14 @@ pub async fn start(
         .await
         .map_err(|e| EcsError::aws("RunTask", e))?;
     if let Some(f) = out.failures().first() {
-        return Err(EcsError::Aws {
-            operation: "RunTask",
-            code: Some("RunTaskFailure".to_owned()),
-            message: format!(
+        return Err(EcsError::Aws(AwsError::unexpected(
+            "RunTask",
+            format!(
                 "{}{}",
                 f.reason().unwrap_or("no reason given"),
                 f.detail().map(|d| format!(": {d}")).unwrap_or_default()
             ),
-        });
+        )));
     }
     let arns: Vec<String> = out
         .tasks()
@@ -145,11 +144,10 @@ pub async fn start(
         .filter_map(|t| t.task_arn().map(str::to_owned))
         .collect();
     if arns.is_empty() {
-        return Err(EcsError::Aws {
-            operation: "RunTask",
-            code: Some("RunTaskFailure".to_owned()),
-            message: "no task was started".to_owned(),
-        });
+        return Err(EcsError::Aws(AwsError::unexpected(
+            "RunTask",
+            "no task was started",
+        )));
     }
     for arn in &arns {
         events.step(format!("started task {arn}"));
@@ -388,7 +386,7 @@ pub async fn follow(
             last = states;
         }
         if tasks.is_empty() {
-            return Ok(Look::Done(Verdict::FailedToStart {
+            return Ok::<_, EcsError>(Look::Done(Verdict::FailedToStart {
                 task: arns.first().cloned().unwrap_or_default(),
                 reason: "ECS no longer knows the task".to_owned(),
             }));

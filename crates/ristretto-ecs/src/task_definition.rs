@@ -10,7 +10,7 @@ use aws_sdk_ecs::types::{
 };
 use ristretto_core::event::short_task_definition;
 
-use crate::error::EcsError;
+use crate::error::{AwsError, EcsError};
 
 /// `family` and revision number of an ARN or `family:revision`.
 #[must_use]
@@ -125,10 +125,11 @@ pub async fn register(
         .await
         .map_err(|e| EcsError::aws("RegisterTaskDefinition", e))?
         .task_definition
-        .ok_or_else(|| EcsError::Aws {
-            operation: "RegisterTaskDefinition",
-            code: None,
-            message: "the answer holds no task definition".to_owned(),
+        .ok_or_else(|| {
+            EcsError::Aws(AwsError::unexpected(
+                "RegisterTaskDefinition",
+                "the answer holds no task definition",
+            ))
         })
 }
 

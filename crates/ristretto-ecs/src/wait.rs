@@ -18,8 +18,8 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::Service;
 use tokio::time::Instant;
 
-use crate::assess::{Assessment, Target, assess};
-use crate::error::{Diagnosis, EcsError};
+use crate::assess::{Assessment, Target, WaitUntil, assess};
+use crate::error::{AwsError, Diagnosis, EcsError};
 use crate::service::{require_service, stopped_tasks};
 use ristretto_core::event::{DeploymentProgress, Event, Events, Outcome, short_task_definition};
 pub use ristretto_core::poll::Pace;
@@ -51,6 +51,42 @@ pub struct WaitSpec {
     /// look comes after `pace.first` (right after UpdateService there is
     /// nothing to see yet); `wait` looks at once.
     pub just_started: bool,
+}
+
+/// What `wait` follows on a service nobody just updated: its PRIMARY
+/// deployment and the task definition it rolls out, and the server time
+/// (epoch seconds) from which its events are news.
+///
+/// # Errors
+/// The service names no task definition (an answer AWS never gives for an
+/// ECS-controlled service): there would be nothing to wait for.
+pub fn current_target(live: &Service, until: WaitUntil) -> Result<(Target, f64), EcsError> {
+    let primary = live
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    let task_definition = primary
+        .and_then(|d| d.task_definition())
+        .or(live.task_definition())
+        .filter(|td| !td.is_empty())
+        .ok_or_else(|| {
+            EcsError::Aws(AwsError::unexpected(
+                "DescribeServices",
+                format!(
+                    "service `{}` names no task definition",
+                    live.service_name().unwrap_or_default()
+                ),
+            ))
+        })?;
+    let target = Target {
+        deployment: primary.and_then(|d| d.id()).map(str::to_owned),
+        task_definition: task_definition.to_owned(),
+        until,
+    };
+    let since = primary
+        .and_then(|d| d.created_at())
+        .map_or(0.0, aws_smithy_types::DateTime::as_secs_f64);
+    Ok((target, since))
 }
 
 /// Polls until the deployment succeeds, fails or the deadline passes.
@@ -575,5 +611,31 @@ mod tests {
             )
             .build();
         assert_eq!(expected_end(&no_history, &target(), 1.0, now), None);
+    }
+
+    #[test]
+    fn wait_follows_the_primary_deployment_and_refuses_a_service_without_revision() {
+        let live = Service::builder()
+            .service_name("web")
+            .task_definition("arn:td/web:2")
+            .deployments(
+                Deployment::builder()
+                    .id("ecs-svc/2")
+                    .status("PRIMARY")
+                    .task_definition("arn:td/web:3")
+                    .created_at(DateTime::from_secs(100))
+                    .build(),
+            )
+            .build();
+        let (target, since) = current_target(&live, WaitUntil::Stable).expect("a target");
+        assert_eq!(target.deployment.as_deref(), Some("ecs-svc/2"));
+        assert_eq!(target.task_definition, "arn:td/web:3");
+        assert!((since - 100.0).abs() < f64::EPSILON);
+        let empty = Service::builder().service_name("web").build();
+        let err = current_target(&empty, WaitUntil::Stable).expect_err("nothing to wait for");
+        assert_eq!(
+            err.to_string(),
+            "DescribeServices failed: service `web` names no task definition"
+        );
     }
 }

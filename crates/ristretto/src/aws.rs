@@ -12,9 +12,6 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::settings::Settings;
 
-/// An AWS error and its causes as one readable line.
-pub use ristretto_ecs::error::chain as describe_error;
-
 /// Region used with `--local` when nothing else names one.
 pub const LOCAL_REGION: &str = "us-east-1";
 

@@ -3,6 +3,7 @@
 
 use ristretto_codedeploy::CodeDeployError;
 use ristretto_core::LoadError;
+use ristretto_core::aws_error::{AwsError, Failure};
 use ristretto_ecs::EcsError;
 
 use crate::exit::Exit;
@@ -56,7 +57,7 @@ impl From<EcsError> for CliError {
                 ),
             ),
             EcsError::DeploymentFailed { .. } => (Exit::Failure, None),
-            EcsError::Aws { code, .. } => (Exit::Failure, aws_hint(code.as_deref())),
+            EcsError::Aws(e) => (Exit::Failure, aws_hint(e)),
         };
         Self {
             exit,
@@ -105,7 +106,7 @@ impl From<CodeDeployError> for CliError {
             CodeDeployError::DeploymentFailed(_) | CodeDeployError::Ecs(_) => {
                 (Exit::Failure, None)
             }
-            CodeDeployError::Aws { code, .. } => (Exit::Failure, codedeploy_hint(code.as_deref())),
+            CodeDeployError::Aws(e) => (Exit::Failure, aws_hint(e)),
         };
         Self {
             exit,
@@ -115,33 +116,38 @@ impl From<CodeDeployError> for CliError {
     }
 }
 
-fn codedeploy_hint(code: Option<&str>) -> Option<String> {
-    let hint = match code? {
-        "DeploymentLimitExceededException" => {
-            "a deployment is already in progress: follow it with `ristretto wait`"
-        }
-        "DeploymentConfigDoesNotExistException" => {
-            "check `codedeploy.deployment_config_name` in the config"
-        }
-        "ApplicationDoesNotExistException" | "DeploymentGroupDoesNotExistException" => {
-            "check `codedeploy.application_name` and `codedeploy.deployment_group_name` in the config"
-        }
-        other => return aws_hint(Some(other)),
-    };
-    Some(hint.to_owned())
-}
-
-/// Hints for the AWS error codes people hit most.
-fn aws_hint(code: Option<&str>) -> Option<String> {
-    let hint = match code? {
-        "ClusterNotFoundException" => "check `cluster` in the config, and the region",
-        "AccessDeniedException" | "UnrecognizedClientException" => {
-            "check the AWS credentials and their permissions"
-        }
-        "ServiceNotActiveException" => {
+/// The one table of hints for failed AWS calls: by AWS error code (ECS,
+/// CodeDeploy, credentials), else by what kind of failure it was.
+fn aws_hint(error: &AwsError) -> Option<String> {
+    let hint = match error.code.as_deref() {
+        Some("ClusterNotFoundException") => "check `cluster` in the config, and the region",
+        Some("ServiceNotActiveException") => {
             "the service was deleted; create it again with `ristretto create`"
         }
-        _ => return None,
+        Some("AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation") => {
+            "the AWS identity in use lacks this permission"
+        }
+        Some("UnrecognizedClientException" | "InvalidClientTokenId" | "ExpiredTokenException") => {
+            "check the AWS credentials (profile, environment, --assume-role-arn)"
+        }
+        Some("DeploymentLimitExceededException") => {
+            "a deployment is already in progress: follow it with `ristretto wait`"
+        }
+        Some("DeploymentConfigDoesNotExistException") => {
+            "check `codedeploy.deployment_config_name` in the config"
+        }
+        Some("ApplicationDoesNotExistException" | "DeploymentGroupDoesNotExistException") => {
+            "check `codedeploy.application_name` and `codedeploy.deployment_group_name` in the config"
+        }
+        _ => match error.failure {
+            Failure::Network => {
+                "check the network, the region and --endpoint-url; --local runs against the built-in simulator"
+            }
+            Failure::Construction => {
+                "set a region: --region, `region` in the config, or AWS_REGION"
+            }
+            Failure::Service | Failure::Answer => return None,
+        },
     };
     Some(hint.to_owned())
 }

@@ -37,8 +37,8 @@ pub async fn run(args: &AppspecArgs, ctx: &Context) -> Result<Exit, CliError> {
             "current" if !current.is_empty() => current.to_owned(),
             "current" => return Err(not_found("the service has no task definition")),
             "latest" => {
-                let family = live::family_of(current);
-                live::latest_task_definition_arn(&clients, family)
+                let family = ristretto_ecs::task_definition::family_of(current);
+                ristretto_ecs::task_definition::latest(&clients.ecs, family)
                     .await?
                     .ok_or_else(|| {
                         not_found(&format!("no ACTIVE revision of `{family}` is found"))
@@ -50,7 +50,7 @@ pub async fn run(args: &AppspecArgs, ctx: &Context) -> Result<Exit, CliError> {
                     Some("use `latest`, `current`, an ARN or `family:revision`"),
                 ));
             }
-            id => live::describe_task_definition(&clients, id)
+            id => ristretto_ecs::task_definition::describe(&clients.ecs, id)
                 .await?
                 .and_then(|(td, _)| td.task_definition_arn)
                 .ok_or_else(|| not_found(&format!("task definition `{id}` is not found")))?,

@@ -124,22 +124,7 @@ async fn wait_one(
         .await;
     }
     refuse_codedeploy_until(codedeploy_until, service)?;
-    let primary = live
-        .deployments()
-        .iter()
-        .find(|d| d.status() == Some("PRIMARY"));
-    let target = Target {
-        deployment: primary.and_then(|d| d.id()).map(str::to_owned),
-        task_definition: primary
-            .and_then(|d| d.task_definition())
-            .or(live.task_definition())
-            .unwrap_or_default()
-            .to_owned(),
-        until,
-    };
-    let since = primary
-        .and_then(|d| d.created_at())
-        .map_or(0.0, aws_smithy_types::DateTime::as_secs_f64);
+    let (target, since) = ristretto_ecs::wait::current_target(&live, until)?;
     follow(ctx, config, &clients.ecs, target, since, started).await
 }
 

@@ -100,10 +100,10 @@ async fn compare(ctx: &Context, config: &Config) -> Result<Vec<Comparison>, CliE
     let arn = match live_td_arn {
         Some(arn) => Some(arn),
         None if family.is_empty() => None,
-        None => live::latest_task_definition_arn(&clients, &family).await?,
+        None => ristretto_ecs::task_definition::latest(&clients.ecs, &family).await?,
     };
     let live_td = match &arn {
-        Some(arn) => live::describe_task_definition(&clients, arn).await?,
+        Some(arn) => ristretto_ecs::task_definition::describe(&clients.ecs, arn).await?,
         None => None,
     };
     if live_td.is_none() {

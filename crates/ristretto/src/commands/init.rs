@@ -114,7 +114,7 @@ pub async fn run(args: &InitArgs, ctx: &Context) -> Result<Exit, CliError> {
             ));
         }
     };
-    let (td, tags) = live::describe_task_definition(&clients, &td_id)
+    let (td, tags) = ristretto_ecs::task_definition::describe(&clients.ecs, &td_id)
         .await?
         .ok_or_else(|| {
             failure(

@@ -42,7 +42,7 @@ pub async fn run(args: &RevisionsArgs, ctx: &Context) -> Result<Exit, CliError> 
             .and_then(|s| s.task_definition())
             .map(str::to_owned);
         let family = match &current {
-            Some(arn) => live::family_of(arn).to_owned(),
+            Some(arn) => ristretto_ecs::task_definition::family_of(arn).to_owned(),
             None => local_family(ctx, &config)?,
         };
         if let Some(revision) = &args.revision {
@@ -64,7 +64,7 @@ pub async fn run(args: &RevisionsArgs, ctx: &Context) -> Result<Exit, CliError> 
                     }
                 },
             };
-            let (td, _) = live::describe_task_definition(&clients, &id)
+            let (td, _) = ristretto_ecs::task_definition::describe(&clients.ecs, &id)
                 .await?
                 .ok_or_else(|| {
                     failure(
@@ -75,16 +75,23 @@ pub async fn run(args: &RevisionsArgs, ctx: &Context) -> Result<Exit, CliError> 
             ctx.printer.data(&to_pretty_json(&api_json(&td)?));
             continue;
         }
-        let uses = live::in_use(&clients, &config.cluster, &family, service.as_ref()).await?;
-        let rows: Vec<Row> = live::task_definition_arns(&clients, &family)
-            .await?
-            .iter()
-            .map(|arn| {
-                let name = live::short_task_definition(arn).to_owned();
-                let in_use = uses.get(&name).cloned().unwrap_or_default();
-                Row { name, in_use }
-            })
-            .collect();
+        let uses = ristretto_ecs::deregister::in_use(
+            &clients.ecs,
+            &config.cluster,
+            &family,
+            service.as_ref(),
+        )
+        .await?;
+        let rows: Vec<Row> =
+            ristretto_ecs::task_definition::active_revisions(&clients.ecs, &family)
+                .await?
+                .iter()
+                .map(|arn| {
+                    let name = ristretto_core::event::short_task_definition(arn).to_owned();
+                    let in_use = uses.get(&name).cloned().unwrap_or_default();
+                    Row { name, in_use }
+                })
+                .collect();
         let format = args.format.unwrap_or(match ctx.printer.output() {
             OutputFormat::Json => RevisionsFormat::Json,
             OutputFormat::Text => RevisionsFormat::Table,

@@ -4,18 +4,19 @@
 //! [`Status::of`] and [`Status::text`] are plain functions of the described
 //! service, so `deploy`, `rollback` and `wait` can print the same block.
 
-use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_ecs::primitives::{DateTime, DateTimeFormat as Format};
 use aws_sdk_ecs::types::Service;
 use serde::Serialize;
 
-use crate::aws::{Clients, describe_error};
+use crate::aws::Clients;
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::commands::Context;
-use crate::commands::live::{self, short_task_definition};
+use crate::commands::live;
 use crate::exit::Exit;
 use crate::printer::Printer;
 use crate::report::{CliError, bad_input};
+use ristretto_core::event::short_task_definition;
+use ristretto_ecs::autoscaling;
 
 /// What `status` shows about one service.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -156,38 +157,16 @@ pub async fn auto_scaling(
     cluster: &str,
     service: &str,
 ) -> Option<AutoScaling> {
-    let resource = format!("service/{cluster}/{service}");
-    let targets = clients
-        .autoscaling
-        .describe_scalable_targets()
-        .service_namespace(ServiceNamespace::Ecs)
-        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-        .resource_ids(&resource)
-        .send()
-        .await;
-    let target = match targets {
-        Ok(out) => out
-            .scalable_targets
-            .unwrap_or_default()
-            .into_iter()
-            .next()?,
+    let target = match autoscaling::scalable_targets(&clients.autoscaling, cluster, service).await {
+        Ok(targets) => targets.into_iter().next()?,
         Err(e) => {
-            printer.warn(&format!("cannot read auto scaling: {}", describe_error(&e)));
+            printer.warn(&format!("cannot read auto scaling: {e}"));
             return None;
         }
     };
-    let policies = match clients
-        .autoscaling
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Ecs)
-        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-        .resource_id(&resource)
-        .send()
-        .await
+    let policies = match autoscaling::scaling_policies(&clients.autoscaling, cluster, service).await
     {
-        Ok(out) => out
-            .scaling_policies
-            .unwrap_or_default()
+        Ok(policies) => policies
             .into_iter()
             .map(|p| Policy {
                 name: p.policy_name,
@@ -195,10 +174,7 @@ pub async fn auto_scaling(
             })
             .collect(),
         Err(e) => {
-            printer.warn(&format!(
-                "cannot read scaling policies: {}",
-                describe_error(&e)
-            ));
+            printer.warn(&format!("cannot read scaling policies: {e}"));
             Vec::new()
         }
     };
