@@ -18,7 +18,7 @@ mod view;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::aws::Target;
 use crate::cli::{Cli, Command, LocalCommand, OutputFormat};
@@ -29,7 +29,11 @@ use crate::report::CliError;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let command = Cli::command().after_long_help(format!("{}\n\n{}", exit::HELP, env_vars::help()));
+    let cli = match command
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -69,7 +73,7 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
                 .map_err(|e| (None, e));
         }
         // `init` writes the config, so there is none to discover yet.
-        Command::Init(_) if cli.global.config.is_empty() && env_vars::flag("CONFIG").is_none() => {
+        Command::Init(_) if cli.global.config.is_empty() && env_vars::CONFIG.get().is_none() => {
             cli.global
                 .config
                 .push(commands::init::DEFAULT_CONFIG.to_owned());

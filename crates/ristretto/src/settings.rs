@@ -72,29 +72,38 @@ impl Settings {
     pub fn resolve(args: &GlobalArgs, cwd: &Path) -> Result<Self, CliError> {
         let output = match args.output {
             Some(o) => o,
-            None => match env_vars::flag("OUTPUT").as_deref() {
-                None | Some("text") => OutputFormat::Text,
-                Some("json") => OutputFormat::Json,
-                Some(other) => {
-                    return Err(bad_input(
-                        format!("`RISTRETTO_OUTPUT={other}` is not `text` or `json`"),
-                        None,
-                    ));
-                }
+            None => match env_vars::OUTPUT.found() {
+                None => OutputFormat::Text,
+                Some(found) => match found.value.as_str() {
+                    "text" => OutputFormat::Text,
+                    "json" => OutputFormat::Json,
+                    other => {
+                        return Err(bad_input(
+                            format!("`{}={other}` is not `text` or `json`", found.from),
+                            None,
+                        ));
+                    }
+                },
             },
         };
         let color_choice = match args.color {
             Some(c) => c,
-            None => match env_vars::flag("COLOR").as_deref() {
-                None | Some("auto") => ColorChoice::Auto,
-                Some("always") => ColorChoice::Always,
-                Some("never") => ColorChoice::Never,
-                Some(other) => {
-                    return Err(bad_input(
-                        format!("`RISTRETTO_COLOR={other}` is not `auto`, `always` or `never`"),
-                        None,
-                    ));
-                }
+            None => match env_vars::COLOR.found() {
+                None => ColorChoice::Auto,
+                Some(found) => match found.value.as_str() {
+                    "auto" => ColorChoice::Auto,
+                    "always" => ColorChoice::Always,
+                    "never" => ColorChoice::Never,
+                    other => {
+                        return Err(bad_input(
+                            format!(
+                                "`{}={other}` is not `auto`, `always` or `never`",
+                                found.from
+                            ),
+                            None,
+                        ));
+                    }
+                },
             },
         };
         let color = match color_choice {
@@ -109,7 +118,8 @@ impl Settings {
         };
 
         let envfiles: Vec<PathBuf> = if args.envfile.is_empty() {
-            env_vars::flag("ENVFILE")
+            env_vars::ENVFILE
+                .get()
                 .map(|v| v.split(',').map(PathBuf::from).collect())
                 .unwrap_or_default()
         } else {
@@ -118,26 +128,27 @@ impl Settings {
         let env = Arc::new(ProcessEnv::with_envfiles(&envfiles).map_err(LoadError::from)?);
 
         let jsonnet = JsonnetVars {
-            ext_str: pairs(&args.ext_str, "EXT_STR", "--ext-str")?,
-            ext_code: pairs(&args.ext_code, "EXT_CODE", "--ext-code")?,
+            ext_str: pairs(&args.ext_str, env_vars::EXT_STR, "--ext-str")?,
+            ext_code: pairs(&args.ext_code, env_vars::EXT_CODE, "--ext-code")?,
         };
 
-        let timeout = duration_flag(args.timeout.clone(), "TIMEOUT", "--timeout")?;
+        let timeout = duration_flag(args.timeout.clone(), env_vars::TIMEOUT, "--timeout")?;
         let no_progress_timeout = duration_flag(
             args.no_progress_timeout.clone(),
-            "NO_PROGRESS_TIMEOUT",
+            env_vars::NO_PROGRESS_TIMEOUT,
             "--no-progress-timeout",
         )?;
 
-        let local_speed = match env_vars::flag("LOCAL_SPEED") {
+        let local_speed = match env_vars::LOCAL_SPEED.found() {
             None => crate::local::DEFAULT_SPEED,
-            Some(text) => text
+            Some(found) => found
+                .value
                 .parse::<f64>()
                 .ok()
                 .filter(|s| *s > 0.0)
                 .ok_or_else(|| {
                     bad_input(
-                        format!("`RISTRETTO_LOCAL_SPEED={text}` is not a positive number"),
+                        format!("`{}={}` is not a positive number", found.from, found.value),
                         None,
                     )
                 })?,
@@ -145,10 +156,13 @@ impl Settings {
 
         let parallel = match args.parallel {
             Some(n) => n,
-            None => match env_vars::flag("PARALLEL") {
+            None => match env_vars::PARALLEL.found() {
                 None => DEFAULT_PARALLEL,
-                Some(text) => text.parse().map_err(|_| {
-                    bad_input(format!("`RISTRETTO_PARALLEL={text}` is not a number"), None)
+                Some(found) => found.value.parse().map_err(|_| {
+                    bad_input(
+                        format!("`{}={}` is not a number", found.from, found.value),
+                        None,
+                    )
                 })?,
             },
         };
@@ -157,9 +171,7 @@ impl Settings {
         }
 
         let config_args: Vec<String> = if args.config.is_empty() {
-            env_vars::flag("CONFIG")
-                .map(|c| vec![c])
-                .unwrap_or_default()
+            env_vars::CONFIG.get().map(|c| vec![c]).unwrap_or_default()
         } else {
             args.config.clone()
         };
@@ -174,28 +186,28 @@ impl Settings {
             live: output == OutputFormat::Text
                 && std::io::stderr().is_terminal()
                 && !env_vars::ci()
-                && std::env::var("TERM").is_ok_and(|t| t != "dumb"),
-            region: args.region.clone().or_else(|| env_vars::flag("REGION")),
-            profile: args.profile.clone().or_else(|| env_vars::flag("PROFILE")),
+                && !env_vars::dumb_terminal(),
+            region: args.region.clone().or_else(|| env_vars::REGION.get()),
+            profile: args.profile.clone().or_else(|| env_vars::PROFILE.get()),
             endpoint_url: args
                 .endpoint_url
                 .clone()
-                .or_else(|| env_vars::flag("ENDPOINT_URL")),
+                .or_else(|| env_vars::ENDPOINT_URL.get()),
             assume_role_arn: args
                 .assume_role_arn
                 .clone()
-                .or_else(|| env_vars::flag("ASSUME_ROLE_ARN")),
-            local: args.local || env_vars::flag_bool("LOCAL"),
+                .or_else(|| env_vars::ASSUME_ROLE_ARN.get()),
+            local: args.local || env_vars::LOCAL.is_on(),
             local_world: args
                 .local_world
                 .clone()
-                .or_else(|| env_vars::flag("LOCAL_WORLD").map(PathBuf::from)),
+                .or_else(|| env_vars::LOCAL_WORLD.get().map(PathBuf::from)),
             local_speed,
             parallel,
             output,
             color,
             color_data,
-            diff_command: env_vars::flag(env_vars::DIFF_COMMAND),
+            diff_command: env_vars::DIFF_COMMAND.get(),
             browser: if env_vars::ci() {
                 Browser::Refused("`CI` is set")
             } else if std::io::stderr().is_terminal() {
@@ -203,7 +215,7 @@ impl Settings {
             } else {
                 Browser::Refused("stderr is not a terminal")
             },
-            debug: args.debug || env_vars::flag_bool("DEBUG"),
+            debug: args.debug || env_vars::DEBUG.is_on(),
         })
     }
 }
@@ -220,11 +232,11 @@ pub enum Browser {
 /// `NAME=VALUE` flags, or the `;`-separated environment form ecspresso uses.
 fn pairs(
     flags: &[String],
-    env_name: &str,
+    var: env_vars::Var,
     flag: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, CliError> {
     let items: Vec<String> = if flags.is_empty() {
-        env_vars::flag(env_name)
+        var.get()
             .map(|v| v.split(';').map(str::to_owned).collect())
             .unwrap_or_default()
     } else {
@@ -271,18 +283,20 @@ fn expand_configs(args: &[String], cwd: &Path) -> Result<Vec<PathBuf>, CliError>
 /// A duration flag, else its environment variable.
 fn duration_flag(
     value: Option<String>,
-    env_name: &str,
+    var: env_vars::Var,
     flag: &str,
 ) -> Result<Option<Duration>, CliError> {
-    match value.or_else(|| env_vars::flag(env_name)) {
-        Some(text) => ristretto_core::duration::parse(&text)
-            .map(Some)
-            .map_err(|m| {
-                bad_input(
-                    format!("{flag}: {m}"),
-                    Some("write a duration like `10m`, `90s` or `1h30m`"),
-                )
-            }),
-        None => Ok(None),
-    }
+    let (text, source) = match (value, var.found()) {
+        (Some(text), _) => (text, flag.to_owned()),
+        (None, Some(found)) => (found.value, found.from),
+        (None, None) => return Ok(None),
+    };
+    ristretto_core::duration::parse(&text)
+        .map(Some)
+        .map_err(|m| {
+            bad_input(
+                format!("{source}: {m}"),
+                Some("write a duration like `10m`, `90s` or `1h30m`"),
+            )
+        })
 }
