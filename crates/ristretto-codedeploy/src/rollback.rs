@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::DeploymentStatus;
-use aws_sdk_ecs::types::{Service, SortOrder};
-use ristretto_core::event::{Events, short_task_definition};
+use aws_sdk_ecs::types::Service;
+use ristretto_core::event::Events;
 use ristretto_core::poll::{Backoff, Limits, Look, Pace, poll};
+use ristretto_ecs::task_definition::{active_revisions, split_revision};
 use tokio::time::Instant;
 
 use crate::appspec::Deployed;
@@ -133,38 +134,17 @@ async fn previous_revision(
     ecs: &aws_sdk_ecs::Client,
     current: &str,
 ) -> Result<String, CodeDeployError> {
-    let name = short_task_definition(current);
-    let (family, revision) = name
-        .rsplit_once(':')
-        .and_then(|(f, r)| r.parse::<i64>().ok().map(|r| (f, r)))
+    let (family, revision) = split_revision(current)
         .ok_or_else(|| invalid(format!("cannot tell the revision of `{current}`"), None))?;
-    let mut next: Option<String> = None;
-    loop {
-        let out = ecs
-            .list_task_definitions()
-            .family_prefix(family)
-            .sort(SortOrder::Desc)
-            .set_next_token(next.take())
-            .send()
-            .await
-            .map_err(|e| CodeDeployError::aws_ecs("ListTaskDefinitions", e))?;
-        for arn in out.task_definition_arns() {
-            let (f, r) = short_task_definition(arn)
-                .rsplit_once(':')
-                .unwrap_or_default();
-            if f == family && r.parse::<i64>().is_ok_and(|r| r < revision) {
-                return Ok(arn.clone());
-            }
-        }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => next = Some(t.to_owned()),
-            _ => break,
-        }
-    }
-    Err(invalid(
-        format!("no ACTIVE revision of `{family}` older than {revision} to roll back to"),
-        Some("register one, or deploy the revision you want with `ristretto deploy --revision N`"),
-    ))
+    let active = active_revisions(ecs, family).await?;
+    ristretto_ecs::rollback::previous_revision(&active, current)
+        .cloned()
+        .ok_or_else(|| {
+            invalid(
+                format!("no ACTIVE revision of `{family}` older than {revision} to roll back to"),
+                Some("register one, or deploy the revision you want with `ristretto deploy --revision N`"),
+            )
+        })
 }
 
 /// The deployment that puts revision `to` back on the service `live`, as a
