@@ -213,7 +213,7 @@ fn extension_selects_the_format() {
 
 #[test]
 fn config_example_sets_every_key_and_loads() {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config.yaml.example");
+    let file = crate::common::repo().join("config.yaml.example");
     let text = std::fs::read_to_string(&file).expect("example exists");
     let (config, _) = config::parse(&text, &file, Format::Yaml, &version()).expect("example loads");
     assert!(

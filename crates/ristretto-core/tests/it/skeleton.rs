@@ -2,17 +2,13 @@
 //! `create-service` loads and renders back unchanged. The fixtures are the
 //! output of `aws ecs ... --generate-cli-skeleton input` (AWS CLI from PyPI).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ristretto_core::definition::{api_json, parse_service_definition, parse_task_definition};
 use serde_json::Value;
 
 fn fixture(name: &str) -> (PathBuf, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/skeleton")
-        .join(name);
-    let text = std::fs::read_to_string(&path).expect("fixture exists");
-    (path, text)
+    crate::common::fixture("skeleton", name)
 }
 
 #[test]

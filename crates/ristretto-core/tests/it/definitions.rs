@@ -9,11 +9,7 @@ use ristretto_core::definition::{
 use ristretto_core::{LoadError, ProblemKind};
 
 fn fixture(name: &str) -> (PathBuf, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/taskdef")
-        .join(name);
-    let text = std::fs::read_to_string(&path).expect("fixture exists");
-    (path, text)
+    crate::common::fixture("taskdef", name)
 }
 
 fn render_task(name: &str) -> String {

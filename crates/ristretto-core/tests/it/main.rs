@@ -1,0 +1,7 @@
+//! ristretto-core's integration tests, in one test binary (one link instead
+//! of one per file): loading configs and definitions, and their errors.
+
+mod common;
+mod config;
+mod definitions;
+mod skeleton;
