@@ -1,12 +1,10 @@
 //! Plugins: loading rules, tfstate addresses and workspaces, ssm, secretsmanager, cloudformation.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{FakeAws, env, fixtures, plugin, renderer_with_tfstate};
+use crate::common::{FakeAws, env, fixtures, plugin, renderer_with_tfstate};
 use ristretto_template::{Functions, Renderer, TemplateError};
 use serde_json::json;
 
@@ -296,7 +294,7 @@ fn ssm_values_are_secrets_and_cached() {
 
 #[test]
 fn ssm_errors_follow_ecspresso() {
-    let r = common::renderer(&[]);
+    let r = crate::common::renderer(&[]);
     let err = |src: &str| r.render(src, Path::new("td.json")).err().unwrap();
     assert!(
         err("{{ ssm `/a` 1 2 }}")

@@ -1,12 +1,10 @@
 //! Jsonnet evaluation: imports, ext vars, native functions and located errors.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use common::{FakeAws, env, fixtures, plugin};
+use crate::common::{FakeAws, env, fixtures, plugin};
 use ristretto_template::{Functions, JsonnetVars, Renderer, TemplateError};
 use serde_json::json;
 

@@ -1,11 +1,9 @@
 //! tera 2 files (`*.tera`): the same functions with named arguments.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::Path;
 
-use common::{renderer, renderer_with_tfstate};
+use crate::common::{renderer, renderer_with_tfstate};
 use ristretto_template::TemplateError;
 
 const FILE: &str = "ecs-task-def.json.tera";

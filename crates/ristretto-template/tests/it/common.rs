@@ -1,5 +1,5 @@
 //! Shared helpers: an in-memory `AwsLookups` and renderer builders.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,7 @@
 //! ecspresso's own fixtures' shapes render to ecspresso's expected values.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{fixtures, renderer_with_tfstate};
+use crate::common::{fixtures, renderer_with_tfstate};
 
 #[test]
 fn task_and_service_definitions_render_like_ecspresso() {

@@ -1,11 +1,9 @@
 //! Truncated and mangled input must give errors, never panics.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::Path;
 
-use common::renderer_with_tfstate;
+use crate::common::renderer_with_tfstate;
 
 const SAMPLE: &str = "é{\n  \"a\": \"{{- env `TÄG` \"l\\u00e9\\x41\" | json_escape -}}\",\n  {{/* ç */}}\n  \
     {{ if and (eq (env `A` ``) `b`) (ne 1 2) }}{{ printf `%s/%d` `x` 3 }}{{ else if `é` }}y{{ else }}z{{ end }}\n  \

@@ -1,11 +1,9 @@
 //! The ecspresso (Go text/template) syntax, pinned against Go's and ecspresso's behaviour.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::Path;
 
-use common::renderer;
+use crate::common::renderer;
 use ristretto_template::TemplateError;
 
 const FILE: &str = "ecs-task-def.json";
