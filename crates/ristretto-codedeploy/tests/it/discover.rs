@@ -4,12 +4,9 @@
 
 use std::fmt::Write as _;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_ecs::types::TaskSet;
 use ristretto_codedeploy::{CodeDeployError, Wanted, discover};
-use ristretto_sim::{SimConfig, SimHandle, World};
+use ristretto_sim::SimHandle;
 
 /// `others` applications of the Server platform and `ecs` ECS applications
 /// (`app-0`…), then the ECS application `web` whose third group deploys
@@ -47,25 +44,7 @@ fn world(others: usize, ecs: usize) -> String {
 }
 
 async fn start(world_yaml: &str) -> (SimHandle, aws_sdk_codedeploy::Client) {
-    let handle = ristretto_sim::start(
-        SimConfig {
-            world: World::from_yaml_str(world_yaml).unwrap(),
-            state_file: None,
-            speed: 1.0,
-            request_log: None,
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    let config = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "test", "test", None, None, "static",
-        )))
-        .endpoint_url(handle.endpoint_url())
-        .build();
+    let (handle, config) = crate::common::start_sim(world_yaml, 1.0).await;
     (handle, aws_sdk_codedeploy::Client::new(&config))
 }
 
