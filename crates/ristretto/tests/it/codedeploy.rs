@@ -3,11 +3,9 @@
 //! with its world (two target groups, a listener, an application and a
 //! deployment group).
 
-mod common;
-
 use std::path::Path;
 
-use common::{ristretto, ristretto_in_terminal, text};
+use crate::common::{self, ristretto, ristretto_in_terminal, text};
 
 /// A temp folder holding a copy of `examples/codedeploy`; `edit` changes its world file.
 fn example_copy(edit: impl Fn(String) -> String) -> tempfile::TempDir {

@@ -1,12 +1,10 @@
 //! `create`, `deploy` and `wait` against the local simulator through the real
 //! binary: the exit codes a pipeline relies on, and the reasons it prints.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{ristretto, text};
+use crate::common::{self, ristretto, text};
 
 /// A temp folder holding a copy of `examples/rolling`, at the same relative path.
 fn example_copy(world: Option<&str>) -> tempfile::TempDir {

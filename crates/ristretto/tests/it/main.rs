@@ -1,0 +1,12 @@
+//! The binary's end-to-end tests, in one test binary (one link instead of
+//! one per file): each module runs the real `ristretto` for one area;
+//! `common` holds what they share (running the binary, copies of the
+//! examples, transcripts with stable placeholders for times and IDs).
+
+mod codedeploy;
+mod common;
+mod day2;
+mod deploy;
+mod local;
+mod readonly;
+mod render;
