@@ -1,8 +1,9 @@
 //! Helpers shared by the binary's end-to-end tests: running `ristretto` in a
 //! clean environment (in a pipe, or in a pseudo-terminal), copies of the
-//! examples, readable transcripts.
+//! examples, readable transcripts, and the one filter that makes snapshots
+//! independent of times and generated IDs ([`stable`]).
 
-// Each test binary uses its own subset.
+// The pseudo-terminal helpers serve only the unix-only tests.
 #![allow(dead_code)]
 
 use std::io::Read;
@@ -115,4 +116,166 @@ pub fn ristretto_in_terminal(
         exit: status.exit_code(),
         output: String::from_utf8_lossy(&output).into_owned(),
     }
+}
+
+/// Exit code, stdout and stderr as one text for snapshots, through
+/// [`stable`]: the one format every snapshot of a run uses.
+pub fn transcript((code, stdout, stderr): &(i32, String, String)) -> String {
+    stable(&format!(
+        "exit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}"
+    ))
+}
+
+/// `text` with what changes from run to run or with the simulator's ID
+/// generation replaced by placeholders, so snapshots pin only the output's
+/// shape and meaning:
+///
+/// - times (`2026-11-22T01:36:38Z`, also with fractions of a second or an
+///   offset): `[TIME]`;
+/// - ECS deployment and task set IDs (`ecs-svc/` and 19 digits):
+///   `ecs-svc/[ID1]`, `ecs-svc/[ID2]`, …;
+/// - CodeDeploy deployment IDs (`d-` and 9 capitals or digits): `d-[ID1]`, …;
+/// - UUIDs: `[UUID1]`, …;
+/// - 32 hex digits (task and event IDs): `[HEX1]`, ….
+///
+/// Each kind is numbered in order of first appearance and the same ID always
+/// gets the same placeholder, so a snapshot still shows which lines name the
+/// same deployment or task.
+pub fn stable(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut seen: Vec<(&'static str, String)> = Vec::new();
+    let mut placeholder = |kind: &'static str, id: String| -> String {
+        let position = seen.iter().position(|(k, i)| *k == kind && *i == id);
+        let index = position.unwrap_or_else(|| {
+            seen.push((kind, id));
+            seen.len() - 1
+        });
+        let number = seen[..=index].iter().filter(|(k, _)| *k == kind).count();
+        format!("[{kind}{number}]")
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let rest = &chars[i..];
+        let after_word = i > 0 && chars[i - 1].is_ascii_alphanumeric();
+        if let Some(n) = time_len(rest) {
+            out.push_str("[TIME]");
+            i += n;
+            continue;
+        }
+        if !after_word {
+            if let Some(n) = prefixed_len(rest, "ecs-svc/", 19, |c| c.is_ascii_digit()) {
+                out.push_str("ecs-svc/");
+                out.push_str(&placeholder("ID", rest[8..n].iter().collect()));
+                i += n;
+                continue;
+            }
+            if let Some(n) = prefixed_len(rest, "d-", 9, |c| {
+                c.is_ascii_uppercase() || c.is_ascii_digit()
+            }) {
+                out.push_str("d-");
+                out.push_str(&placeholder("ID", rest[2..n].iter().collect()));
+                i += n;
+                continue;
+            }
+            if let Some(n) = uuid_len(rest) {
+                out.push_str(&placeholder("UUID", rest[..n].iter().collect()));
+                i += n;
+                continue;
+            }
+            if let Some(n) = prefixed_len(rest, "", 32, |c| c.is_ascii_hexdigit()) {
+                out.push_str(&placeholder("HEX", rest[..n].iter().collect()));
+                i += n;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Whether `chars` starts with `pattern`, where `#` is any ASCII digit.
+fn shaped(chars: &[char], pattern: &str) -> bool {
+    chars.len() >= pattern.len()
+        && pattern.chars().zip(chars).all(|(p, &c)| match p {
+            '#' => c.is_ascii_digit(),
+            _ => c == p,
+        })
+}
+
+/// Length of the time at the start of `chars`: `YYYY-MM-DDTHH:MM:SS`, an
+/// optional fraction, then `Z` or `±HH:MM`.
+fn time_len(chars: &[char]) -> Option<usize> {
+    if !shaped(chars, "####-##-##T##:##:##") {
+        return None;
+    }
+    let mut n = 19;
+    if chars.get(n) == Some(&'.') {
+        let digits = chars[n + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits > 0 {
+            n += 1 + digits;
+        }
+    }
+    match chars.get(n) {
+        Some('Z') => Some(n + 1),
+        Some('+' | '-') if shaped(&chars[n + 1..], "##:##") => Some(n + 6),
+        _ => None,
+    }
+}
+
+/// Length of `prefix` followed by exactly `count` characters that are `ok`
+/// (no further letter or digit) at the start of `chars`.
+fn prefixed_len(
+    chars: &[char],
+    prefix: &str,
+    count: usize,
+    ok: impl Fn(char) -> bool,
+) -> Option<usize> {
+    let p = prefix.chars().count();
+    let n = p + count;
+    let matches = chars.len() >= n
+        && prefix.chars().zip(chars).all(|(a, &b)| a == b)
+        && chars[p..n].iter().all(|&c| ok(c))
+        && !chars.get(n).is_some_and(char::is_ascii_alphanumeric);
+    matches.then_some(n)
+}
+
+/// Length of the UUID (8-4-4-4-12 hex digits) at the start of `chars`.
+fn uuid_len(chars: &[char]) -> Option<usize> {
+    let mut n = 0;
+    for (k, group) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+        if k > 0 {
+            if chars.get(n) != Some(&'-') {
+                return None;
+            }
+            n += 1;
+        }
+        let end = n + group;
+        if chars.len() < end || !chars[n..end].iter().all(char::is_ascii_hexdigit) {
+            return None;
+        }
+        n = end;
+    }
+    (!chars.get(n).is_some_and(char::is_ascii_alphanumeric)).then_some(n)
+}
+
+#[test]
+fn stable_replaces_times_and_generated_ids_and_keeps_the_rest() {
+    let text = "2026-11-22T01:36:38Z (deployment ecs-svc/0451216379200822465) done\n\
+        at 2026-11-22T01:36:38.123+02:00 ecs-svc/1111111111111111111 then ecs-svc/0451216379200822465\n\
+        d-ABCDE1234 and d-ABCDE1234 task/default/0123456789abcdef0123456789abcdef\n\
+        4f1c2d3e-aaaa-bbbb-cccc-0123456789ab\n\
+        kept: sg-0123456789abcdef0 web:1 d-short ecs-svc/12 xd-ABCDE1234 2026-11-22\n";
+    assert_eq!(
+        stable(text),
+        "[TIME] (deployment ecs-svc/[ID1]) done\n\
+        at [TIME] ecs-svc/[ID2] then ecs-svc/[ID1]\n\
+        d-[ID3] and d-[ID3] task/default/[HEX1]\n\
+        [UUID1]\n\
+        kept: sg-0123456789abcdef0 web:1 d-short ecs-svc/12 xd-ABCDE1234 2026-11-22\n"
+    );
 }

@@ -18,6 +18,8 @@ use aws_sdk_ecs::types::{
 };
 use ristretto_sim::{SimConfig, SimHandle, World};
 
+use crate::common::transcript;
+
 /// A simulator, SDK clients for setting it up, and a folder to run in.
 struct Setup {
     sim: SimHandle,
@@ -189,41 +191,6 @@ impl Setup {
         assert_eq!(code, 0, "{stderr}");
         setup
     }
-}
-
-/// Times and the random parts of IDs, replaced so snapshots are stable.
-fn filter(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        // 2026-11-22T01:36:38Z
-        let is_time = chars.len() >= i + 20
-            && (0..20).all(|k| {
-                let c = chars[i + k];
-                match k {
-                    4 | 7 => c == '-',
-                    10 => c == 'T',
-                    13 | 16 => c == ':',
-                    19 => c == 'Z',
-                    _ => c.is_ascii_digit(),
-                }
-            });
-        if is_time {
-            out.push_str("[TIME]");
-            i += 20;
-            continue;
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
-}
-
-fn transcript((code, stdout, stderr): &(i32, String, String)) -> String {
-    filter(&format!(
-        "exit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}"
-    ))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,11 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::common::{repo, transcript};
 
-/// Runs ristretto in `dir` with a clean environment; returns a transcript.
+/// Runs ristretto in `dir` with a clean environment; returns a transcript
+/// (see [`transcript`]).
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
     command
@@ -20,12 +19,11 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
         command.env(k, v);
     }
     let out = command.output().expect("binary runs");
-    format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+    transcript(&(
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
 }
 
 fn run(args: &[&str]) -> String {
