@@ -309,3 +309,44 @@ fn jsonnet_config_and_definitions_take_ext_vars_and_imports() {
         "{out}"
     );
 }
+
+#[test]
+fn a_bad_environment_value_names_the_variable_it_came_from() {
+    for (var, value) in [
+        ("ECSPRESSO_OUTPUT", "yaml"),
+        ("RISTRETTO_OUTPUT", "yaml"),
+        ("ECSPRESSO_PARALLEL", "many"),
+        ("ECSPRESSO_TIMEOUT", "soon"),
+    ] {
+        let out = run_in(
+            &repo(),
+            &["render", "config"],
+            &[
+                ("RISTRETTO_CONFIG", "examples/rolling/config.yaml"),
+                (var, value),
+            ],
+        );
+        assert!(out.starts_with("exit: 2"), "{var}: {out}");
+        assert!(out.contains(var), "{var} is named: {out}");
+    }
+}
+
+#[test]
+fn long_help_lists_the_environment_variables() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ristretto"))
+        .arg("--help")
+        .env_clear()
+        .output()
+        .expect("binary runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{help}");
+    for name in [
+        "RISTRETTO_TIMEOUT",
+        "RISTRETTO_LOCAL_SPEED",
+        "NO_COLOR",
+        "CI",
+        "BROWSER",
+    ] {
+        assert!(help.contains(name), "{name} in --help:\n{help}");
+    }
+}
