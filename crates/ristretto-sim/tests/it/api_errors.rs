@@ -1,10 +1,11 @@
 //! Errors as AWS sends them: codes, statuses, validation, throttling, unknown operations.
 
-use crate::common;
-use crate::common::{register, start, wait_steady};
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common;
+use crate::common::{register, start, wait_steady};
 
 /// Sends a raw awsJson request and returns (status line, headers and body).
 async fn raw(addr: std::net::SocketAddr, target: &str, body: &str) -> String {

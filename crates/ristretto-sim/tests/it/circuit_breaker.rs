@@ -1,10 +1,11 @@
 //! A failing image trips the deployment circuit breaker.
 
-use crate::common::{describe, messages, poll, register, start, wait_steady};
 use aws_sdk_ecs::types::{
     DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentRolloutState, DesiredStatus,
     ServiceDeploymentStatus,
 };
+
+use crate::common::{describe, messages, poll, register, start, wait_steady};
 
 const WORLD: &str = r#"
 clusters: [default, prod]

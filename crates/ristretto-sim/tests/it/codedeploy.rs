@@ -1,13 +1,14 @@
 //! CodeDeploy blue/green deployments of a CODE_DEPLOY service, through the real SDK.
 
-use crate::common;
-use crate::common::{Sim, register, start};
 use aws_sdk_codedeploy::error::ProvideErrorMetadata;
 use aws_sdk_codedeploy::types::{
     AppSpecContent, DeploymentStatus, DeploymentWaitType, LifecycleEventStatus, RevisionLocation,
     RevisionLocationType,
 };
 use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType};
+
+use crate::common;
+use crate::common::{Sim, register, start};
 
 const WORLD: &str = r#"
 clusters: [default]

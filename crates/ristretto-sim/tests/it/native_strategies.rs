@@ -1,11 +1,12 @@
 //! Native ECS blue/green, canary and linear deployments (`deploymentConfiguration.strategy`).
 
-use crate::common;
-use crate::common::{Sim, describe, register, start, wait_steady};
 use aws_sdk_ecs::types::{
     CanaryConfiguration, DeploymentConfiguration, DeploymentRolloutState, DeploymentStrategy,
     LinearConfiguration, ServiceDeploymentStatus,
 };
+
+use crate::common;
+use crate::common::{Sim, describe, register, start, wait_steady};
 
 /// Deploys `v2` and records the lifecycle stages and green traffic weights seen until success.
 async fn deploy_and_watch(sim: &Sim, dc: DeploymentConfiguration) -> (Vec<String>, Vec<f64>, i32) {

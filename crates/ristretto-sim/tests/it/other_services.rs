@@ -1,11 +1,12 @@
 //! Application Auto Scaling, SSM Parameter Store, Secrets Manager and S3 GetObject.
 
-use crate::common;
 use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
     SuspendedState, TargetTrackingScalingPolicyConfiguration,
 };
-use common::start;
+
+use crate::common;
+use crate::common::start;
 
 const WORLD: &str = r#"
 clusters: [default]

@@ -1,7 +1,8 @@
 //! The world survives a restart through the state file, as consecutive `--local` runs need.
 
-use crate::common;
 use ristretto_sim::{SimConfig, World};
+
+use crate::common;
 
 #[tokio::test]
 async fn state_survives_a_restart_from_the_state_file() {

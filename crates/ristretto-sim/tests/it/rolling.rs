@@ -1,10 +1,11 @@
 //! Rolling deployments observed through DescribeServices, as a deploy tool sees them.
 
-use crate::common;
-use crate::common::{describe, messages, poll, register, start, wait_steady};
 use aws_sdk_ecs::types::{
     DeploymentConfiguration, DeploymentRolloutState, LaunchType, ServiceDeploymentStatus,
 };
+
+use crate::common;
+use crate::common::{describe, messages, poll, register, start, wait_steady};
 
 #[tokio::test]
 async fn rolling_update_walks_through_intermediate_states_and_completes() {
