@@ -20,6 +20,14 @@
 //! alarms, triggers, `PutLifecycleEventHookExecutionStatus` (hook outcomes come from the world
 //! file; AWS's own wording of hook failure messages is not known to us, ours is close), separate
 //! rollback deployments (a rollback is recorded in `rollbackInfo` of the stopped deployment).
+//!
+//! # Modules
+//! This module holds the state, the dispatch of operations ([`handle`]) and a few shared
+//! helpers. The operations live in `applications` (applications and deployment groups),
+//! `configs` (the predefined deployment configurations), `deployments` (create, get, list, stop,
+//! continue) and `targets` (deployment targets); what happens over time in `lifecycle` (the
+//! lifecycle-event walk, [`step`] and [`next_event`]) and `traffic` (task sets, traffic weights
+//! and the target's `taskSetsInfo`).
 
 mod applications;
 mod configs;

@@ -1,9 +1,9 @@
 //! The service scheduler: what ECS does between API calls.
 //!
 //! [`crate::state::State::advance`] moves the world from its last time to a new one, event by
-//! event (a task becomes
-//! RUNNING, a container exits, a stop completes, a strategy stage ends). After each event every
-//! service is reconciled:
+//! event (a task becomes RUNNING, a container exits, a stop completes, a strategy stage ends),
+//! and calls [`step`] at each one: every task transition due then, and every service is
+//! reconciled:
 //!
 //! - **Rolling** (`ECS` controller, strategy `ROLLING` or none): the PRIMARY deployment is scaled
 //!   up to the desired count without exceeding `maximumPercent` of it in RUNNING + PENDING tasks,
@@ -21,6 +21,15 @@
 //!   count (`scale` percent of the service's desired count).
 //!
 //! Service events use AWS's wording, newest first.
+//!
+//! # Modules
+//! This module holds the entry points ([`step`], [`next_event`], [`reconcile_now`], [`prune`])
+//! and the pass over one service; each mechanism has its own module: `rolling` (scale up, drain
+//! old deployments), `native` (strategy stages), `circuit_breaker` (failure counting, back-off,
+//! rollback trigger), `completion` (COMPLETED, counts), `task_sets` (task-set services),
+//! `deployments` (creating and reinstating deployments), `launch` (starting and stopping tasks)
+//! and `events` (service event messages). Unit tests drive [`step`] directly through
+//! `crate::testkit`.
 
 mod circuit_breaker;
 mod completion;
