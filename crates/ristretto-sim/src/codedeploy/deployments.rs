@@ -394,6 +394,40 @@ mod tests {
         assert_eq!(err.code, "DeploymentAlreadyCompletedException");
     }
 
+    // API_ContinueDeployment: READY_WAIT lets traffic move before the ready wait runs out;
+    // TERMINATION_WAIT ends the wait for the blue task set's termination
+    // (terminateBlueInstancesOnDeploymentSuccess).
+    #[test]
+    fn continue_skips_the_ready_and_termination_waits() {
+        let world = code_deploy_world("").replace(
+            "      autoRollbackConfiguration:",
+            "      blueGreenDeploymentConfiguration:\n        deploymentReadyOption: {actionOnTimeout: STOP_DEPLOYMENT, waitTimeInMinutes: 60}\n        terminateBlueInstancesOnDeploymentSuccess: {action: TERMINATE, terminationWaitTimeInMinutes: 30}\n      autoRollbackConfiguration:",
+        );
+        let mut kit = Kit::new(&world);
+        let (_, v2) = kit.code_deploy_service();
+        let id = kit.create_deployment(20.0, &v2);
+        for t in 20..=40 {
+            kit.step_all(f64::from(t));
+        }
+        assert_eq!(kit.deployment(&id).waiting.as_deref(), Some("READY"));
+        let body = json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"});
+        kit.call("codedeploy", "ContinueDeployment", 41.0, body);
+        // Linear 10 % a minute: all traffic has moved ten minutes later, then the wait.
+        for t in 41..=700 {
+            kit.step_all(f64::from(t));
+        }
+        let d = kit.deployment(&id);
+        assert_eq!(d.waiting.as_deref(), Some("TERMINATION"));
+        assert_eq!(d.info.status(), Some(&DeploymentStatus::InProgress));
+        assert_eq!(kit.weight(&id, "Green"), Some(100.0));
+        let body = json!({"deploymentId": id, "deploymentWaitType": "TERMINATION_WAIT"});
+        kit.call("codedeploy", "ContinueDeployment", 701.0, body);
+        let d = kit.deployment(&id);
+        assert_eq!(d.info.status(), Some(&DeploymentStatus::Succeeded));
+        kit.step_all(703.0); // the blue tasks have stopped
+        assert_eq!(kit.service("web").service.task_sets().len(), 1);
+    }
+
     // API_ContinueDeployment: only a deployment that waits can be continued.
     #[test]
     fn continue_needs_a_waiting_deployment() {

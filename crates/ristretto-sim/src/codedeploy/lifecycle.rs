@@ -460,6 +460,37 @@ mod tests {
         assert_eq!(sets[0].task_definition(), Some(v1.as_str()));
     }
 
+    // API_DeploymentReadyOption: with actionOnTimeout STOP_DEPLOYMENT the deployment waits,
+    // Ready, after the test traffic; when waitTimeInMinutes runs out without ContinueDeployment
+    // it is stopped and rolled back.
+    #[test]
+    fn a_ready_wait_that_runs_out_stops_the_deployment() {
+        let world = code_deploy_world("").replace(
+            "      autoRollbackConfiguration:",
+            "      blueGreenDeploymentConfiguration:\n        deploymentReadyOption: {actionOnTimeout: STOP_DEPLOYMENT, waitTimeInMinutes: 1}\n      autoRollbackConfiguration:",
+        );
+        let mut kit = Kit::new(&world);
+        let (v1, v2) = kit.code_deploy_service();
+        let id = kit.create_deployment(20.0, &v2);
+        walk(&mut kit, &id, 20, 94);
+        // AfterAllowTestTraffic ended at 35: Ready until 95.
+        assert_eq!(
+            kit.deployment(&id).info.status(),
+            Some(&DeploymentStatus::Ready)
+        );
+        walk(&mut kit, &id, 95, 100);
+        let d = kit.deployment(&id);
+        assert_eq!(d.info.status(), Some(&DeploymentStatus::Stopped));
+        let rollback = d.info.rollback_info().and_then(|r| r.rollback_message());
+        assert!(
+            rollback.is_some_and(|m| m.contains("timed out while waiting")),
+            "{rollback:?}"
+        );
+        let sets = kit.service("web").service.task_sets();
+        assert_eq!(sets.len(), 1);
+        assert_eq!(sets[0].task_definition(), Some(v1.as_str()));
+    }
+
     // CodeDeploy user guide, "deployment-steps-ecs" (Install): replacement tasks that fail to
     // start fail the deployment with ECS_UPDATE_ERROR.
     #[test]

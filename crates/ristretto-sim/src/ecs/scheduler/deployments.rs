@@ -233,3 +233,87 @@ pub fn roll_back_to(
     svc.service.task_definition = Some(good.task_definition.clone());
     svc.steady = false;
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ecs::types::{DeploymentRolloutState, ServiceDeploymentStatus};
+    use serde_json::json;
+
+    use crate::testkit::{Kit, WORLD};
+
+    // API_Deployment: one PRIMARY deployment, the older ones ACTIVE; API_ServiceDeployment: a
+    // new deployment stops the one in progress ("superseded").
+    #[test]
+    fn a_new_deployment_is_primary_and_supersedes_the_one_in_progress() {
+        let mut kit = Kit::new(WORLD);
+        let dc = json!({"minimumHealthyPercent": 100, "maximumPercent": 200});
+        let (_, v2) = kit.steady_service(1, dc, "web:2");
+        let v3 = kit.register("web", "web:3");
+        kit.update(20.0, &v2);
+        let third = kit.update(21.0, &v3);
+        let svc = kit.service("web");
+        let statuses: Vec<_> = svc
+            .service
+            .deployments()
+            .iter()
+            .map(|d| d.status())
+            .collect();
+        assert_eq!(statuses, [Some("PRIMARY"), Some("ACTIVE"), Some("ACTIVE")]);
+        assert_eq!(svc.service.deployments()[0].id(), Some(third.as_str()));
+        assert_eq!(svc.service.task_definition(), Some(v3.as_str()));
+        let sds: Vec<_> = svc
+            .service_deployments
+            .iter()
+            .map(|sd| sd.status())
+            .collect();
+        assert_eq!(
+            sds,
+            [
+                Some(&ServiceDeploymentStatus::Successful),
+                Some(&ServiceDeploymentStatus::Stopped),
+                Some(&ServiceDeploymentStatus::InProgress),
+            ]
+        );
+        assert_eq!(
+            svc.service_deployments[1].status_reason(),
+            Some("Service deployment was superseded by a new deployment.")
+        );
+    }
+
+    // API_StopServiceDeployment (stopType ROLLBACK): the last completed deployment, still ACTIVE,
+    // becomes PRIMARY again and the stopped one's tasks go.
+    #[test]
+    fn stopping_with_rollback_reinstates_the_last_completed_deployment() {
+        let mut kit = Kit::new(WORLD);
+        let dc = json!({"minimumHealthyPercent": 100, "maximumPercent": 200});
+        let (v1, v2) = kit.steady_service(1, dc, "web:2");
+        let good = kit.deployment_ids("web")[0].clone();
+        let stopped = kit.update(20.0, &v2);
+        let arn = kit.service("web").rollouts[0]
+            .service_deployment_arn
+            .clone();
+        kit.call(
+            "ecs",
+            "StopServiceDeployment",
+            25.0,
+            json!({"serviceDeploymentArn": arn, "stopType": "ROLLBACK"}),
+        );
+        let svc = kit.service("web");
+        assert_eq!(svc.service.task_definition(), Some(v1.as_str()));
+        assert_eq!(svc.service.deployments()[0].id(), Some(good.as_str()));
+        assert!(svc.rollouts[0].is_rollback);
+        assert_eq!(kit.tasks_of("web", &stopped), (0, 0, 1));
+
+        kit.step(27.0);
+        let svc = kit.service("web");
+        assert_eq!(kit.deployment_ids("web"), [good]);
+        assert_eq!(
+            svc.service.deployments()[0].rollout_state(),
+            Some(&DeploymentRolloutState::Completed)
+        );
+        assert_eq!(
+            svc.service_deployments.last().and_then(|sd| sd.status()),
+            Some(&ServiceDeploymentStatus::RollbackSuccessful)
+        );
+    }
+}

@@ -129,3 +129,43 @@ pub(super) fn alive_ids(
         .map(|t| t.id().to_owned())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::stop_some;
+    use crate::testkit::{Kit, WORLD};
+
+    // Scaling in stops tasks that are not running yet before running ones (they serve nothing).
+    #[test]
+    fn scaling_in_stops_pending_tasks_first() {
+        let mut kit = Kit::new(WORLD);
+        let dc = json!({"minimumHealthyPercent": 100, "maximumPercent": 200});
+        kit.steady_service(2, dc, "web:2");
+        let owner = kit.deployment_ids("web")[0].clone();
+        kit.call(
+            "ecs",
+            "UpdateService",
+            20.0,
+            json!({"service": "web", "desiredCount": 4}),
+        );
+        assert_eq!(kit.tasks_of("web", &owner), (2, 2, 0));
+        let now = kit.t0 + 21.0;
+        let stopped = stop_some(kit.service_mut("web"), &owner, 3, now, 2.0, "because");
+        assert_eq!(stopped.len(), 3);
+        assert_eq!(
+            kit.tasks_of("web", &owner),
+            (0, 1, 3),
+            "both pending, then one running"
+        );
+        let reasons: Vec<_> = kit
+            .service("web")
+            .tasks
+            .values()
+            .filter(|t| stopped.iter().any(|id| id == t.id()))
+            .map(|t| t.task.stopped_reason().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(reasons, ["because"; 3]);
+    }
+}

@@ -38,10 +38,10 @@ pub(super) fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, plac
     };
     let desired = svc.service.desired_count.max(0);
     let native = !primary.is_rollback && strategy(svc) != DeploymentStrategy::Rolling;
-    let old_alive = !alive_ids(&svc.tasks, |t| {
-        t.owner.as_deref() != Some(primary.deployment_id.as_str())
-    })
-    .is_empty();
+    let old_alive = svc
+        .tasks
+        .values()
+        .any(|t| t.is_alive() && t.owner.as_deref() != Some(primary.deployment_id.as_str()));
     let mut started = Vec::new();
     if !primary.halted && now >= primary.launch_after {
         // Native strategies start the whole green deployment beside blue.
@@ -103,7 +103,7 @@ fn scale_up(
     let room = if unbounded {
         desired - have
     } else {
-        let total_alive = alive_ids(&svc.tasks, |_| true).len() as i32;
+        let total_alive = svc.tasks.values().filter(|t| t.is_alive()).count() as i32;
         floor_pct(desired, limits(svc).0).max(1) - total_alive
     };
     let n = (desired - have).min(room);
