@@ -51,6 +51,8 @@ pub mod secrets;
 mod server;
 pub mod ssm;
 pub mod state;
+#[cfg(test)]
+mod testkit;
 pub mod world;
 
 use std::future::Future;

@@ -1,13 +1,12 @@
 //! Application Auto Scaling, SSM Parameter Store, Secrets Manager and S3 GetObject.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
     SuspendedState, TargetTrackingScalingPolicyConfiguration,
 };
-use common::start;
+
+use crate::common;
+use crate::common::start;
 
 const WORLD: &str = r#"
 clusters: [default]
@@ -24,7 +23,7 @@ scalableTargets:
 
 #[tokio::test]
 async fn scalable_targets_merge_a_partial_suspended_state() {
-    let sim = start(WORLD, 1.0).await;
+    let sim = start(WORLD).await;
     let ecs = sim.ecs();
     common::register(&ecs, "web", "web:1").await;
     ecs.create_service()
@@ -173,7 +172,7 @@ async fn scalable_targets_merge_a_partial_suspended_state() {
 
 #[tokio::test]
 async fn ssm_parameters_are_served() {
-    let sim = start(WORLD, 1.0).await;
+    let sim = start(WORLD).await;
     let ssm = aws_sdk_ssm::Client::new(&sim.config);
     let p = ssm
         .get_parameter()
@@ -205,7 +204,7 @@ async fn ssm_parameters_are_served() {
 
 #[tokio::test]
 async fn secrets_are_served() {
-    let sim = start(WORLD, 1.0).await;
+    let sim = start(WORLD).await;
     let sm = aws_sdk_secretsmanager::Client::new(&sim.config);
     let d = sm
         .describe_secret()
@@ -233,7 +232,7 @@ async fn secrets_are_served() {
 
 #[tokio::test]
 async fn s3_get_object_serves_terraform_state() {
-    let sim = start(WORLD, 1.0).await;
+    let sim = start(WORLD).await;
     let conf = aws_sdk_s3::config::Builder::from(&sim.config)
         .force_path_style(true)
         .build();

@@ -1,9 +1,8 @@
 //! The world survives a restart through the state file, as consecutive `--local` runs need.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use ristretto_sim::{SimConfig, World};
+
+use crate::common;
 
 #[tokio::test]
 async fn state_survives_a_restart_from_the_state_file() {
@@ -15,7 +14,7 @@ async fn state_survives_a_restart_from_the_state_file() {
         )
         .unwrap(),
         state_file: Some(state_file.clone()),
-        speed: 200.0,
+        speed: 0.0,
         request_log: None,
     };
 
@@ -36,7 +35,7 @@ async fn state_survives_a_restart_from_the_state_file() {
         .send()
         .await
         .unwrap();
-    let before = common::wait_steady(&ecs, "prod", "web").await;
+    let before = common::wait_steady(&first, "prod", "web").await;
     // The state file is written after each mutating call, so a crash loses nothing.
     assert!(state_file.exists());
     first.handle.shutdown().await.unwrap();
@@ -86,7 +85,7 @@ async fn state_survives_a_restart_from_the_state_file() {
         .send()
         .await
         .unwrap();
-    let done = common::wait_steady(&ecs, "prod", "web").await;
+    let done = common::wait_steady(&second, "prod", "web").await;
     assert_eq!(done.task_definition(), Some(td2.as_str()));
     second.handle.shutdown().await.unwrap();
 }

@@ -1,18 +1,15 @@
 //! Rolling deployments observed through DescribeServices, as a deploy tool sees them.
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use std::time::Duration;
 
 use aws_sdk_ecs::types::{
     DeploymentConfiguration, DeploymentRolloutState, LaunchType, ServiceDeploymentStatus,
 };
-use common::{describe, messages, poll, register, start, wait_steady};
+
+use crate::common;
+use crate::common::{describe, messages, poll, register, start, wait_steady};
 
 #[tokio::test]
 async fn rolling_update_walks_through_intermediate_states_and_completes() {
-    let sim = start("clusters: [default]\ntaskStartDelaySeconds: 10\n", 20.0).await;
+    let sim = start("clusters: [default]\ntaskStartDelaySeconds: 10\n").await;
     let ecs = sim.ecs();
     let v1 = register(&ecs, "web", "nginx:1").await;
     let v2 = register(&ecs, "web", "nginx:2").await;
@@ -40,7 +37,7 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
         created.deployments()[0].task_definition(),
         Some(v2.as_str())
     );
-    let first = wait_steady(&ecs, "default", "web").await;
+    let first = wait_steady(&sim, "default", "web").await;
     assert_eq!(first.running_count, 4);
 
     // Deploy revision 1 (a "rollback" by hand is just another rolling update).
@@ -66,10 +63,10 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
         deployments[0].pending_count,
         old_running,
     )];
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut waited = 0.0;
     let done = loop {
         assert!(
-            std::time::Instant::now() < deadline,
+            waited < common::POLL_LIMIT,
             "rollout did not complete: {seen:?}"
         );
         let s = describe(&ecs, "default", "web").await;
@@ -101,7 +98,8 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
         if p.rollout_state() == Some(&DeploymentRolloutState::Completed) {
             break s;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        sim.handle.advance(common::POLL_STEP);
+        waited += common::POLL_STEP;
     };
     assert!(
         seen.len() >= 3,
@@ -198,7 +196,7 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
 
 #[tokio::test]
 async fn scaling_changes_the_running_count_without_a_new_deployment() {
-    let sim = start("clusters: [default]\n", 200.0).await;
+    let sim = start("clusters: [default]\n").await;
     let ecs = sim.ecs();
     register(&ecs, "api", "api:1").await;
     ecs.create_service()
@@ -208,7 +206,7 @@ async fn scaling_changes_the_running_count_without_a_new_deployment() {
         .send()
         .await
         .unwrap();
-    wait_steady(&ecs, "default", "api").await;
+    wait_steady(&sim, "default", "api").await;
     let out = ecs
         .update_service()
         .service("api")
@@ -217,7 +215,7 @@ async fn scaling_changes_the_running_count_without_a_new_deployment() {
         .await
         .unwrap();
     assert_eq!(out.service().unwrap().deployments().len(), 1);
-    let s = poll(Duration::from_secs(10), || async {
+    let s = poll(&sim, || async {
         let s = describe(&ecs, "default", "api").await;
         (s.running_count == 3).then_some(s)
     })
@@ -229,7 +227,7 @@ async fn scaling_changes_the_running_count_without_a_new_deployment() {
 
 #[tokio::test]
 async fn force_new_deployment_replaces_every_task() {
-    let sim = start("clusters: [default]\n", 200.0).await;
+    let sim = start("clusters: [default]\n").await;
     let ecs = sim.ecs();
     register(&ecs, "w", "w:1").await;
     ecs.create_service()
@@ -239,7 +237,7 @@ async fn force_new_deployment_replaces_every_task() {
         .send()
         .await
         .unwrap();
-    wait_steady(&ecs, "default", "w").await;
+    wait_steady(&sim, "default", "w").await;
     let before = ecs
         .list_tasks()
         .service_name("w")
@@ -256,7 +254,7 @@ async fn force_new_deployment_replaces_every_task() {
         .await
         .unwrap();
     assert_eq!(out.service().unwrap().deployments().len(), 2);
-    poll(Duration::from_secs(10), || async {
+    poll(&sim, || async {
         let s = describe(&ecs, "default", "w").await;
         (s.deployments().len() == 1 && s.running_count == 2).then_some(())
     })

@@ -1,8 +1,6 @@
 //! Shared helpers of the end-to-end tests: a simulator on loopback and real SDK clients.
-#![allow(dead_code, clippy::unwrap_used)]
 
 use std::future::Future;
-use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -35,12 +33,13 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
         .build()
 }
 
-/// A simulator with the given world file (YAML) running `speed` times faster than real time.
-pub async fn start(world_yaml: &str, speed: f64) -> Sim {
+/// A simulator with the given world file (YAML) whose world clock stands still: only
+/// `SimHandle::advance` (through [`poll`] or directly) moves it.
+pub async fn start(world_yaml: &str) -> Sim {
     start_with(SimConfig {
         world: World::from_yaml_str(world_yaml).unwrap(),
         state_file: None,
-        speed,
+        speed: 0.0,
         request_log: None,
     })
     .await
@@ -54,22 +53,29 @@ pub async fn start_with(config: SimConfig) -> Sim {
     Sim { handle, config }
 }
 
-/// Polls `f` until it returns `Some`, failing the test after `timeout` (real time).
-pub async fn poll<T, F, Fut>(timeout: Duration, mut f: F) -> T
+/// World seconds the clock moves between two polls.
+pub const POLL_STEP: f64 = 1.0;
+/// World seconds after which a poll gives up.
+pub const POLL_LIMIT: f64 = 3600.0;
+
+/// Polls `f` until it returns `Some`, moving the world clock [`POLL_STEP`] between two polls;
+/// fails the test after [`POLL_LIMIT`] world seconds.
+pub async fn poll<T, F, Fut>(sim: &Sim, mut f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + timeout;
+    let mut waited = 0.0;
     loop {
         if let Some(v) = f().await {
             return v;
         }
         assert!(
-            Instant::now() < deadline,
-            "condition not reached within {timeout:?}"
+            waited < POLL_LIMIT,
+            "condition not reached within {POLL_LIMIT} world seconds"
         );
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        sim.handle.advance(POLL_STEP);
+        waited += POLL_STEP;
     }
 }
 
@@ -119,8 +125,9 @@ pub fn messages(service: &Service) -> Vec<String> {
 }
 
 /// Waits until the service runs `task_definition` alone and is steady.
-pub async fn wait_steady(ecs: &aws_sdk_ecs::Client, cluster: &str, name: &str) -> Service {
-    poll(Duration::from_secs(20), || async {
+pub async fn wait_steady(sim: &Sim, cluster: &str, name: &str) -> Service {
+    let ecs = &sim.ecs();
+    poll(sim, || async {
         let s = describe(ecs, cluster, name).await;
         let done = s.deployments().len() == 1
             && s.running_count == s.desired_count

@@ -1,9 +1,4 @@
 //! CodeDeploy blue/green deployments of a CODE_DEPLOY service, through the real SDK.
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use std::time::{Duration, Instant};
 
 use aws_sdk_codedeploy::error::ProvideErrorMetadata;
 use aws_sdk_codedeploy::types::{
@@ -11,7 +6,9 @@ use aws_sdk_codedeploy::types::{
     RevisionLocationType,
 };
 use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType};
-use common::{Sim, register, start};
+
+use crate::common;
+use crate::common::{Sim, register, start};
 
 const WORLD: &str = r#"
 clusters: [default]
@@ -67,11 +64,12 @@ async fn code_deploy_service(sim: &Sim) -> (String, String) {
 }
 
 async fn wait_status(
+    sim: &Sim,
     cd: &aws_sdk_codedeploy::Client,
     id: &str,
     want: &[DeploymentStatus],
 ) -> aws_sdk_codedeploy::types::DeploymentInfo {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut waited = 0.0;
     loop {
         let info = cd
             .get_deployment()
@@ -86,17 +84,18 @@ async fn wait_status(
             return info;
         }
         assert!(
-            Instant::now() < deadline,
+            waited < common::POLL_LIMIT,
             "deployment stuck in {:?}",
             info.status()
         );
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        sim.handle.advance(common::POLL_STEP);
+        waited += common::POLL_STEP;
     }
 }
 
 #[tokio::test]
 async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
-    let sim = start(WORLD, 200.0).await;
+    let sim = start(WORLD).await;
     let (_, v2) = code_deploy_service(&sim).await;
     let cd = aws_sdk_codedeploy::Client::new(&sim.config);
     let group = cd
@@ -134,7 +133,7 @@ async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
     assert_eq!(err.code(), Some("DeploymentLimitExceededException"));
 
     // The deployment waits, Ready, after test traffic until it is continued.
-    let ready = wait_status(&cd, &id, &[DeploymentStatus::Ready]).await;
+    let ready = wait_status(&sim, &cd, &id, &[DeploymentStatus::Ready]).await;
     assert!(ready.start_time().is_some());
     let targets = cd
         .list_deployment_targets()
@@ -207,10 +206,10 @@ async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
 
     // Linear 10 % every minute: watch the green weight climb.
     let mut weights = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut waited = 0.0;
     loop {
         assert!(
-            Instant::now() < deadline,
+            waited < common::POLL_LIMIT,
             "traffic never reached 100: {weights:?}"
         );
         let t = cd
@@ -238,22 +237,23 @@ async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
                 break;
             }
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        sim.handle.advance(common::POLL_STEP);
+        waited += common::POLL_STEP;
     }
     assert!(weights.len() >= 5, "{weights:?}");
 
     // Then the termination wait, which ContinueDeployment skips, and success.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    sim.handle.advance(10.0);
     cd.continue_deployment()
         .deployment_id(&id)
         .deployment_wait_type(DeploymentWaitType::TerminationWait)
         .send()
         .await
         .unwrap();
-    let done = wait_status(&cd, &id, &[DeploymentStatus::Succeeded]).await;
+    let done = wait_status(&sim, &cd, &id, &[DeploymentStatus::Succeeded]).await;
     assert!(done.complete_time().is_some());
     assert_eq!(done.deployment_overview().unwrap().succeeded, 1);
-    let service = common::poll(Duration::from_secs(10), || async {
+    let service = common::poll(&sim, || async {
         let s = common::describe(&sim.ecs(), "default", "web").await;
         (s.task_sets().len() == 1 && s.running_count == 2).then_some(s)
     })
@@ -265,7 +265,7 @@ async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
 
 #[tokio::test]
 async fn stop_deployment_with_rollback_keeps_the_blue_task_set() {
-    let sim = start(WORLD, 200.0).await;
+    let sim = start(WORLD).await;
     let (v1, v2) = code_deploy_service(&sim).await;
     let cd = aws_sdk_codedeploy::Client::new(&sim.config);
     let id = cd
@@ -279,7 +279,7 @@ async fn stop_deployment_with_rollback_keeps_the_blue_task_set() {
         .deployment_id()
         .unwrap()
         .to_owned();
-    wait_status(&cd, &id, &[DeploymentStatus::Ready]).await;
+    wait_status(&sim, &cd, &id, &[DeploymentStatus::Ready]).await;
     let out = cd
         .stop_deployment()
         .deployment_id(&id)
@@ -288,9 +288,9 @@ async fn stop_deployment_with_rollback_keeps_the_blue_task_set() {
         .await
         .unwrap();
     assert_eq!(out.status().map(|s| s.as_str()), Some("Succeeded"));
-    let info = wait_status(&cd, &id, &[DeploymentStatus::Stopped]).await;
+    let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::Stopped]).await;
     assert!(info.rollback_info().is_some());
-    let service = common::poll(Duration::from_secs(10), || async {
+    let service = common::poll(&sim, || async {
         let s = common::describe(&sim.ecs(), "default", "web").await;
         (s.task_sets().len() == 1 && s.running_count == 2 && s.pending_count == 0).then_some(s)
     })
@@ -307,7 +307,7 @@ async fn stop_deployment_with_rollback_keeps_the_blue_task_set() {
 
 #[tokio::test]
 async fn failing_green_tasks_fail_the_deployment_and_roll_back() {
-    let sim = start(WORLD, 200.0).await;
+    let sim = start(WORLD).await;
     let (v1, _) = code_deploy_service(&sim).await;
     let broken = register(&sim.ecs(), "web", "web:broken").await;
     let cd = aws_sdk_codedeploy::Client::new(&sim.config);
@@ -322,13 +322,13 @@ async fn failing_green_tasks_fail_the_deployment_and_roll_back() {
         .deployment_id()
         .unwrap()
         .to_owned();
-    let info = wait_status(&cd, &id, &[DeploymentStatus::Failed]).await;
+    let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::Failed]).await;
     assert_eq!(
         info.error_information().unwrap().code().map(|c| c.as_str()),
         Some("ECS_UPDATE_ERROR")
     );
     assert!(info.rollback_info().is_some());
-    let service = common::poll(Duration::from_secs(10), || async {
+    let service = common::poll(&sim, || async {
         let s = common::describe(&sim.ecs(), "default", "web").await;
         (s.task_sets().len() == 1).then_some(s)
     })
@@ -341,7 +341,7 @@ async fn failing_hook_fails_its_lifecycle_event_and_the_deployment_rolls_back() 
     let world = format!(
         "{WORLD}hookFailures:\n  - {{function: \"*:function:smoke\", event: AfterAllowTestTraffic}}\n"
     );
-    let sim = start(&world, 200.0).await;
+    let sim = start(&world).await;
     let (v1, v2) = code_deploy_service(&sim).await;
     let cd = aws_sdk_codedeploy::Client::new(&sim.config);
     let id = cd
@@ -355,7 +355,7 @@ async fn failing_hook_fails_its_lifecycle_event_and_the_deployment_rolls_back() 
         .deployment_id()
         .unwrap()
         .to_owned();
-    let info = wait_status(&cd, &id, &[DeploymentStatus::Failed]).await;
+    let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::Failed]).await;
     let error = info.error_information().unwrap();
     assert_eq!(
         error.code().map(|c| c.as_str()),
@@ -411,7 +411,7 @@ async fn failing_hook_fails_its_lifecycle_event_and_the_deployment_rolls_back() 
         "{diagnostics:?}"
     );
 
-    let service = common::poll(Duration::from_secs(10), || async {
+    let service = common::poll(&sim, || async {
         let s = common::describe(&sim.ecs(), "default", "web").await;
         (s.task_sets().len() == 1).then_some(s)
     })
@@ -424,7 +424,7 @@ async fn a_hook_that_never_reports_times_out() {
     let world = format!(
         "{WORLD}hookFailures:\n  - {{function: \"*smoke\", timedOut: true, afterSeconds: 600}}\n"
     );
-    let sim = start(&world, 200.0).await;
+    let sim = start(&world).await;
     let (_, v2) = code_deploy_service(&sim).await;
     let cd = aws_sdk_codedeploy::Client::new(&sim.config);
     let id = cd
@@ -438,14 +438,14 @@ async fn a_hook_that_never_reports_times_out() {
         .deployment_id()
         .unwrap()
         .to_owned();
-    // 600 world seconds are 3 real seconds at speed 200: still running after a moment.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The hook times out after 600 world seconds: still running 100 seconds in.
+    sim.handle.advance(100.0);
     let running = cd.get_deployment().deployment_id(&id).send().await.unwrap();
     assert_eq!(
         running.deployment_info().unwrap().status(),
         Some(&DeploymentStatus::InProgress)
     );
-    let info = wait_status(&cd, &id, &[DeploymentStatus::Failed]).await;
+    let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::Failed]).await;
     let message = info.error_information().unwrap().message().unwrap();
     assert!(message.contains("timed out"), "{message}");
 }

@@ -1,12 +1,11 @@
 //! Errors as AWS sends them: codes, statuses, validation, throttling, unknown operations.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType};
-use common::{register, start, wait_steady};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common;
+use crate::common::{register, start, wait_steady};
 
 /// Sends a raw awsJson request and returns (status line, headers and body).
 async fn raw(addr: std::net::SocketAddr, target: &str, body: &str) -> String {
@@ -23,7 +22,7 @@ async fn raw(addr: std::net::SocketAddr, target: &str, body: &str) -> String {
 
 #[tokio::test]
 async fn unknown_operation_is_a_400_with_unknown_operation_exception() {
-    let sim = start("clusters: [default]\n", 1.0).await;
+    let sim = start("clusters: [default]\n").await;
     let out = raw(
         sim.handle.local_addr(),
         "CodeDeploy_20141006.ListOnPremisesInstances",
@@ -56,7 +55,7 @@ async fn unknown_operation_is_a_400_with_unknown_operation_exception() {
 #[tokio::test]
 async fn throttle_rule_answers_throttling_exception() {
     let world = "clusters: [default]\nthrottling:\n  - {action: 'ecs:DescribeServices', burst: 3, refillPerSecond: 0.001}\n";
-    let sim = start(world, 1.0).await;
+    let sim = start(world).await;
     let ecs = sim.ecs();
     for _ in 0..3 {
         ecs.describe_services().services("x").send().await.unwrap();
@@ -77,7 +76,7 @@ async fn throttle_rule_answers_throttling_exception() {
 async fn injected_fault_fails_the_first_calls_only() {
     let world =
         "clusters: [default]\nfaults:\n  - {action: 'ecs:ListClusters', status: 503, times: 1}\n";
-    let sim = start(world, 1.0).await;
+    let sim = start(world).await;
     let ecs = sim.ecs();
     let err = ecs.list_clusters().send().await.unwrap_err();
     assert_eq!(err.code(), Some("ServiceUnavailableException"));
@@ -94,7 +93,7 @@ async fn injected_fault_fails_the_first_calls_only() {
 
 #[tokio::test]
 async fn service_validation_matches_aws() {
-    let sim = start("clusters: [default]\n", 200.0).await;
+    let sim = start("clusters: [default]\n").await;
     let ecs = sim.ecs();
     let td = register(&ecs, "web", "web:1").await;
 
@@ -157,7 +156,7 @@ async fn service_validation_matches_aws() {
         Some("The service cannot be stopped while it is scaled above 0.")
     );
 
-    wait_steady(&ecs, "default", "web").await;
+    wait_steady(&sim, "default", "web").await;
     let deleted = ecs
         .delete_service()
         .service("web")
@@ -166,7 +165,7 @@ async fn service_validation_matches_aws() {
         .await
         .unwrap();
     assert_eq!(deleted.service().unwrap().status(), Some("DRAINING"));
-    let inactive = common::poll(std::time::Duration::from_secs(10), || async {
+    let inactive = common::poll(&sim, || async {
         let s = common::describe(&ecs, "default", "web").await;
         (s.status() == Some("INACTIVE")).then_some(s)
     })
@@ -215,7 +214,7 @@ async fn service_validation_matches_aws() {
 
 #[tokio::test]
 async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_task_set() {
-    let sim = start("clusters: [default]\n", 200.0).await;
+    let sim = start("clusters: [default]\n").await;
     let ecs = sim.ecs();
     let td = register(&ecs, "bg", "bg:1").await;
     let out = ecs
@@ -250,7 +249,7 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
             "Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to deploy new task definitions."
         )
     );
-    let steady = common::poll(std::time::Duration::from_secs(10), || async {
+    let steady = common::poll(&sim, || async {
         let s = common::describe(&ecs, "default", "bg").await;
         (s.task_sets()[0].stability_status().map(|x| x.as_str()) == Some("STEADY_STATE"))
             .then_some(s)
@@ -307,7 +306,7 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
         .send()
         .await
         .unwrap();
-    let done = common::poll(std::time::Duration::from_secs(10), || async {
+    let done = common::poll(&sim, || async {
         let s = common::describe(&ecs, "default", "bg").await;
         (s.task_sets().len() == 1 && s.running_count == 2 && s.pending_count == 0).then_some(s)
     })
@@ -318,7 +317,7 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
 
 #[tokio::test]
 async fn task_definitions_list_sort_paginate_and_deregister() {
-    let sim = start("clusters: [default]\n", 1.0).await;
+    let sim = start("clusters: [default]\n").await;
     let ecs = sim.ecs();
     for i in 1..=3 {
         register(&ecs, "app", &format!("app:{i}")).await;

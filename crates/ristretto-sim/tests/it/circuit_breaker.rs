@@ -1,15 +1,11 @@
 //! A failing image trips the deployment circuit breaker.
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use std::time::Duration;
 
 use aws_sdk_ecs::types::{
     DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentRolloutState, DesiredStatus,
     ServiceDeploymentStatus,
 };
-use common::{describe, messages, poll, register, start, wait_steady};
+
+use crate::common::{describe, messages, poll, register, start, wait_steady};
 
 const WORLD: &str = r#"
 clusters: [default, prod]
@@ -34,7 +30,7 @@ fn breaker(rollback: bool) -> DeploymentConfiguration {
 
 #[tokio::test]
 async fn circuit_breaker_rolls_back_to_the_last_completed_deployment() {
-    let sim = start(WORLD, 100.0).await;
+    let sim = start(WORLD).await;
     let ecs = sim.ecs();
     let good = register(&ecs, "web", "repo/web:1.0").await;
     let bad = register(&ecs, "web", "repo/web:broken-2").await;
@@ -47,7 +43,7 @@ async fn circuit_breaker_rolls_back_to_the_last_completed_deployment() {
         .send()
         .await
         .unwrap();
-    let steady = wait_steady(&ecs, "prod", "web").await;
+    let steady = wait_steady(&sim, "prod", "web").await;
     let good_deployment = steady.deployments()[0].id().unwrap().to_owned();
 
     let out = ecs
@@ -64,7 +60,7 @@ async fn circuit_breaker_rolls_back_to_the_last_completed_deployment() {
         .to_owned();
 
     // The failed deployment ends FAILED, and the service is back on the good task definition.
-    let s = poll(Duration::from_secs(20), || async {
+    let s = poll(&sim, || async {
         let s = describe(&ecs, "prod", "web").await;
         let failed = s
             .deployments()
@@ -170,7 +166,7 @@ async fn circuit_breaker_rolls_back_to_the_last_completed_deployment() {
 
 #[tokio::test]
 async fn circuit_breaker_without_rollback_leaves_the_deployment_failed() {
-    let sim = start(WORLD, 100.0).await;
+    let sim = start(WORLD).await;
     let ecs = sim.ecs();
     let good = register(&ecs, "api", "api:1").await;
     let bad = register(&ecs, "api", "api:broken").await;
@@ -182,14 +178,14 @@ async fn circuit_breaker_without_rollback_leaves_the_deployment_failed() {
         .send()
         .await
         .unwrap();
-    wait_steady(&ecs, "default", "api").await;
+    wait_steady(&sim, "default", "api").await;
     ecs.update_service()
         .service("api")
         .task_definition(&bad)
         .send()
         .await
         .unwrap();
-    let s = poll(Duration::from_secs(20), || async {
+    let s = poll(&sim, || async {
         let s = describe(&ecs, "default", "api").await;
         (s.deployments()[0].rollout_state() == Some(&DeploymentRolloutState::Failed)).then_some(s)
     })
@@ -210,13 +206,13 @@ async fn circuit_breaker_without_rollback_leaves_the_deployment_failed() {
 #[tokio::test]
 async fn one_off_task_reports_its_exit_code() {
     let world = "clusters: [default]\nfailures:\n  - {image: '*/migrate:*', exitCode: 0, afterSeconds: 30}\n";
-    let sim = start(world, 100.0).await;
+    let sim = start(world).await;
     let ecs = sim.ecs();
     let td = register(&ecs, "migrate", "repo/migrate:1").await;
     let run = ecs.run_task().task_definition(&td).send().await.unwrap();
     let arn = run.tasks()[0].task_arn().unwrap().to_owned();
     assert_eq!(run.tasks()[0].last_status(), Some("PENDING"));
-    let task = poll(Duration::from_secs(10), || async {
+    let task = poll(&sim, || async {
         let out = ecs.describe_tasks().tasks(&arn).send().await.unwrap();
         let t = out.tasks()[0].clone();
         (t.last_status() == Some("STOPPED")).then_some(t)

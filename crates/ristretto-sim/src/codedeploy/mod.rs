@@ -1,0 +1,173 @@
+//! CodeDeploy (`CodeDeploy_20141006.*`) for ECS blue/green: applications, deployment groups,
+//! deployments that walk their lifecycle events and shift traffic between the service's task
+//! sets, deployment targets, StopDeployment with rollback, ContinueDeployment.
+//!
+//! A deployment drives ECS through the task-set functions of [`crate::ecs::task_sets`]: at
+//! `Install` it creates the green task set (scale 100 %) and waits until it is steady; at
+//! `AllowTraffic` it moves production traffic (all at once, linear or canary, from the
+//! deployment configuration) and then makes the green set primary; after the termination wait it
+//! deletes the blue set. A rollback makes the blue set primary again and deletes the green one.
+//! Lifecycle hooks named in the AppSpec take [`HOOK_SECONDS`] of world time and succeed, unless
+//! a `hookFailures` rule of the world file matches the hook's function: then the hook reports
+//! `Failed` (or times out), its lifecycle event fails with diagnostics, and the deployment fails
+//! with `HOOK_EXECUTION_FAILURE` (rolled back when auto-rollback is on).
+//!
+//! Applications, groups and deployments are the SDK's own types (`ApplicationInfo`,
+//! `DeploymentGroupInfo`, `DeploymentInfo`, `EcsTarget`); groups are created from the input of
+//! `CreateDeploymentGroup` through the codec, so every member a client sends is kept.
+//!
+//! Not simulated: EC2/on-premises and Lambda platforms, custom deployment configurations,
+//! alarms, triggers, `PutLifecycleEventHookExecutionStatus` (hook outcomes come from the world
+//! file; AWS's own wording of hook failure messages is not known to us, ours is close), separate
+//! rollback deployments (a rollback is recorded in `rollbackInfo` of the stopped deployment).
+//!
+//! # Modules
+//! This module holds the state, the dispatch of operations ([`handle`]) and a few shared
+//! helpers. The operations live in `applications` (applications and deployment groups),
+//! `configs` (the predefined deployment configurations), `deployments` (create, get, list, stop,
+//! continue) and `targets` (deployment targets); what happens over time in `lifecycle` (the
+//! lifecycle-event walk, [`step`] and [`next_event`]) and `traffic` (task sets, traffic weights
+//! and the target's `taskSetsInfo`).
+
+mod applications;
+mod configs;
+mod deployments;
+mod lifecycle;
+mod targets;
+mod traffic;
+
+use aws_sdk_codedeploy::types::{
+    ApplicationInfo, DeploymentGroupInfo, DeploymentInfo, DeploymentOverview, DeploymentStatus,
+    EcsTarget,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Epoch;
+use crate::codec::Sdk;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{Ctx, State};
+
+pub use applications::seed;
+pub use lifecycle::{next_event, step};
+
+/// World seconds a lifecycle hook named in the AppSpec takes.
+pub const HOOK_SECONDS: f64 = 5.0;
+/// World seconds until a hook that never reports times out (AWS allows a hook an hour).
+pub const HOOK_TIMEOUT_SECONDS: f64 = 3600.0;
+
+/// The lifecycle events of an ECS blue/green deployment, in order.
+const EVENTS: [&str; 8] = [
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "AllowTestTraffic",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+const HOOKS: [&str; 5] = [
+    "BeforeInstall",
+    "AfterInstall",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AfterAllowTraffic",
+];
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeDeployState {
+    #[serde(default)]
+    pub applications: Vec<Sdk<ApplicationInfo>>,
+    #[serde(default)]
+    pub deployment_groups: Vec<Sdk<DeploymentGroupInfo>>,
+    #[serde(default)]
+    pub deployments: Vec<DeploymentRecord>,
+    /// Target groups of the world file, kept as written.
+    #[serde(default)]
+    pub target_groups: Vec<serde_json::Value>,
+}
+
+/// A deployment, its one ECS target, and where it is in its lifecycle.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentRecord {
+    pub info: Sdk<DeploymentInfo>,
+    pub target: Sdk<EcsTarget>,
+    pub cluster: String,
+    pub service: String,
+    pub task_definition: String,
+    pub hooks: Vec<String>,
+    /// The function of each hook (lifecycle event → Lambda function, as the AppSpec names it).
+    #[serde(default)]
+    pub hook_functions: std::collections::BTreeMap<String, String>,
+    pub blue: Option<String>,
+    pub green: Option<String>,
+    /// Index into the lifecycle events; `EVENTS.len()` once traffic has moved.
+    pub event: usize,
+    pub event_until: Epoch,
+    pub traffic: f64,
+    /// `READY` or `TERMINATION` while the deployment waits.
+    pub waiting: Option<String>,
+    pub wait_until: Epoch,
+}
+
+fn cd_error(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(code, message)
+}
+
+/// Handles one CodeDeploy operation; `None` when it is not simulated.
+pub fn handle(state: &mut State, ctx: &Ctx, op: &str, body: &[u8]) -> Option<ApiResult> {
+    use self::{applications as apps, configs, deployments as deps, targets};
+    Some(match op {
+        "CreateApplication" => apps::create_application(state, ctx, body),
+        "GetApplication" => apps::get_application(state, body),
+        "ListApplications" => apps::list_applications(state, body),
+        "BatchGetApplications" => apps::batch_get_applications(state, body),
+        "CreateDeploymentGroup" => apps::create_group(state, body),
+        "GetDeploymentGroup" => apps::get_group(state, body),
+        "BatchGetDeploymentGroups" => apps::batch_get_groups(state, body),
+        "ListDeploymentGroups" => apps::list_groups(state, body),
+        "GetDeploymentConfig" => configs::get_config(body),
+        "CreateDeployment" => deps::create_deployment(state, ctx, body),
+        "GetDeployment" => deps::get_deployment(state, body),
+        "BatchGetDeployments" => deps::batch_get_deployments(state, body),
+        "ListDeployments" => deps::list_deployments(state, body),
+        "ListDeploymentTargets" => targets::list_targets(state, body),
+        "GetDeploymentTarget" => targets::get_target(state, body),
+        "BatchGetDeploymentTargets" => targets::batch_get_targets(state, body),
+        "StopDeployment" => deps::stop_deployment(state, ctx, body),
+        "ContinueDeployment" => deps::continue_deployment(state, ctx, body),
+        _ => return None,
+    })
+}
+
+fn active(d: &DeploymentRecord) -> bool {
+    matches!(
+        d.info.status(),
+        Some(
+            DeploymentStatus::Created
+                | DeploymentStatus::Queued
+                | DeploymentStatus::InProgress
+                | DeploymentStatus::Ready
+        )
+    )
+}
+
+fn overview(pending: i64, in_progress: i64, succeeded: i64, failed: i64) -> DeploymentOverview {
+    DeploymentOverview::builder()
+        .pending(pending)
+        .in_progress(in_progress)
+        .succeeded(succeeded)
+        .failed(failed)
+        .build()
+}
+
+/// The position of deployment `id` in the state.
+fn index_of(state: &State, id: &str) -> Option<usize> {
+    state
+        .codedeploy
+        .deployments
+        .iter()
+        .position(|d| d.info.deployment_id() == Some(id))
+}

@@ -1,0 +1,295 @@
+//! The deployment circuit breaker (ECS developer guide, "deployment-circuit-breaker"): failed
+//! tasks of the PRIMARY deployment are counted; at the threshold (half the desired count, at
+//! least 3 and at most 200, unless `thresholdConfiguration` says otherwise) the deployment
+//! FAILS and, with `rollback`, the last completed deployment becomes PRIMARY again. Without the
+//! breaker, failing tasks are relaunched with a growing back-off instead.
+
+use aws_sdk_ecs::types::{
+    DeploymentRolloutState, ServiceDeploymentRollbackMonitorsStatus, ServiceDeploymentStatus,
+    ThresholdType,
+};
+
+use super::deployments::roll_back_to;
+use super::events::push_event;
+use super::{ceil_pct, svc_name, ts};
+use crate::clock::Epoch;
+use crate::ecs::ServiceRecord;
+use crate::ecs::tasks::TaskEvent;
+use crate::state::Ids;
+
+/// Counts failures of each deployment and applies the restart back-off.
+pub(super) fn apply_task_events(
+    svc: &mut ServiceRecord,
+    events: &[(Option<String>, TaskEvent)],
+    now: Epoch,
+) {
+    let breaker_on = breaker(svc).is_some();
+    for (owner, ev) in events {
+        let Some(owner) = owner else { continue };
+        if let TaskEvent::Exited { .. } = ev {
+            if let Some(d) = svc
+                .service
+                .deployments
+                .iter_mut()
+                .flatten()
+                .find(|d| d.id() == Some(owner))
+            {
+                d.failed_tasks += 1;
+            }
+            if let Some(r) = svc.rollouts.iter_mut().find(|r| &r.deployment_id == owner) {
+                r.breaker_failures += 1;
+                if !breaker_on {
+                    // ECS slows down relaunching tasks that keep failing.
+                    let backoff = (5.0 * 2f64.powi(r.breaker_failures.min(8) - 1)).min(900.0);
+                    r.launch_after = now + backoff;
+                }
+            }
+        }
+    }
+}
+
+/// The circuit breaker's `(rollback, threshold)` when it is enabled.
+pub(super) fn breaker(svc: &ServiceRecord) -> Option<(bool, i32)> {
+    let cb = svc
+        .service
+        .deployment_configuration()?
+        .deployment_circuit_breaker()?;
+    if !cb.enable {
+        return None;
+    }
+    let desired = svc.service.desired_count.max(0);
+    let threshold = match cb.threshold_configuration() {
+        Some(tc) if tc.r#type == ThresholdType::Count => tc.value.max(1),
+        Some(tc) if tc.r#type == ThresholdType::UnboundedPercent => {
+            ceil_pct(desired, tc.value).max(1)
+        }
+        Some(tc) => ceil_pct(desired, tc.value).clamp(3, 200),
+        None => ceil_pct(desired, 50).clamp(3, 200),
+    };
+    Some((cb.rollback, threshold))
+}
+
+/// Trips the circuit breaker of the PRIMARY deployment when its failures reach the threshold.
+pub(super) fn check_breaker(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch) {
+    let Some((rollback, threshold)) = breaker(svc) else {
+        return;
+    };
+    let Some(r) = svc.rollouts.first() else {
+        return;
+    };
+    let Some(d) = svc.service.deployments().first() else {
+        return;
+    };
+    // A rollback is not rolled back again.
+    if r.halted || r.is_rollback || d.rollout_state() != Some(&DeploymentRolloutState::InProgress) {
+        return;
+    }
+    let failures = r.breaker_failures;
+    if let Some(sd) = svc
+        .service_deployments
+        .iter_mut()
+        .find(|sd| sd.service_deployment_arn() == Some(r.service_deployment_arn.as_str()))
+        && let Some(cb) = sd.deployment_circuit_breaker.as_mut()
+    {
+        cb.failure_count = failures;
+    }
+    if failures < threshold {
+        return;
+    }
+    let name = svc_name(svc);
+    let failed_id = r.deployment_id.clone();
+    let sd_arn = r.service_deployment_arn.clone();
+    let reason = "ECS deployment circuit breaker: tasks failed to start.".to_owned();
+    if let Some(d) = svc.service.deployments.iter_mut().flatten().next() {
+        d.rollout_state = Some(DeploymentRolloutState::Failed);
+        d.rollout_state_reason = Some(reason.clone());
+        d.updated_at = Some(ts(now));
+    }
+    svc.rollouts[0].halted = true;
+    svc.rollouts[0].stage = None;
+    push_event(
+        svc,
+        ids,
+        now,
+        format!(
+            "(service {name}) (deployment {failed_id}) deployment failed: tasks failed to start."
+        ),
+    );
+    let target = svc.last_good.clone().filter(|g| {
+        rollback
+            && svc
+                .service
+                .deployments()
+                .first()
+                .and_then(|d| d.task_definition())
+                != Some(&g.task_definition)
+    });
+    let sd = svc
+        .service_deployments
+        .iter_mut()
+        .find(|sd| sd.service_deployment_arn() == Some(sd_arn.as_str()));
+    let Some(good) = target else {
+        if let Some(sd) = sd {
+            sd.status = Some(ServiceDeploymentStatus::Stopped);
+            sd.status_reason = Some(reason);
+            sd.stopped_at = Some(ts(now));
+            sd.updated_at = Some(ts(now));
+            if let Some(cb) = sd.deployment_circuit_breaker.as_mut() {
+                cb.status = Some(ServiceDeploymentRollbackMonitorsStatus::Triggered);
+            }
+        }
+        return;
+    };
+    if let Some(sd) = sd {
+        sd.status = Some(ServiceDeploymentStatus::RollbackInProgress);
+        sd.status_reason = Some(reason.clone());
+        sd.updated_at = Some(ts(now));
+        sd.rollback = Some(
+            aws_sdk_ecs::types::Rollback::builder()
+                .reason(&reason)
+                .started_at(ts(now))
+                .service_revision_arn(&good.revision_arn)
+                .build(),
+        );
+        if let Some(cb) = sd.deployment_circuit_breaker.as_mut() {
+            cb.status = Some(ServiceDeploymentRollbackMonitorsStatus::Triggered);
+        }
+    }
+    roll_back_to(svc, ids, now, &good, &sd_arn);
+    push_event(
+        svc,
+        ids,
+        now,
+        format!(
+            "(service {name}) rolling back to deployment {}.",
+            good.deployment_id
+        ),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ecs::types::{DeploymentRolloutState, ServiceDeploymentStatus};
+    use serde_json::{Value, json};
+
+    use super::breaker;
+    use crate::testkit::{Kit, WORLD};
+
+    fn world() -> String {
+        format!("{WORLD}failures:\n  - {{image: \"*:broken*\", exitCode: 1}}\n")
+    }
+
+    fn with_breaker(rollback: bool) -> Value {
+        json!({
+            "minimumHealthyPercent": 100,
+            "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": true, "rollback": rollback},
+        })
+    }
+
+    // ECS developer guide, "deployment-circuit-breaker": the failure threshold is 0.5 × the
+    // desired count, at least 3 and at most 200.
+    #[test]
+    fn threshold_is_half_the_desired_count_clamped_to_3_and_200() {
+        let mut kit = Kit::new(&world());
+        kit.steady_service(1, with_breaker(true), "web:2");
+        for (desired, threshold) in [
+            (0, 3),
+            (1, 3),
+            (6, 3),
+            (7, 4),
+            (10, 5),
+            (400, 200),
+            (1000, 200),
+        ] {
+            kit.service_mut("web").service.desired_count = desired;
+            assert_eq!(
+                breaker(kit.service("web")),
+                Some((true, threshold)),
+                "desired {desired}"
+            );
+        }
+    }
+
+    // ECS developer guide, "deployment-circuit-breaker": at the threshold the deployment is
+    // FAILED and, with rollback, the last COMPLETED deployment becomes PRIMARY again.
+    #[test]
+    fn failures_at_the_threshold_fail_the_deployment_and_roll_back() {
+        let mut kit = Kit::new(&world());
+        let (v1, bad) = kit.steady_service(2, with_breaker(true), "web:broken");
+        let good = kit.deployment_ids("web")[0].clone();
+        let failed = kit.update(20.0, &bad);
+        assert_eq!(kit.tasks_of("web", &failed), (2, 0, 0));
+
+        kit.step(30.0); // two failures, threshold 3: relaunched
+        let s = &kit.service("web").service;
+        assert_eq!(s.deployments()[0].failed_tasks, 2);
+        assert_eq!(
+            s.deployments()[0].rollout_state(),
+            Some(&DeploymentRolloutState::InProgress)
+        );
+        assert_eq!(kit.tasks_of("web", &failed), (2, 0, 0));
+
+        kit.step(40.0); // four failures: tripped, back on the good deployment
+        let svc = kit.service("web");
+        let s = &svc.service;
+        assert_eq!(s.task_definition(), Some(v1.as_str()));
+        assert_eq!(s.deployments().len(), 1);
+        let d = &s.deployments()[0];
+        assert_eq!(d.id(), Some(good.as_str()));
+        assert_eq!(d.rollout_state(), Some(&DeploymentRolloutState::Completed));
+        let reason =
+            format!("ECS deployment circuit breaker: rolling back to deploymentId {good}.");
+        assert_eq!(d.rollout_state_reason(), Some(reason.as_str()));
+        let sd = svc.service_deployments.last().expect("service deployment");
+        assert_eq!(
+            sd.status(),
+            Some(&ServiceDeploymentStatus::RollbackSuccessful)
+        );
+        let cb = sd.deployment_circuit_breaker().expect("breaker");
+        assert_eq!((cb.threshold, cb.failure_count), (3, 4));
+        let events = kit.messages("web");
+        assert!(events.contains(&format!(
+            "(service web) (deployment {failed}) deployment failed: tasks failed to start."
+        )));
+        assert!(events.contains(&format!("(service web) rolling back to deployment {good}.")));
+    }
+
+    // ECS developer guide, "deployment-circuit-breaker": without rollback the deployment stays
+    // FAILED and launches nothing more; the old tasks keep running.
+    #[test]
+    fn without_rollback_the_failed_deployment_stops_launching() {
+        let mut kit = Kit::new(&world());
+        let (_, bad) = kit.steady_service(1, with_breaker(false), "web:broken");
+        let old = kit.deployment_ids("web")[0].clone();
+        let failed = kit.update(20.0, &bad);
+        for t in [30.0, 40.0, 50.0] {
+            kit.step(t);
+        }
+        let d = &kit.service("web").service.deployments()[0];
+        assert_eq!(d.rollout_state(), Some(&DeploymentRolloutState::Failed));
+        assert_eq!(d.failed_tasks, 3);
+        kit.step(600.0);
+        assert_eq!(kit.tasks_of("web", &failed), (0, 0, 0));
+        assert_eq!(kit.tasks_of("web", &old), (0, 1, 0));
+    }
+
+    // Without the breaker, ECS relaunches failing tasks more and more slowly (the ECS developer
+    // guide, "service throttle logic"): 5 s after the first failure, 10 s after the second.
+    #[test]
+    fn without_the_breaker_failing_tasks_are_relaunched_with_back_off() {
+        let mut kit = Kit::new(&world());
+        let dc = json!({"minimumHealthyPercent": 100, "maximumPercent": 200});
+        let (_, bad) = kit.steady_service(1, dc, "web:broken");
+        let failed = kit.update(20.0, &bad);
+        kit.step(30.0);
+        assert_eq!(kit.tasks_of("web", &failed), (0, 0, 0), "back-off");
+        kit.step(35.0);
+        assert_eq!(kit.tasks_of("web", &failed), (1, 0, 0));
+        kit.step(45.0);
+        kit.step(54.0);
+        assert_eq!(kit.tasks_of("web", &failed), (0, 0, 0), "longer back-off");
+        kit.step(55.0);
+        assert_eq!(kit.tasks_of("web", &failed), (1, 0, 0));
+    }
+}
