@@ -7,7 +7,7 @@
 use aws_sdk_codedeploy::types::AutoRollbackEvent;
 use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
 use aws_sdk_ecs::types::Service;
-use ristretto_core::definition::{WireError, api_json, update_service_input};
+use ristretto_core::definition::{WireError, api_json};
 use ristretto_core::event::Events;
 use ristretto_ecs::deploy::{self, Definitions, DeployOptions, TaskDefinitionChoice};
 use serde_json::Value;
@@ -101,17 +101,7 @@ pub async fn plan(
         .service_definition
         .as_ref()
         .filter(|_| options.update_service);
-    let mut update = match from_file {
-        Some(definition) => {
-            update_service_input(definition, cluster).map_err(|m| invalid(m, None))?
-        }
-        None => UpdateServiceInput::builder()
-            .cluster(cluster)
-            .build()
-            .map_err(|e| invalid(e.to_string(), None))?,
-    };
-    update.service = Some(settings.service.to_owned());
-    update.desired_count = options.tasks.or(update.desired_count);
+    let update = deploy::update_input(cluster, settings.service, from_file, options.tasks)?;
     let update = allowed_update(update)?;
     let source: Source<'_> = from_file.map_or_else(|| live.into(), Into::into);
     let placeholder = match &choice {

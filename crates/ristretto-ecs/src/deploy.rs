@@ -164,18 +164,7 @@ pub async fn plan(
         .service_definition
         .as_ref()
         .filter(|_| options.update_service);
-    let mut update = match from_file {
-        Some(definition) => {
-            update_service_input(definition, cluster).map_err(|m| invalid(m, None))?
-        }
-        None => UpdateServiceInput::builder()
-            .cluster(cluster)
-            .service(service)
-            .build()
-            .map_err(|e| invalid(e.to_string(), None))?,
-    };
-    update.service = Some(service.to_owned());
-    update.desired_count = options.tasks.or(update.desired_count);
+    let mut update = update_input(cluster, service, from_file, options.tasks)?;
     update.force_new_deployment = Some(options.force_new_deployment);
 
     let (tag, untag) = match from_file {
@@ -238,6 +227,32 @@ async fn plan_create(
         untag: Vec::new(),
         service_arn: None,
     })
+}
+
+/// The `UpdateService` input of a deploy: the service definition's
+/// attributes (`from_file`, when the deploy applies it) or none, with
+/// `--tasks` as the desired count.
+///
+/// # Errors
+/// The service definition cannot be projected onto `UpdateService` (a bug).
+pub fn update_input(
+    cluster: &str,
+    service: &str,
+    from_file: Option<&CreateServiceInput>,
+    tasks: Option<i32>,
+) -> Result<UpdateServiceInput, EcsError> {
+    let mut update = match from_file {
+        Some(definition) => {
+            update_service_input(definition, cluster).map_err(|m| invalid(m, None))?
+        }
+        None => UpdateServiceInput::builder()
+            .cluster(cluster)
+            .build()
+            .map_err(|e| invalid(e.to_string(), None))?,
+    };
+    update.service = Some(service.to_owned());
+    update.desired_count = tasks.or(update.desired_count);
+    Ok(update)
 }
 
 /// Which task definition a deploy runs: `--revision`, `--latest-task-definition`,
