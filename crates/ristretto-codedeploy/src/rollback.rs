@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::DeploymentStatus;
 use aws_sdk_ecs::types::Service;
-use ristretto_core::event::Events;
+use ristretto_core::event::{Events, short_task_definition};
 use ristretto_core::poll::{Backoff, Limits, Look, Pace, poll};
 use ristretto_ecs::task_definition::{active_revisions, split_revision};
 use tokio::time::Instant;
@@ -165,4 +165,53 @@ pub fn redeploy_request(
         appspec: crate::appspec::build(live.into(), to, settings.appspec)?,
         rollback_events: settings.rollback_events.to_vec(),
     })
+}
+
+/// What [`execute`] started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    /// The deployment to follow to the end: the rollback deployment
+    /// CodeDeploy started, or the new deployment of the previous revision;
+    /// `None` when CodeDeploy named no rollback deployment (then the service's
+    /// task set is what to wait for).
+    pub follow: Option<String>,
+    /// The deployment this rollback created, when it created one.
+    pub created: Option<crate::start::Created>,
+}
+
+/// Carries out `plan`: stops the deployment in progress with auto-rollback,
+/// or deploys the previous revision in a new CodeDeploy deployment.
+///
+/// # Errors
+/// The AppSpec cannot be built, AWS errors.
+pub async fn execute(
+    cd: &Client,
+    plan: RollbackPlan,
+    live: &Service,
+    group: &Group,
+    settings: &crate::plan::Settings<'_>,
+    events: &Events,
+) -> Result<Started, CodeDeployError> {
+    match plan {
+        RollbackPlan::Stop { deployment_id, .. } => {
+            let follow = stop(cd, &deployment_id, events).await?;
+            Ok(Started {
+                follow,
+                created: None,
+            })
+        }
+        RollbackPlan::Redeploy { from, to } => {
+            events.step(format!(
+                "no CodeDeploy deployment in progress; deploying {} in place of {}",
+                short_task_definition(&to),
+                short_task_definition(&from)
+            ));
+            let request = redeploy_request(live, group, &to, settings)?;
+            let created = crate::start::create_deployment(cd, &request, events).await?;
+            Ok(Started {
+                follow: Some(created.deployment_id.clone()),
+                created: Some(created),
+            })
+        }
+    }
 }

@@ -7,7 +7,6 @@
 use aws_sdk_codedeploy::types::AutoRollbackEvent;
 use aws_sdk_ecs::types::Service;
 use ristretto_codedeploy::rollback::{self, RollbackPlan};
-use ristretto_codedeploy::start::create_deployment;
 use ristretto_codedeploy::wait::{
     TaskSetWait, WaitSpec, in_progress, wait_for_deployment, wait_for_task_set,
 };
@@ -331,65 +330,29 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
     }
     let (events, progress) = Progress::start(&ctx.printer, crate::commands::label(config));
     let result: Result<(), CliError> = async {
-        match plan {
-            RollbackPlan::Stop { deployment_id, .. } => {
-                let follow_up =
-                    rollback::stop(&clients.codedeploy, &deployment_id, &events).await?;
-                if mode.open {
-                    events.step(
-                        "nothing to open in a browser: the deployment was stopped, no new one created",
-                    );
-                }
-                if !mode.wait {
-                    return Ok(());
-                }
-                match follow_up {
-                    Some(id) => {
-                        events.step(format!("following rollback deployment {id}"));
-                        follow(
-                            ctx,
-                            config,
-                            &clients,
-                            service,
-                            id,
-                            Until::Finished,
-                            started,
-                            &events,
-                        )
-                        .await?;
-                    }
-                    None => {
-                        wait_task_set(config, &clients, service, started, &events).await?;
-                    }
-                }
+        let started_rollback =
+            rollback::execute(&clients.codedeploy, plan, &live, &group, &settings, &events).await?;
+        match (&started_rollback.created, mode.open) {
+            (Some(created), true) => {
+                crate::browser::open(ctx.settings.browser, &created.console_url, &events).await;
             }
-            RollbackPlan::Redeploy { from, to } => {
-                events.step(format!(
-                    "no CodeDeploy deployment in progress; deploying {} in place of {}",
-                    short_task_definition(&to),
-                    short_task_definition(&from)
-                ));
-                let request = rollback::redeploy_request(&live, &group, &to, &settings)?;
-                let created = create_deployment(&clients.codedeploy, &request, &events).await?;
-                if mode.open {
-                    crate::browser::open(ctx.settings.browser, &created.console_url, &events)
-                        .await;
+            (None, true) => events.step(
+                "nothing to open in a browser: the deployment was stopped, no new one created",
+            ),
+            (_, false) => {}
+        }
+        if !mode.wait {
+            return Ok(());
+        }
+        match started_rollback.follow {
+            Some(id) => {
+                if started_rollback.created.is_none() {
+                    events.step(format!("following rollback deployment {id}"));
                 }
-                if !mode.wait {
-                    return Ok(());
-                }
-                follow(
-                    ctx,
-                    config,
-                    &clients,
-                    service,
-                    created.deployment_id,
-                    Until::Finished,
-                    started,
-                    &events,
-                )
-                .await?;
+                let until = Until::Finished;
+                follow(ctx, config, &clients, service, id, until, started, &events).await?;
             }
+            None => wait_task_set(config, &clients, service, started, &events).await?,
         }
         if let (true, Some(td)) = (mode.deregister, rolled_back) {
             ristretto_ecs::rollback::deregister(&clients.ecs, &td, &events).await?;
