@@ -34,7 +34,9 @@ codeDeploy:
           - targetGroups: [{name: cli-blue}, {name: cli-green}]
             prodTrafficRoute: {listenerArns: [arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/cli/1/2]}
 YAML
-cargo build --quiet -p ristretto
+# The binary `cargo test --workspace` built (same features: a plain `cargo build` resolves
+# without dev-dependencies and would compile the SDK a second time).
+cargo test --quiet --workspace --no-run
 ristretto="${CARGO_TARGET_DIR:-target}/debug/ristretto"
 "$ristretto" local serve --port "$port" --world "$work/world.yaml" --speed 50 \
   --request-log "$work/requests.jsonl" > "$work/serve.log" 2>&1 &
