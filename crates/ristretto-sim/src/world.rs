@@ -34,6 +34,13 @@
 //!     stoppedReason: "Essential container in task exited"
 //!     containerReason: "CannotPullContainerError: ..."   # optional container `reason`
 //!     afterSeconds: 30           # optional: run this long before exiting; default: never RUNNING
+//! containers:                    # what containers do once RUNNING (health, crashes, sidecars)
+//!   - image: "*:sick*"           # glob on the container's image
+//!     name: "app"                # optional glob on the container's name
+//!     family: "web*"             # optional glob on the task definition family
+//!     healthy: false             # its `healthCheck` fails: UNHEALTHY after startPeriod + retries × interval
+//!     crashAfterSeconds: 5       # it exits this long after RUNNING (essential: the task stops)
+//!     exitCode: 1                # exit code of that crash; default 1
 //! hookFailures:                  # AppSpec lifecycle hooks (Lambda functions) that fail
 //!   - function: "*smoke-test*"   # glob on the hook's function, as the AppSpec names it (name or ARN)
 //!     event: AfterAllowTestTraffic   # optional glob on the lifecycle event
@@ -79,6 +86,8 @@ pub struct World {
     pub target_groups: Vec<serde_json::Value>,
     #[serde(default)]
     pub failures: Vec<FailureRule>,
+    #[serde(default)]
+    pub containers: Vec<ContainerRule>,
     #[serde(default)]
     pub hook_failures: Vec<HookFailureRule>,
     #[serde(default)]
@@ -181,6 +190,23 @@ pub struct FailureRule {
 
 fn default_exit_code() -> i32 {
     1
+}
+
+/// What a RUNNING container matching `image` (and `name`, `family`) does on its own: its
+/// container health check fails (`healthy: false`; only if its definition has a `healthCheck`),
+/// or it exits `crash_after_seconds` after RUNNING with `exit_code`. A non-essential container
+/// that exits leaves its task running (a sidecar); an essential one stops the task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerRule {
+    pub image: String,
+    pub name: Option<String>,
+    pub family: Option<String>,
+    /// `false`: every health check of the container fails. Default: they pass.
+    pub healthy: Option<bool>,
+    pub crash_after_seconds: Option<f64>,
+    #[serde(default = "default_exit_code")]
+    pub exit_code: i32,
 }
 
 /// A CodeDeploy lifecycle hook whose Lambda function matches `function` (and whose lifecycle
@@ -331,6 +357,22 @@ impl World {
                     .clone()
                     .into_iter()
                     .any(|image| glob_match(&rule.image, image))
+        })
+    }
+}
+
+impl World {
+    /// The container rule for the container `name` running `image` in a task of `family`.
+    pub(crate) fn container_rule_for(
+        &self,
+        family: &str,
+        name: &str,
+        image: &str,
+    ) -> Option<&ContainerRule> {
+        self.containers.iter().find(|rule| {
+            glob_match(&rule.image, image)
+                && rule.name.as_deref().is_none_or(|n| glob_match(n, name))
+                && rule.family.as_deref().is_none_or(|f| glob_match(f, family))
         })
     }
 }

@@ -103,6 +103,9 @@ pub struct Rollout {
     /// Failures counted by the circuit breaker (reset when a task becomes healthy).
     #[serde(default)]
     pub breaker_failures: i32,
+    /// Consecutive tasks that never reached RUNNING (service throttle logic).
+    #[serde(default)]
+    pub start_failures: i32,
     /// No task is launched before this world time (restart back-off).
     #[serde(default)]
     pub launch_after: Epoch,
@@ -139,6 +142,9 @@ pub struct TaskRecord {
     /// returns these tasks instead of starting new ones.
     #[serde(default)]
     pub client_token: Option<String>,
+    /// Health and container changes due once RUNNING (see `tasks::TaskHealth`).
+    #[serde(default)]
+    pub health: tasks::TaskHealth,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -148,6 +154,9 @@ pub struct TaskExit {
     pub exit_code: i32,
     pub stopped_reason: String,
     pub container_reason: Option<String>,
+    /// The container that exits (the one the failure rule matched).
+    #[serde(default)]
+    pub container: Option<String>,
 }
 
 /// Creates the clusters of the world file.

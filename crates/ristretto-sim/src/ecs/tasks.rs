@@ -10,6 +10,7 @@ use aws_sdk_ecs::types::{
     Task, TaskDefinition, TaskField, TaskStopCode,
 };
 use aws_smithy_types::DateTime;
+use serde::{Deserialize, Serialize};
 
 use super::{ClusterRecord, TaskExit, TaskRecord, cluster_name, paginate, short_name};
 use crate::clock::Epoch;
@@ -21,12 +22,109 @@ use crate::world::World;
 /// What happened to a task during [`TaskRecord::step`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskEvent {
-    /// It became RUNNING.
-    Running,
-    /// Its essential container exited on its own (`failed` when the exit code is not 0).
-    Exited { failed: bool },
+    /// It became RUNNING (`healthy`: without a container health check, which makes it count
+    /// as healthy at once).
+    Running { healthy: bool },
+    /// Its essential containers passed their container health checks: the task is HEALTHY.
+    Healthy,
+    /// An essential container failed its container health check: the task is UNHEALTHY.
+    Unhealthy,
+    /// Its essential container exited on its own (`failed` when the exit code is not 0;
+    /// `started`: it had reached RUNNING; `healthy`: it had been healthy, see
+    /// [`TaskRecord::is_healthy`]).
+    Exited {
+        failed: bool,
+        started: bool,
+        healthy: bool,
+    },
+    /// A container changed without changing the task (a sidecar exited, one container of
+    /// several passed its check).
+    Container,
     /// A requested stop completed.
     Stopped,
+}
+
+/// The health side of a task's timeline: which containers are checked, and the changes due
+/// once it is RUNNING (from the world file's `containers` rules).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskHealth {
+    /// Essential containers whose definition has a `healthCheck`: the task's `healthStatus` is
+    /// theirs (API_HealthCheck); none: the task stays UNKNOWN and is healthy once RUNNING.
+    #[serde(default)]
+    pub checked: Vec<String>,
+    /// Container changes after RUNNING, in time order, as offsets from RUNNING.
+    #[serde(default)]
+    pub steps: Vec<ContainerStep>,
+    /// It has counted as healthy at some point (RUNNING without a check, HEALTHY with one).
+    #[serde(default)]
+    pub was_healthy: bool,
+}
+
+/// One container change, `after` world seconds after the task became RUNNING.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerStep {
+    pub after: f64,
+    pub container: String,
+    pub change: ContainerChange,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ContainerChange {
+    Healthy,
+    Unhealthy,
+    Exit { code: i32, essential: bool },
+}
+
+/// The container changes of one container definition once RUNNING (API_HealthCheck: the first
+/// check runs `interval` seconds after the container starts, 30 by default; a passing check
+/// makes it HEALTHY, also during `startPeriod`; failures during `startPeriod` do not count, and
+/// `retries` consecutive failures, 3 by default, make it UNHEALTHY). `timeout` is not modelled:
+/// a failing check fails at once.
+fn container_steps(
+    rules: &World,
+    family: &str,
+    c: &aws_sdk_ecs::types::ContainerDefinition,
+) -> Vec<ContainerStep> {
+    let name = c.name().unwrap_or_default();
+    let rule = rules.container_rule_for(family, name, c.image().unwrap_or_default());
+    let essential = c.essential().unwrap_or(true);
+    let mut steps = Vec::new();
+    if let Some(hc) = c.health_check() {
+        let interval = f64::from(hc.interval().unwrap_or(30).clamp(5, 300));
+        let start_period = f64::from(hc.start_period().unwrap_or(0).clamp(0, 300));
+        let retries = f64::from(hc.retries().unwrap_or(3).clamp(1, 10));
+        let (after, change) = if rule.is_some_and(|r| r.healthy == Some(false)) {
+            // The first check that counts is the first one after the start period.
+            let first = (start_period / interval).floor() + 1.0;
+            (
+                interval * (first + retries - 1.0),
+                ContainerChange::Unhealthy,
+            )
+        } else {
+            (interval, ContainerChange::Healthy)
+        };
+        steps.push(ContainerStep {
+            after,
+            container: name.to_owned(),
+            change,
+        });
+    }
+    if let Some(rule) = rule
+        && let Some(after) = rule.crash_after_seconds
+    {
+        steps.push(ContainerStep {
+            after: after.max(0.0),
+            container: name.to_owned(),
+            change: ContainerChange::Exit {
+                code: rule.exit_code,
+                essential,
+            },
+        });
+    }
+    steps
 }
 
 /// Everything needed to start a task.
@@ -74,6 +172,19 @@ pub fn new_task(ids: &mut Ids, ctx: &Ctx, rules: &World, spec: TaskSpec<'_>) -> 
     // Tasks do not all start at once: a deterministic share of the jitter, from the task ID.
     let spread = u64::from_str_radix(&id[..8], 16).unwrap_or(0) as f64 / f64::from(u32::MAX);
     let start_delay = rules.start_delay() * (1.0 + rules.start_jitter() * spread);
+    let mut health = TaskHealth {
+        checked: td
+            .container_definitions()
+            .iter()
+            .filter(|c| c.essential().unwrap_or(true) && c.health_check().is_some())
+            .filter_map(|c| c.name().map(str::to_owned))
+            .collect(),
+        ..TaskHealth::default()
+    };
+    for c in td.container_definitions() {
+        health.steps.extend(container_steps(rules, family, c));
+    }
+    health.steps.sort_by(|a, b| a.after.total_cmp(&b.after));
     let exit = rules.failure_for(family, images).map(|rule| TaskExit {
         at: now + start_delay + rule.after_seconds.unwrap_or(0.0).max(0.0),
         exit_code: rule.exit_code,
@@ -82,6 +193,14 @@ pub fn new_task(ids: &mut Ids, ctx: &Ctx, rules: &World, spec: TaskSpec<'_>) -> 
             .clone()
             .unwrap_or_else(|| "Essential container in task exited".to_owned()),
         container_reason: rule.container_reason.clone(),
+        container: td
+            .container_definitions()
+            .iter()
+            .find(|c| {
+                c.image()
+                    .is_some_and(|i| crate::world::glob_match(&rule.image, i))
+            })
+            .and_then(|c| c.name().map(str::to_owned)),
     });
     let launch_type = spec.launch_type.unwrap_or(LaunchType::Fargate);
     let fargate = launch_type == LaunchType::Fargate;
@@ -115,6 +234,7 @@ pub fn new_task(ids: &mut Ids, ctx: &Ctx, rules: &World, spec: TaskSpec<'_>) -> 
         stop_at: None,
         stopped_at: None,
         client_token: None,
+        health,
     }
 }
 
@@ -136,6 +256,26 @@ impl TaskRecord {
         self.is_alive() && self.task.last_status() == Some("RUNNING")
     }
 
+    /// Counts towards a deployment (ECS developer guide, "task health"): RUNNING without a
+    /// container health check on an essential container, HEALTHY with one.
+    pub fn is_healthy(&self) -> bool {
+        self.is_running()
+            && (self.health.checked.is_empty()
+                || self.task.health_status() == Some(&HealthStatus::Healthy))
+    }
+
+    /// RUNNING and UNHEALTHY: the service scheduler replaces it.
+    pub fn is_unhealthy(&self) -> bool {
+        self.is_running() && self.task.health_status() == Some(&HealthStatus::Unhealthy)
+    }
+
+    fn started(&self) -> Option<Epoch> {
+        self.task
+            .started_at()
+            .map(|_| self.ready_at)
+            .filter(|_| self.task.last_status() == Some("RUNNING"))
+    }
+
     pub fn is_pending(&self) -> bool {
         self.is_alive() && self.task.last_status() != Some("RUNNING")
     }
@@ -149,8 +289,12 @@ impl TaskRecord {
             return Some(at);
         }
         let exit = self.exit.as_ref().map(|e| e.at);
-        if self.task.last_status() == Some("RUNNING") {
-            exit
+        if let Some(started) = self.started() {
+            let step = self.health.steps.first().map(|s| started + s.after);
+            match (exit, step) {
+                (Some(e), Some(s)) => Some(e.min(s)),
+                (e, s) => e.or(s),
+            }
         } else {
             Some(exit.map_or(self.ready_at, |e| e.min(self.ready_at)))
         }
@@ -170,13 +314,102 @@ impl TaskRecord {
             && exit.at <= self.ready_at.max(at)
             && exit.at <= at
         {
+            let started = self.task.started_at.is_some();
             self.exit_now(&exit);
             return Some(TaskEvent::Exited {
                 failed: exit.exit_code != 0,
+                started,
+                healthy: self.health.was_healthy,
             });
         }
+        if self.started().is_some() {
+            return Some(self.container_step(at));
+        }
         self.start_running(at);
-        Some(TaskEvent::Running)
+        Some(TaskEvent::Running {
+            healthy: self.health.was_healthy,
+        })
+    }
+
+    /// Applies the first container step (due at `at`).
+    fn container_step(&mut self, at: Epoch) -> TaskEvent {
+        if self.health.steps.is_empty() {
+            return TaskEvent::Container;
+        }
+        let step = self.health.steps.remove(0);
+        let before = self.task.health_status.clone();
+        let Some(c) = self
+            .task
+            .containers
+            .iter_mut()
+            .flatten()
+            .find(|c| c.name.as_deref() == Some(step.container.as_str()))
+        else {
+            return TaskEvent::Container;
+        };
+        match step.change {
+            ContainerChange::Healthy => c.health_status = Some(HealthStatus::Healthy),
+            ContainerChange::Unhealthy => c.health_status = Some(HealthStatus::Unhealthy),
+            ContainerChange::Exit { code, essential } => {
+                c.last_status = Some("STOPPED".to_owned());
+                c.exit_code = Some(code);
+                // A stopped container is checked no more.
+                self.health.steps.retain(|s| s.container != step.container);
+                if essential {
+                    let healthy = self.health.was_healthy;
+                    self.exit_now(&TaskExit {
+                        at,
+                        exit_code: code,
+                        stopped_reason: "Essential container in task exited".to_owned(),
+                        container_reason: None,
+                        container: Some(step.container),
+                    });
+                    return TaskEvent::Exited {
+                        failed: code != 0,
+                        started: true,
+                        healthy,
+                    };
+                }
+                self.task.version += 1;
+                return TaskEvent::Container;
+            }
+        }
+        self.refresh_health();
+        self.task.version += 1;
+        let now = self.task.health_status.clone();
+        match now {
+            Some(HealthStatus::Healthy) if now != before => {
+                self.health.was_healthy = true;
+                TaskEvent::Healthy
+            }
+            Some(HealthStatus::Unhealthy) if now != before => TaskEvent::Unhealthy,
+            _ => TaskEvent::Container,
+        }
+    }
+
+    /// The task's `healthStatus` from its checked essential containers (API_HealthCheck, in
+    /// priority order: UNHEALTHY if any is, else UNKNOWN if any is, else HEALTHY); UNKNOWN
+    /// without any. The guide does not say whether an essential container *without* a check
+    /// keeps the task UNKNOWN; here only checked containers count.
+    fn refresh_health(&mut self) {
+        let checked = &self.health.checked;
+        let states: Vec<Option<&HealthStatus>> = self
+            .task
+            .containers()
+            .iter()
+            .filter(|c| c.name().is_some_and(|n| checked.iter().any(|k| k == n)))
+            .map(|c| c.health_status())
+            .collect();
+        let status = if states.is_empty() {
+            HealthStatus::from("UNKNOWN")
+        } else if states.contains(&Some(&HealthStatus::Unhealthy)) {
+            HealthStatus::Unhealthy
+        } else if states.iter().any(|s| *s != Some(&HealthStatus::Healthy)) {
+            HealthStatus::from("UNKNOWN")
+        } else {
+            HealthStatus::Healthy
+        };
+        self.task.health_status = Some(status);
     }
 
     fn start_running(&mut self, at: Epoch) {
@@ -185,11 +418,14 @@ impl TaskRecord {
         t.started_at = Some(ts(at));
         t.pull_started_at = t.created_at;
         t.pull_stopped_at = Some(ts(at));
-        t.health_status = Some(HealthStatus::Healthy);
+        // UNKNOWN until a container health check passes, or for good without one
+        // (API_HealthCheck).
+        t.health_status = Some(HealthStatus::from("UNKNOWN"));
         t.version += 1;
+        self.health.was_healthy = self.health.checked.is_empty();
         for c in t.containers.iter_mut().flatten() {
             c.last_status = Some("RUNNING".to_owned());
-            c.health_status = Some(HealthStatus::Healthy);
+            c.health_status = Some(HealthStatus::from("UNKNOWN"));
             c.runtime_id = c.name.as_ref().map(|n| {
                 format!(
                     "{}-{n}",
@@ -221,14 +457,20 @@ impl TaskRecord {
         t.stopping_at = Some(at);
         t.stopped_at = Some(at);
         t.execution_stopped_at = Some(at);
-        t.health_status = Some(HealthStatus::Unhealthy);
         t.version += 1;
+        // Only the container that exited has an exit code (API_Container `exitCode`); the
+        // others were never started, or were stopped by the agent with a code that depends on
+        // how the image handles SIGTERM, which the simulator does not know.
+        let first = t.containers.iter().flatten().find_map(|c| c.name.clone());
+        let exited = exit.container.clone().or(first);
         for c in t.containers.iter_mut().flatten() {
+            if c.name == exited {
+                c.exit_code = Some(exit.exit_code);
+                c.reason = exit.container_reason.clone();
+            }
             c.last_status = Some("STOPPED".to_owned());
-            c.exit_code = Some(exit.exit_code);
-            c.reason = exit.container_reason.clone();
-            c.health_status = Some(HealthStatus::Unhealthy);
         }
+        self.health.steps.clear();
         self.exit = None;
         self.stopped_at = Some(exit.at);
     }
@@ -241,11 +483,13 @@ impl TaskRecord {
         t.execution_stopped_at = Some(ts(at));
         t.version += 1;
         for c in t.containers.iter_mut().flatten() {
-            c.last_status = Some("STOPPED".to_owned());
-            if was_running {
+            // A sidecar that exited earlier keeps its own code.
+            if was_running && c.last_status.as_deref() == Some("RUNNING") {
                 c.exit_code = Some(0);
             }
+            c.last_status = Some("STOPPED".to_owned());
         }
+        self.health.steps.clear();
         self.stop_at = None;
         self.exit = None;
         self.stopped_at = Some(at);

@@ -17,34 +17,128 @@ use crate::ecs::ServiceRecord;
 use crate::ecs::tasks::TaskEvent;
 use crate::state::Ids;
 
-/// Counts failures of each deployment and applies the restart back-off.
+/// Counts failures of each deployment, resets the count when a task becomes healthy, and
+/// applies the restart back-off.
+///
+/// What counts (ECS developer guide, "deployment-circuit-breaker", and API_Deployment
+/// `failedTasks`): a task that never reaches RUNNING (stage 1), and a task that stops after
+/// RUNNING before it was ever healthy (stage 2: it fails its health checks, or exits before
+/// its first passing check). A task that stops after it was healthy does not count: without a
+/// container health check a task is healthy once RUNNING, so a crash loop of such tasks never
+/// trips the breaker (AWS re:Post, "ecs-deployment-roll-back-failure": "If a task successfully
+/// starts, passes the dependent health checks, but then stops, then the circuit breaker might
+/// not activate"). With `resetOnHealthyTask` (default true, API_DeploymentCircuitBreaker) a task
+/// that becomes healthy resets the count to 0. Nothing is counted once the deployment is no
+/// longer IN_PROGRESS.
 pub(super) fn apply_task_events(
     svc: &mut ServiceRecord,
+    ids: &mut Ids,
     events: &[(Option<String>, TaskEvent)],
     now: Epoch,
 ) {
     let breaker_on = breaker(svc).is_some();
+    let reset = svc
+        .service
+        .deployment_configuration()
+        .and_then(|c| c.deployment_circuit_breaker())
+        .and_then(|cb| cb.reset_on_healthy_task())
+        .unwrap_or(true);
+    let name = svc_name(svc);
     for (owner, ev) in events {
         let Some(owner) = owner else { continue };
-        if let TaskEvent::Exited { .. } = ev {
-            if let Some(d) = svc
-                .service
-                .deployments
-                .iter_mut()
-                .flatten()
-                .find(|d| d.id() == Some(owner))
-            {
-                d.failed_tasks += 1;
-            }
-            if let Some(r) = svc.rollouts.iter_mut().find(|r| &r.deployment_id == owner) {
-                r.breaker_failures += 1;
+        match *ev {
+            TaskEvent::Exited {
+                started, healthy, ..
+            } => {
+                if !started || !healthy {
+                    count_failure(svc, owner);
+                }
+                // Service throttle logic (ECS developer guide, "service-throttle-logic"): only
+                // tasks that go from PENDING straight to STOPPED slow the relaunches down.
+                if started {
+                    continue;
+                }
+                let Some(r) = svc.rollouts.iter_mut().find(|r| &r.deployment_id == owner) else {
+                    continue;
+                };
+                r.start_failures += 1;
                 if !breaker_on {
-                    // ECS slows down relaunching tasks that keep failing.
-                    let backoff = (5.0 * 2f64.powi(r.breaker_failures.min(8) - 1)).min(900.0);
+                    // The guide gives no schedule, only a maximum (27 minutes today); this one
+                    // doubles from 5 s to 15 minutes.
+                    let backoff = (5.0 * 2f64.powi(r.start_failures.min(8) - 1)).min(900.0);
                     r.launch_after = now + backoff;
+                    if r.start_failures == 1 {
+                        // The guide's wording; when in a streak AWS sends it is not documented:
+                        // here once, when the back-off starts.
+                        push_event(
+                            svc,
+                            ids,
+                            now,
+                            format!(
+                                "(service {name}) is unable to consistently start tasks successfully."
+                            ),
+                        );
+                    }
                 }
             }
+            TaskEvent::Running { healthy } => {
+                if let Some(r) = svc.rollouts.iter_mut().find(|r| &r.deployment_id == owner) {
+                    r.start_failures = 0;
+                }
+                if healthy && reset {
+                    reset_failures(svc, owner);
+                }
+            }
+            TaskEvent::Healthy if reset => reset_failures(svc, owner),
+            _ => {}
         }
+    }
+}
+
+/// Whether the deployment `owner` still counts failures (IN_PROGRESS).
+fn counting(svc: &ServiceRecord, owner: &str) -> bool {
+    svc.service
+        .deployments()
+        .iter()
+        .find(|d| d.id() == Some(owner))
+        .is_some_and(|d| d.rollout_state() == Some(&DeploymentRolloutState::InProgress))
+}
+
+/// One more failed task of the deployment `owner` (API_Deployment `failedTasks`).
+pub(super) fn count_failure(svc: &mut ServiceRecord, owner: &str) {
+    if !counting(svc, owner) {
+        return;
+    }
+    if let Some(d) = svc
+        .service
+        .deployments
+        .iter_mut()
+        .flatten()
+        .find(|d| d.id() == Some(owner))
+    {
+        d.failed_tasks += 1;
+    }
+    if let Some(r) = svc.rollouts.iter_mut().find(|r| r.deployment_id == owner) {
+        r.breaker_failures += 1;
+    }
+}
+
+/// A task of `owner` became healthy: its failure count goes back to 0.
+fn reset_failures(svc: &mut ServiceRecord, owner: &str) {
+    if !counting(svc, owner) {
+        return;
+    }
+    if let Some(d) = svc
+        .service
+        .deployments
+        .iter_mut()
+        .flatten()
+        .find(|d| d.id() == Some(owner))
+    {
+        d.failed_tasks = 0;
+    }
+    if let Some(r) = svc.rollouts.iter_mut().find(|r| r.deployment_id == owner) {
+        r.breaker_failures = 0;
     }
 }
 

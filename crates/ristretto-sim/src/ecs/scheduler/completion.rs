@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
 };
 
 use super::events::push_event;
-use super::{counts, svc_name, ts};
+use super::{counts, healthy_count, svc_name, ts};
 use crate::clock::Epoch;
 use crate::ecs::{LastGood, Rollout, ServiceRecord};
 use crate::state::Ids;
@@ -55,7 +55,14 @@ pub(super) fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoc
     let desired = svc.service.desired_count;
     let (pending, running) = counts(svc, &primary.deployment_id);
     let native_pending = primary.stage.as_deref().is_some_and(|s| s != "CLEAN_UP");
-    if svc.rollouts.len() > 1 || pending > 0 || running != desired || native_pending {
+    // Only healthy tasks count (ECS developer guide, "task health").
+    let healthy = healthy_count(svc, &primary.deployment_id);
+    if svc.rollouts.len() > 1
+        || pending > 0
+        || running != desired
+        || healthy != desired
+        || native_pending
+    {
         return;
     }
     let name = svc_name(svc);

@@ -35,6 +35,7 @@ mod circuit_breaker;
 mod completion;
 mod deployments;
 mod events;
+mod health;
 mod launch;
 mod native;
 mod rolling;
@@ -50,6 +51,7 @@ use crate::world::World;
 
 use circuit_breaker::{apply_task_events, check_breaker};
 use completion::{complete_if_done, update_counts};
+use health::{replace_unhealthy, unhealthy_until};
 use rolling::reconcile_deployments;
 use task_sets::reconcile_task_sets;
 
@@ -88,6 +90,9 @@ pub fn next_event(ecs: &EcsState, now: Epoch) -> Option<Epoch> {
         for svc in cluster.services.values() {
             for task in svc.tasks.values() {
                 if let Some(t) = task.next_event() {
+                    consider(t);
+                }
+                if let Some(t) = unhealthy_until(svc, task).filter(|t| *t > now) {
                     consider(t);
                 }
             }
@@ -144,7 +149,7 @@ fn step_cluster(
                 events.push((t.owner.clone(), ev));
             }
         }
-        apply_task_events(svc, &events, now);
+        apply_task_events(svc, ids, &events, now);
         reconcile_service(svc, ids, &place);
     }
 }
@@ -238,6 +243,7 @@ fn reconcile_service(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>) 
     if is_task_set_service(svc) {
         reconcile_task_sets(svc, ids, place);
     } else {
+        replace_unhealthy(svc, ids, now, place.rules.stop_delay());
         check_breaker(svc, ids, now);
         reconcile_deployments(svc, ids, place);
         complete_if_done(svc, ids, now);
@@ -292,6 +298,14 @@ fn counts(svc: &ServiceRecord, owner: &str) -> (i32, i32) {
                 (p, r)
             }
         })
+}
+
+/// Healthy tasks of a deployment: the ones that count towards it ([`super::TaskRecord::is_healthy`]).
+fn healthy_count(svc: &ServiceRecord, owner: &str) -> i32 {
+    svc.tasks
+        .values()
+        .filter(|t| t.owner.as_deref() == Some(owner) && t.is_healthy())
+        .count() as i32
 }
 
 fn strategy(svc: &ServiceRecord) -> DeploymentStrategy {

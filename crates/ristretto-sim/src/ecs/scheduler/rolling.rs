@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::DeploymentStrategy;
 use super::events::report;
 use super::launch::{alive_ids, launch, stop_some, stop_tasks};
 use super::native::advance_stages;
-use super::{Place, ceil_pct, counts, floor_pct, strategy, svc_name};
+use super::{Place, ceil_pct, counts, floor_pct, healthy_count, strategy, svc_name};
 use crate::clock::Epoch;
 use crate::ecs::{ServiceRecord, TaskRecord};
 use crate::state::Ids;
@@ -62,7 +62,7 @@ pub(super) fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, plac
         ));
     }
     if native && old_alive && !primary.halted {
-        let green_ready = p_running >= desired && p_pending == 0;
+        let green_ready = healthy_count(svc, &primary.deployment_id) >= desired && p_pending == 0;
         advance_stages(svc, now, green_ready, &mut stopped, stop_delay);
     } else if !primary.halted || primary.is_rollback {
         stopped.extend(drain_old(
@@ -130,7 +130,8 @@ fn drain_old(
         .collect();
     let is_old = |t: &TaskRecord| t.owner.as_deref().is_none_or(|o| owners.contains(&o));
     let pending_old = alive_ids(&svc.tasks, |t| t.is_pending() && is_old(t));
-    let healthy = svc.tasks.values().filter(|t| t.is_running()).count() as i32;
+    // minimumHealthyPercent counts healthy tasks (RUNNING, and HEALTHY with a health check).
+    let healthy = svc.tasks.values().filter(|t| t.is_healthy()).count() as i32;
     let can_stop = (healthy - min_healthy).max(0) as usize;
     let mut running_old = alive_ids(&svc.tasks, |t| t.is_running() && is_old(t));
     running_old.truncate(can_stop);
