@@ -711,3 +711,99 @@ pub fn stop_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         &StopTaskOutput::builder().task(task.task.0.clone()).build(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ecs::types::{HealthStatus, Task};
+    use serde_json::json;
+
+    use crate::testkit::{Kit, WORLD};
+
+    fn run(kit: &mut Kit, image: &str) -> String {
+        kit.call(
+            "ecs",
+            "RegisterTaskDefinition",
+            0.0,
+            json!({
+                "family": "job",
+                "containerDefinitions": [
+                    {"name": "app", "image": image, "essential": true},
+                    {"name": "sidecar", "image": "envoy:1", "essential": false},
+                ],
+                "cpu": "256", "memory": "512", "networkMode": "awsvpc",
+                "requiresCompatibilities": ["FARGATE"],
+            }),
+        );
+        let out = kit.call("ecs", "RunTask", 0.0, json!({"taskDefinition": "job"}));
+        out["tasks"][0]["taskArn"].as_str().expect("ARN").to_owned()
+    }
+
+    fn task(kit: &Kit, arn: &str) -> Task {
+        let id = crate::ecs::short_name(arn);
+        kit.state.ecs.clusters["default"].tasks[id].task.0.clone()
+    }
+
+    fn exit_codes(t: &Task) -> Vec<(Option<&str>, Option<&str>, Option<i32>)> {
+        t.containers()
+            .iter()
+            .map(|c| (c.name(), c.last_status(), c.exit_code()))
+            .collect()
+    }
+
+    // API_Container `exitCode`: "The exit code returned from the container"; a container that
+    // never started has none. ECS developer guide, "task definition parameters" (`essential`):
+    // a non-essential container may exit without stopping the task.
+    #[test]
+    fn a_sidecar_exits_on_its_own_and_keeps_its_code() {
+        let world = format!(
+            "{WORLD}containers:\n  - {{image: \"envoy*\", crashAfterSeconds: 3, exitCode: 2}}\n  - {{image: \"*:crash*\", name: app, crashAfterSeconds: 8, exitCode: 137}}\n"
+        );
+        let mut kit = Kit::new(&world);
+        let arn = run(&mut kit, "app:crash");
+        kit.step(10.0);
+        kit.step(13.0); // the sidecar exits, the task keeps running
+        let t = task(&kit, &arn);
+        assert_eq!(t.last_status(), Some("RUNNING"));
+        assert_eq!(
+            exit_codes(&t),
+            [
+                (Some("app"), Some("RUNNING"), None),
+                (Some("sidecar"), Some("STOPPED"), Some(2))
+            ]
+        );
+        kit.step(18.0); // the essential container exits: the task stops
+        let t = task(&kit, &arn);
+        assert_eq!(t.last_status(), Some("STOPPED"));
+        assert_eq!(
+            t.stopped_reason(),
+            Some("Essential container in task exited")
+        );
+        assert_eq!(
+            exit_codes(&t),
+            [
+                (Some("app"), Some("STOPPED"), Some(137)),
+                (Some("sidecar"), Some("STOPPED"), Some(2))
+            ]
+        );
+    }
+
+    // API_Container `exitCode`: only the container that exited has one; the others of a task
+    // that never reached RUNNING never started.
+    #[test]
+    fn only_the_failing_container_has_an_exit_code() {
+        let world = format!("{WORLD}failures:\n  - {{image: \"*:broken*\", exitCode: 4}}\n");
+        let mut kit = Kit::new(&world);
+        let arn = run(&mut kit, "app:broken");
+        kit.step(10.0);
+        let t = task(&kit, &arn);
+        assert_eq!(t.last_status(), Some("STOPPED"));
+        assert_eq!(
+            exit_codes(&t),
+            [
+                (Some("app"), Some("STOPPED"), Some(4)),
+                (Some("sidecar"), Some("STOPPED"), None)
+            ]
+        );
+        assert_eq!(t.health_status(), Some(&HealthStatus::from("UNKNOWN")));
+    }
+}

@@ -386,4 +386,118 @@ mod tests {
         kit.step(55.0);
         assert_eq!(kit.tasks_of("web", &failed), (1, 0, 0));
     }
+
+    fn register(kit: &mut Kit, image: &str, interval: i32) -> String {
+        let out = kit.call(
+            "ecs",
+            "RegisterTaskDefinition",
+            0.0,
+            json!({
+                "family": "web",
+                "containerDefinitions": [{
+                    "name": "app", "image": image, "essential": true,
+                    "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": interval},
+                }],
+                "cpu": "256", "memory": "512", "networkMode": "awsvpc",
+                "requiresCompatibilities": ["FARGATE"],
+            }),
+        );
+        out["taskDefinition"]["taskDefinitionArn"]
+            .as_str()
+            .expect("ARN")
+            .to_owned()
+    }
+
+    // ECS developer guide, "deployment-circuit-breaker" (stage 2: tasks that reach RUNNING but
+    // fail before they are healthy count) and API_Deployment `failedTasks`: a task whose
+    // essential container exits before its first passing health check is a failure; at the
+    // threshold (3) the breaker rolls back.
+    #[test]
+    fn tasks_that_crash_before_they_are_healthy_trip_the_breaker() {
+        let world =
+            format!("{WORLD}containers:\n  - {{image: \"*:crash*\", crashAfterSeconds: 5}}\n");
+        let mut kit = Kit::new(&world);
+        let (v1, _) = kit.steady_service(1, with_breaker(true), "web:2");
+        let crash = register(&mut kit, "web:crash", 30);
+        let failed = kit.update(20.0, &crash);
+        kit.step(30.0); // RUNNING
+        kit.step(35.0); // crash 1
+        assert_eq!(kit.service("web").service.deployments()[0].failed_tasks, 1);
+        kit.step(45.0);
+        kit.step(50.0); // crash 2
+        kit.step(60.0);
+        kit.step(65.0); // crash 3: tripped
+        let s = &kit.service("web").service;
+        assert_eq!(s.task_definition(), Some(v1.as_str()));
+        assert!(kit.messages("web").contains(&format!(
+            "(service web) (deployment {failed}) deployment failed: tasks failed to start."
+        )));
+    }
+
+    // API_DeploymentCircuitBreaker `resetOnHealthyTask`: "When set to true, a task that reaches
+    // a healthy state resets the failure count to 0. When set to false, Amazon ECS does not
+    // reset the failure count. The default is true."
+    #[test]
+    fn a_healthy_task_resets_the_failure_count_unless_told_not_to() {
+        for (reset, expected) in [(None, 0), (Some(true), 0), (Some(false), 2)] {
+            let mut kit = Kit::new(WORLD);
+            let mut dc = with_breaker(true);
+            if let Some(r) = reset {
+                dc["deploymentCircuitBreaker"]["resetOnHealthyTask"] = json!(r);
+            }
+            kit.steady_service(1, dc, "web:2");
+            let checked = register(&mut kit, "web:3", 10);
+            let new = kit.update(20.0, &checked);
+            kit.step(30.0);
+            let svc = kit.service_mut("web");
+            svc.rollouts[0].breaker_failures = 2;
+            svc.service.deployments.as_mut().expect("deployments")[0].failed_tasks = 2;
+            kit.step(40.0); // the first check passes: HEALTHY
+            let r = &kit.service("web").rollouts[0];
+            assert_eq!(r.deployment_id, new);
+            assert_eq!(r.breaker_failures, expected, "resetOnHealthyTask {reset:?}");
+            assert_eq!(
+                kit.service("web").service.deployments()[0].failed_tasks,
+                expected
+            );
+        }
+    }
+
+    // API_Deployment `failedTasks`: once the deployment has succeeded the count "stops being
+    // evaluated": a COMPLETED deployment counts no more failures.
+    #[test]
+    fn a_completed_deployment_counts_no_failures() {
+        let mut kit = Kit::new(WORLD);
+        kit.steady_service(1, with_breaker(true), "web:2");
+        let id = kit.deployment_ids("web")[0].clone();
+        assert_eq!(
+            kit.service("web").service.deployments()[0].rollout_state(),
+            Some(&DeploymentRolloutState::Completed)
+        );
+        super::count_failure(kit.service_mut("web"), &id);
+        let svc = kit.service("web");
+        assert_eq!(svc.service.deployments()[0].failed_tasks, 0);
+        assert_eq!(svc.rollouts[0].breaker_failures, 0);
+    }
+
+    // ECS developer guide, "service-throttle-logic": tasks that go from PENDING to STOPPED are
+    // relaunched more slowly and the service says "(service service-name) is unable to
+    // consistently start tasks successfully."
+    #[test]
+    fn the_restart_back_off_is_announced() {
+        let mut kit = Kit::new(&world());
+        let dc = json!({"minimumHealthyPercent": 100, "maximumPercent": 200});
+        let (_, bad) = kit.steady_service(1, dc, "web:broken");
+        kit.update(20.0, &bad);
+        kit.step(30.0);
+        let msg = "(service web) is unable to consistently start tasks successfully.".to_owned();
+        assert_eq!(kit.messages("web").iter().filter(|m| **m == msg).count(), 1);
+        kit.step(35.0);
+        kit.step(45.0);
+        assert_eq!(
+            kit.messages("web").iter().filter(|m| **m == msg).count(),
+            1,
+            "once per streak"
+        );
+    }
 }
