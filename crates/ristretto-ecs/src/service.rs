@@ -96,11 +96,14 @@ pub async fn stopped_tasks(
         .unwrap_or_default();
     Ok(tasks
         .iter()
+        // Tasks the scheduler or a user stopped explain nothing, unless the scheduler stopped
+        // them for failing their container health checks (healthStatus UNHEALTHY).
         .filter(|t| {
-            !matches!(
-                t.stop_code(),
-                Some(TaskStopCode::ServiceSchedulerInitiated | TaskStopCode::UserInitiated)
-            )
+            t.health_status() == Some(&aws_sdk_ecs::types::HealthStatus::Unhealthy)
+                || !matches!(
+                    t.stop_code(),
+                    Some(TaskStopCode::ServiceSchedulerInitiated | TaskStopCode::UserInitiated)
+                )
         })
         .map(|t| StoppedTask {
             id: t

@@ -111,6 +111,7 @@ pub async fn wait_for_deployment(
         first_look,
     };
     let mut last: Option<Service> = None;
+    let mut mark = ProgressMark::default();
     let ended = poll(limits, async || {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
         let now = Instant::now();
@@ -123,15 +124,15 @@ pub async fn wait_for_deployment(
                 seconds: (left + Duration::from_millis(999)).as_secs(),
             });
         }
-        let mut changed = report_events(&service, spec.events_since, &mut seen_events, events);
+        report_events(&service, spec.events_since, &mut seen_events, events);
         let progress = progress_of(&service);
         if last_progress.as_ref() != Some(&progress) {
             events.emit(Event::Deployments {
                 deployments: progress.clone(),
             });
             last_progress = Some(progress);
-            changed = true;
         }
+        let changed = mark.observe(&service, &spec.target);
         let verdict = assess(&service, &spec.target);
         let next = schedule.next(now, ours_running(&service, &spec.target));
         last = Some(service);
@@ -187,6 +188,52 @@ pub async fn wait_for_deployment(
                 diagnosis,
             })
         }
+    }
+}
+
+/// What `--no-progress-timeout` counts as progress: more of our deployment's tasks running
+/// than ever before, or a change of state of the deployments (one appears or goes, its status
+/// or rollout state changes). New events and counts that go up and down are not: tasks that
+/// start and crash again and again (ECS retries them for ever without a circuit breaker) make
+/// no progress.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressMark {
+    most_running: Option<i32>,
+    states: Option<Vec<(String, String, String)>>,
+}
+
+impl ProgressMark {
+    /// Records one look at the service; whether it shows progress since the previous looks
+    /// (the first look always does).
+    pub fn observe(&mut self, service: &Service, target: &crate::assess::Target) -> bool {
+        let ours = service
+            .deployments()
+            .iter()
+            .find(|d| match &target.deployment {
+                Some(id) => d.id() == Some(id.as_str()),
+                None => d.status() == Some("PRIMARY"),
+            });
+        let running = ours.map_or(0, |d| d.running_count());
+        let states: Vec<(String, String, String)> = service
+            .deployments()
+            .iter()
+            .map(|d| {
+                (
+                    d.id().unwrap_or_default().to_owned(),
+                    d.status().unwrap_or_default().to_owned(),
+                    d.rollout_state()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        let more = self.most_running.is_none_or(|m| running > m);
+        let moved = self.states.as_ref() != Some(&states);
+        if more {
+            self.most_running = Some(running);
+        }
+        self.states = Some(states);
+        more || moved
     }
 }
 
@@ -440,6 +487,42 @@ mod tests {
     use super::*;
     use aws_sdk_ecs::types::{Deployment, ServiceEvent};
     use aws_smithy_types::DateTime;
+
+    fn looks(states: &[(i32, i32, &str)]) -> Vec<bool> {
+        let target = target();
+        let mut mark = ProgressMark::default();
+        states
+            .iter()
+            .map(|(running, pending, rollout)| {
+                let d = Deployment::builder()
+                    .id("ecs-svc/2")
+                    .status("PRIMARY")
+                    .running_count(*running)
+                    .pending_count(*pending)
+                    .failed_tasks(*pending)
+                    .rollout_state(aws_sdk_ecs::types::DeploymentRolloutState::from(*rollout))
+                    .build();
+                let s = Service::builder().deployments(d).build();
+                mark.observe(&s, &target)
+            })
+            .collect()
+    }
+
+    // A crash loop (running 0 → 1 → 0 → 1, failed tasks growing) is progress only the first
+    // time a task runs; more running tasks or a new rollout state are progress.
+    #[test]
+    fn a_crash_loop_is_not_progress() {
+        let seen = looks(&[
+            (0, 1, "IN_PROGRESS"),
+            (1, 0, "IN_PROGRESS"),
+            (0, 1, "IN_PROGRESS"),
+            (1, 0, "IN_PROGRESS"),
+            (0, 2, "IN_PROGRESS"),
+            (2, 0, "IN_PROGRESS"),
+            (2, 0, "COMPLETED"),
+        ]);
+        assert_eq!(seen, [true, true, false, false, false, true, true]);
+    }
 
     fn deployment(id: &str, status: &str, desired: i32, running: i32, pending: i32) -> Deployment {
         Deployment::builder()
