@@ -416,3 +416,83 @@ fn a_failing_native_blue_green_deployment_is_reported() {
     assert!(all.contains("error: deployment failed"), "{all}");
     assert!(all.contains("Essential container in task exited"), "{all}");
 }
+
+/// A world where containers of images tagged `crash…` exit 3 five seconds after they start.
+const CRASH_WORLD: &str = "clusters: [default]\ncontainers:\n  - {image: \"*:crash*\", crashAfterSeconds: 5, exitCode: 3}\n";
+
+/// The rolling example with a container health check on `app` (first check 30 s after start),
+/// and the circuit breaker on or off.
+fn checked_example(breaker: bool) -> tempfile::TempDir {
+    let dir = example_copy(Some(CRASH_WORLD));
+    let base = dir.path().join("examples/rolling");
+    let td = std::fs::read_to_string(base.join("ecs-task-def.json")).expect("read");
+    let td = td.replacen(
+        "\"essential\": true,",
+        "\"essential\": true, \"healthCheck\": {\"command\": [\"CMD-SHELL\", \"true\"], \"interval\": 30},",
+        1,
+    );
+    std::fs::write(base.join("ecs-task-def.json"), td).expect("write");
+    if !breaker {
+        let sd = std::fs::read_to_string(base.join("ecs-service-def.json")).expect("read");
+        let sd = sd.replace(
+            "{ \"enable\": true, \"rollback\": true }",
+            "{ \"enable\": false, \"rollback\": false }",
+        );
+        std::fs::write(base.join("ecs-service-def.json"), sd).expect("write");
+    }
+    dir
+}
+
+// ECS developer guide, "deployment-circuit-breaker": tasks that reach RUNNING and stop before
+// their health checks pass are failures; at the threshold the breaker rolls back. ristretto
+// names the stopped reason and the exit code of the container that exited.
+#[test]
+fn tasks_that_start_and_crash_fail_the_deploy_with_the_containers_exit_code() {
+    let dir = checked_example(true);
+    let ok = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .output()
+        .expect("runs");
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .env("IMAGE_TAG", "crash-1")
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("error: deployment failed"), "{all}");
+    assert!(all.contains("Essential container in task exited"), "{all}");
+    assert!(all.contains("container app: exit code 3"), "{all}");
+}
+
+// ECS developer guide, "service-throttle-logic": without a circuit breaker ECS retries for
+// ever. The crash loop changes counts and adds events all the time, but it is not progress:
+// --no-progress-timeout still gives up.
+#[test]
+fn a_crash_loop_without_a_breaker_is_not_progress() {
+    let dir = checked_example(false);
+    let ok = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .output()
+        .expect("runs");
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let out = ristretto(dir.path())
+        .args([
+            "--local",
+            "--config",
+            CONFIG,
+            "--no-progress-timeout",
+            "3s",
+            "--timeout",
+            "60s",
+            "deploy",
+        ])
+        .env("IMAGE_TAG", "crash-1")
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{all}");
+    assert!(all.contains("no progress for 3s"), "{all}");
+    assert!(all.contains("container app: exit code 3"), "{all}");
+}
