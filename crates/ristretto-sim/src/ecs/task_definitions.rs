@@ -20,8 +20,8 @@ use aws_sdk_ecs::operation::register_task_definition::{
     RegisterTaskDefinitionInput, RegisterTaskDefinitionOutput,
 };
 use aws_sdk_ecs::types::{
-    Compatibility, Failure, SortOrder, TaskDefinition, TaskDefinitionFamilyStatus,
-    TaskDefinitionField, TaskDefinitionStatus,
+    Failure, SortOrder, TaskDefinition, TaskDefinitionFamilyStatus, TaskDefinitionField,
+    TaskDefinitionStatus,
 };
 
 use super::{EcsState, TaskDefRecord, paginate};
@@ -64,34 +64,8 @@ fn resolve_mut<'a>(ecs: &'a mut EcsState, id: &str) -> Option<&'a mut TaskDefRec
 
 pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, RegisterTaskDefinitionInput::deserialize)?;
+    super::validate::register_task_definition(&input)?;
     let family = input.family().unwrap_or_default().to_owned();
-    if family.is_empty() {
-        return Err(ApiError::client("Family is required."));
-    }
-    if input.container_definitions().is_empty() {
-        return Err(ApiError::client("Container list cannot be empty."));
-    }
-    for c in input.container_definitions() {
-        if c.image().is_none_or(str::is_empty) {
-            return Err(ApiError::client(format!(
-                "Container.image should not be null or empty. (container {})",
-                c.name().unwrap_or_default()
-            )));
-        }
-    }
-    let fargate = input
-        .requires_compatibilities()
-        .contains(&Compatibility::Fargate);
-    if fargate && input.cpu().is_none() {
-        return Err(ApiError::client(
-            "Fargate requires that 'cpu' be defined at the task level.",
-        ));
-    }
-    if fargate && input.memory().is_none() {
-        return Err(ApiError::client(
-            "Fargate requires that 'memory' be defined at the task level.",
-        ));
-    }
     let mut td = convert(&input, TaskDefinition::deserialize)?;
     let revisions = state
         .ecs
@@ -104,13 +78,7 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     td.status = Some(TaskDefinitionStatus::Active);
     td.registered_at = Some(crate::clock::timestamp(ctx.now));
     td.registered_by = Some(format!("arn:aws:iam::{}:root", ctx.account));
-    td.compatibilities = Some(
-        if fargate || input.network_mode().map(|m| m.as_str()) == Some("awsvpc") {
-            vec![Compatibility::Ec2, Compatibility::Fargate]
-        } else {
-            vec![Compatibility::Ec2]
-        },
-    );
+    td.compatibilities = Some(super::validate::compatibilities(&input));
     let tags = input.tags().to_vec();
     revisions.push(TaskDefRecord {
         task_definition: Sdk(td.clone()),
