@@ -79,6 +79,7 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     td.registered_at = Some(crate::clock::timestamp(ctx.now));
     td.registered_by = Some(format!("arn:aws:iam::{}:root", ctx.account));
     td.compatibilities = Some(super::validate::compatibilities(&input));
+    with_lists(&mut td);
     let tags = input.tags().to_vec();
     revisions.push(TaskDefRecord {
         task_definition: Sdk(td.clone()),
@@ -92,13 +93,27 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     ))
 }
 
+/// The list members AWS always answers, empty or not: DescribeTaskDefinition's and
+/// RegisterTaskDefinition's `taskDefinition` carries `volumes`, `placementConstraints`,
+/// `requiresAttributes` and `compatibilities` even when empty (API_DescribeTaskDefinition's
+/// response syntax; AWS CLI output). `requiresAttributes` stays empty here: AWS derives it from
+/// the definition (docker API versions, task ENI, …) by rules that are not documented.
+fn with_lists(td: &mut TaskDefinition) {
+    td.volumes.get_or_insert_with(Vec::new);
+    td.placement_constraints.get_or_insert_with(Vec::new);
+    td.requires_attributes.get_or_insert_with(Vec::new);
+    td.compatibilities.get_or_insert_with(Vec::new);
+}
+
 pub fn describe(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, DescribeTaskDefinitionInput::deserialize)?;
     let rec = resolve(&state.ecs, input.task_definition().unwrap_or_default())
         .filter(|r| r.task_definition.status() != Some(&TaskDefinitionStatus::DeleteInProgress))
         .ok_or_else(unable_to_describe)?;
-    let mut out =
-        DescribeTaskDefinitionOutput::builder().task_definition(rec.task_definition.0.clone());
+    // Revisions saved by an older simulator may lack the lists.
+    let mut td = rec.task_definition.0.clone();
+    with_lists(&mut td);
+    let mut out = DescribeTaskDefinitionOutput::builder().task_definition(td);
     if input.include().contains(&TaskDefinitionField::Tags) {
         out = out.set_tags(Some(rec.tags.iter().map(|t| t.0.clone()).collect()));
     }
@@ -221,4 +236,48 @@ pub fn delete(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         }
     }
     Ok(encode(&out.build()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use serde_json::json;
+
+    use crate::testkit::{Kit, WORLD};
+
+    // API_DescribeTaskDefinition / API_RegisterTaskDefinition response syntax: `volumes`,
+    // `placementConstraints`, `requiresAttributes` and `compatibilities` are always in the
+    // answer (AWS sends them empty; clients index them without a check).
+    #[test]
+    fn task_definitions_always_carry_their_lists() {
+        let mut kit = Kit::new(WORLD);
+        let registered = kit.call(
+            "ecs",
+            "RegisterTaskDefinition",
+            0.0,
+            json!({
+                "family": "worker",
+                "containerDefinitions": [{"name": "app", "image": "a", "memory": 128}],
+            }),
+        );
+        let described = kit.call(
+            "ecs",
+            "DescribeTaskDefinition",
+            1.0,
+            json!({"taskDefinition": "worker"}),
+        );
+        for answer in [&registered, &described] {
+            let td = &answer["taskDefinition"];
+            for member in [
+                "volumes",
+                "placementConstraints",
+                "requiresAttributes",
+                "compatibilities",
+            ] {
+                assert!(td[member].is_array(), "{member} in {td}");
+            }
+            assert_eq!(td["volumes"], json!([]));
+            assert_eq!(td["compatibilities"], json!(["EC2"]));
+        }
+    }
 }

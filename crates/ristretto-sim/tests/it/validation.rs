@@ -277,3 +277,92 @@ async fn create_task_set_checks_its_task_definition() {
         .await
         .unwrap();
 }
+
+// API reference, Common Parameters / response headers: every answer carries its own
+// x-amzn-RequestId (a UUID), errors included; the SDK reads it as the request ID.
+#[tokio::test]
+async fn every_answer_has_its_own_request_id() {
+    use aws_sdk_ecs::operation::RequestId;
+    let sim = start("clusters: [default]\n").await;
+    let ecs = sim.ecs();
+    let a = ecs.list_clusters().send().await.unwrap();
+    let b = ecs.list_clusters().send().await.unwrap();
+    let err = ecs
+        .describe_services()
+        .cluster("nope")
+        .services("web")
+        .send()
+        .await
+        .unwrap_err();
+    let ids = [a.request_id(), b.request_id(), err.request_id()];
+    for id in ids {
+        let id = id.expect("a request ID");
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(id.as_bytes()[14], b'4', "a version 4 UUID: {id}");
+    }
+    assert_ne!(ids[0], ids[1]);
+    assert_ne!(ids[1], ids[2]);
+}
+
+// API_ListTasks: `startedBy` "must be the only filter that you use"; a desiredStatus of PENDING
+// "doesn't return any results"; `maxResults` "can be between 1 and 100".
+#[tokio::test]
+async fn list_tasks_checks_its_filters_like_aws() {
+    let sim = start("clusters: [default]\ntaskStartDelaySeconds: 1000\n").await;
+    let ecs = sim.ecs();
+    let web = register(&ecs, "web", "web:1").await;
+    ecs.create_service()
+        .service_name("web")
+        .task_definition(&web)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network())
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap();
+    // The task is PENDING (lastStatus) but its desired status is RUNNING.
+    let running = ecs.list_tasks().send().await.unwrap();
+    assert_eq!(running.task_arns().len(), 1);
+    let pending = ecs
+        .list_tasks()
+        .desired_status(aws_sdk_ecs::types::DesiredStatus::Pending)
+        .send()
+        .await
+        .unwrap();
+    assert!(pending.task_arns().is_empty(), "{pending:?}");
+
+    let err = ecs
+        .list_tasks()
+        .started_by("ecs-svc/1")
+        .service_name("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidParameterException"));
+    let err = ecs
+        .list_tasks()
+        .started_by("ecs-svc/1")
+        .family("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidParameterException"));
+    // startedBy alone, and with desiredStatus (see `list_tasks`: not counted as a filter).
+    ecs.list_tasks()
+        .started_by("ecs-svc/1")
+        .send()
+        .await
+        .unwrap();
+    ecs.list_tasks()
+        .started_by("ecs-svc/1")
+        .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
+        .send()
+        .await
+        .unwrap();
+
+    for bad in [0, 101, -1] {
+        let err = ecs.list_tasks().max_results(bad).send().await.unwrap_err();
+        assert_eq!(err.code(), Some("InvalidParameterException"), "{bad}");
+    }
+    ecs.list_tasks().max_results(100).send().await.unwrap();
+}
