@@ -79,6 +79,7 @@ grep -q '"operation":"UpdateService","mutating":true' "$work/requests.jsonl"
 
 # CodeDeploy blue/green: a CODE_DEPLOY service, a deployment with AppSpec content, the CLI's waiter.
 ecs create-service --service-name cli-bg --task-definition "$rev1" --desired-count 2 \
+  --network-configuration 'awsvpcConfiguration={subnets=[subnet-1],securityGroups=[sg-1]}' \
   --deployment-controller type=CODE_DEPLOY > /dev/null
 appspec="version: 0.0
 Resources:

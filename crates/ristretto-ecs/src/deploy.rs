@@ -364,32 +364,43 @@ pub struct Started {
 /// # Errors
 /// AWS errors.
 pub async fn execute(ecs: &Client, plan: Plan, events: &Events) -> Result<Started, EcsError> {
-    let task_definition = match plan.task_definition {
-        TaskDefinitionChoice::Existing(arn) => arn,
-        TaskDefinitionChoice::Register(input) => register(ecs, *input, events).await?,
+    let (task_definition, registered) = match plan.task_definition {
+        TaskDefinitionChoice::Existing(arn) => (arn, false),
+        TaskDefinitionChoice::Register(input) => (register(ecs, *input, events).await?, true),
     };
-    let service = match plan.change {
+    let changed = match plan.change {
         ServiceChange::Create(input) => {
             events.step(format!("creating service {}", plan.service));
-            let out = crate::send::create_service_builder(*input)
+            crate::send::create_service_builder(*input)
                 .task_definition(&task_definition)
                 .send_with(ecs)
                 .await
-                .map_err(|e| EcsError::aws("CreateService", e))?;
-            let service = out.service.unwrap_or_else(|| Service::builder().build());
-            events.emit(Event::ServiceCreated {
-                arn: service.service_arn().unwrap_or_default().to_owned(),
-            });
-            service
+                .map(|out| {
+                    let service = out.service.unwrap_or_else(|| Service::builder().build());
+                    events.emit(Event::ServiceCreated {
+                        arn: service.service_arn().unwrap_or_default().to_owned(),
+                    });
+                    service
+                })
+                .map_err(|e| EcsError::aws("CreateService", e))
         }
         ServiceChange::Update(input) => {
             events.step(format!("updating service {}", plan.service));
-            let out = crate::send::update_service_builder(*input)
+            crate::send::update_service_builder(*input)
                 .task_definition(&task_definition)
                 .send_with(ecs)
                 .await
-                .map_err(|e| EcsError::aws("UpdateService", e))?;
-            out.service.unwrap_or_else(|| Service::builder().build())
+                .map(|out| out.service.unwrap_or_else(|| Service::builder().build()))
+                .map_err(|e| EcsError::aws("UpdateService", e))
+        }
+    };
+    let service = match changed {
+        Ok(service) => service,
+        Err(error) => {
+            if registered && rejected(&error) {
+                undo_register(ecs, &task_definition, events).await;
+            }
+            return Err(error);
         }
     };
     let deployment = service
@@ -462,6 +473,39 @@ pub async fn register(
         .to_owned();
     events.emit(Event::TaskDefinitionRegistered { arn: arn.clone() });
     Ok(arn)
+}
+
+/// Whether AWS refused the request as invalid (`ClientException`, `InvalidParameterException`):
+/// it changed nothing, and the request itself must change. Classified by error code.
+#[must_use]
+pub fn rejected(error: &EcsError) -> bool {
+    matches!(
+        error.code(),
+        Some("ClientException" | "InvalidParameterException")
+    )
+}
+
+/// AWS refused the service change that would have used the revision `arn` this run registered:
+/// deregister it again, so that the failed run leaves no new ACTIVE revision (the revision stays
+/// listed as INACTIVE, as every deregistered one does, until it is deleted). Says what it did in
+/// a step event; a failure to deregister is said too, with the command that finishes the job,
+/// and does not hide AWS's answer to the service change.
+async fn undo_register(ecs: &Client, arn: &str, events: &Events) {
+    let short = short_task_definition(arn);
+    match ecs
+        .deregister_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+    {
+        Ok(_) => events.step(format!(
+            "deregistered task definition {short} again: AWS rejected the service change (it stays listed as INACTIVE)"
+        )),
+        Err(e) => events.step(format!(
+            "could not deregister task definition {short} after AWS rejected the service change ({}); `aws ecs deregister-task-definition --task-definition {short}` removes it",
+            EcsError::aws("DeregisterTaskDefinition", e)
+        )),
+    }
 }
 
 fn describe_tags(tags: &[Tag]) -> String {

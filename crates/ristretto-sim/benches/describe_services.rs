@@ -79,6 +79,9 @@ fn main() {
                 ContainerDefinition::builder()
                     .name("app")
                     .image("app:1")
+                    // Without task-level memory, AWS requires container memory
+                    // (API_ContainerDefinition, `memory`).
+                    .memory(128)
                     .build(),
             )
             .send()

@@ -179,11 +179,53 @@ fn region_of(auth: &str) -> Option<String> {
     scope.split('/').nth(2).map(str::to_owned)
 }
 
+/// 128 bits that differ on every call: a per-process random key (std's `RandomState`) hashing a
+/// counter, twice.
+fn fresh_bits() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static KEY: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let key = KEY.get_or_init(std::collections::hash_map::RandomState::new);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let half = |salt: u64| {
+        let mut h = key.build_hasher();
+        h.write_u64(n);
+        h.write_u64(salt);
+        h.finish()
+    };
+    (u128::from(half(1)) << 64) | u128::from(half(2))
+}
+
+/// A fresh request ID shaped like AWS's awsJson ones (`x-amzn-RequestId`): a version 4 UUID,
+/// different on every call (AWS answers each request with its own ID; the SDKs read it into
+/// their error metadata and logs).
+pub(crate) fn request_id() -> String {
+    let bits = (fresh_bits() & !(0xf_u128 << 76) & !(0x3_u128 << 62))
+        | (0x4_u128 << 76)
+        | (0x2_u128 << 62);
+    let h = format!("{bits:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// S3's `x-amz-request-id`: 16 upper-case hex digits, fresh per call.
+fn s3_request_id() -> String {
+    format!("{:016X}", fresh_bits() as u64)
+}
+
 fn json_response(status: u16, body: Vec<u8>, error_code: Option<&str>) -> Response<Full<Bytes>> {
     let mut builder = Response::builder()
         .status(status)
         .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amzn-requestid", "00000000-0000-4000-8000-000000000000");
+        .header("x-amzn-requestid", request_id());
     if let Some(code) = error_code {
         builder = builder.header("x-amzn-errortype", code);
     }
@@ -321,7 +363,7 @@ async fn s3(shared: &Shared, method: &hyper::Method, path: &str) -> Response<Ful
     Response::builder()
         .status(status)
         .header("content-type", content_type)
-        .header("x-amz-request-id", "0000000000000000")
+        .header("x-amz-request-id", s3_request_id())
         .body(Full::new(Bytes::from(body)))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
@@ -378,6 +420,32 @@ mod tests {
     fn region_comes_from_the_credential_scope() {
         let auth = "AWS4-HMAC-SHA256 Credential=test/20261122/eu-west-1/ecs/aws4_request, SignedHeaders=host, Signature=x";
         assert_eq!(region_of(auth).as_deref(), Some("eu-west-1"));
+    }
+
+    // AWS answers every request with its own x-amzn-RequestId, a UUID (API reference, Common
+    // Parameters / the SDKs' `aws_request_id`).
+    #[test]
+    fn request_ids_are_fresh_version_4_uuids() {
+        let ids: Vec<String> = (0..100).map(|_| request_id()).collect();
+        for id in &ids {
+            let parts: Vec<&str> = id.split('-').collect();
+            assert_eq!(
+                parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+                [8, 4, 4, 4, 12],
+                "{id}"
+            );
+            assert!(parts[2].starts_with('4'), "version 4: {id}");
+            assert!(
+                matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'),
+                "RFC 4122 variant: {id}"
+            );
+            assert!(id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()));
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len());
+        assert_eq!(s3_request_id().len(), 16);
     }
 
     #[test]

@@ -11,6 +11,12 @@ use crate::error::ApiError;
 use crate::state::{Ctx, State};
 use crate::world::World;
 
+/// The network configuration every `awsvpc` service needs (API_CreateService,
+/// `networkConfiguration`).
+pub(crate) fn network() -> Value {
+    json!({"awsvpcConfiguration": {"subnets": ["subnet-0123456789abcdef0"]}})
+}
+
 /// A world whose tasks start in exactly 10 world seconds and stop in exactly 2 (no jitter).
 pub(crate) const WORLD: &str =
     "clusters: [default]\ntaskStartDelaySeconds: 10\ntaskStopDelaySeconds: 2\ntaskStartJitter: 0\n";
@@ -166,6 +172,7 @@ impl Kit {
                 "taskDefinition": v1,
                 "desiredCount": desired,
                 "launchType": "FARGATE",
+                "networkConfiguration": network(),
                 "deploymentConfiguration": dc,
             }),
         );
@@ -200,6 +207,7 @@ impl Kit {
                 "serviceName": "web",
                 "taskDefinition": v1,
                 "desiredCount": 2,
+                "networkConfiguration": network(),
                 "deploymentController": {"type": "CODE_DEPLOY"},
             }),
         );

@@ -47,6 +47,7 @@ def main():
         taskDefinition="boto-web",
         desiredCount=2,
         launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}},
     )
     deadline = time.time() + 30
     while True:

@@ -57,7 +57,7 @@ impl From<EcsError> for CliError {
                 ),
             ),
             EcsError::DeploymentFailed { .. } => (Exit::Failure, None),
-            EcsError::Aws(e) => (Exit::Failure, aws_hint(e)),
+            EcsError::Aws(e) => (aws_exit(e), aws_hint(e)),
         };
         Self {
             exit,
@@ -106,13 +106,33 @@ impl From<CodeDeployError> for CliError {
             CodeDeployError::DeploymentFailed(_) | CodeDeployError::Ecs(_) => {
                 (Exit::Failure, None)
             }
-            CodeDeployError::Aws(e) => (Exit::Failure, aws_hint(e)),
+            CodeDeployError::Aws(e) => (aws_exit(e), aws_hint(e)),
         };
         Self {
             exit,
             error: error.into(),
             hint,
         }
+    }
+}
+
+/// The calls that carry the definitions of the config (task definition, service definition).
+const DEFINITION_CALLS: [&str; 3] = ["RegisterTaskDefinition", "CreateService", "UpdateService"];
+
+/// The error codes with which AWS refuses a request as invalid (it changed nothing).
+const REJECTED: [&str; 2] = ["ClientException", "InvalidParameterException"];
+
+/// The exit code of a failed AWS call: bad input (2) when AWS refused a definition as invalid
+/// (classified by error code and operation, never by message), a failure (1) otherwise. The
+/// deploy undoes its own registration when the service change is refused
+/// (`ristretto_ecs::deploy::execute`), so that "nothing was changed" holds.
+fn aws_exit(error: &AwsError) -> Exit {
+    let rejected = error.code.as_deref().is_some_and(|c| REJECTED.contains(&c))
+        && DEFINITION_CALLS.contains(&error.operation);
+    if rejected {
+        Exit::BadInput
+    } else {
+        Exit::Failure
     }
 }
 
@@ -129,6 +149,11 @@ fn aws_hint(error: &AwsError) -> Option<String> {
         }
         Some("UnrecognizedClientException" | "InvalidClientTokenId" | "ExpiredTokenException") => {
             "check the AWS credentials (profile, environment, --assume-role-arn)"
+        }
+        Some("ClientException" | "InvalidParameterException")
+            if DEFINITION_CALLS.contains(&error.operation) =>
+        {
+            "AWS refused the definition as it is: correct the task or service definition file (`ristretto render` shows what is sent)"
         }
         Some("DeploymentLimitExceededException") => {
             "a deployment is already in progress: follow it with `ristretto wait`"
@@ -220,4 +245,45 @@ pub fn print_labeled(printer: &Printer, label: Option<&str>, error: &CliError) {
         None => error.error.to_string(),
     };
     printer.error(&message, &details, &causes, error.hint.as_deref());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ristretto_core::aws_error::Failure;
+
+    fn aws(operation: &'static str, code: &str) -> AwsError {
+        AwsError {
+            operation,
+            code: Some(code.to_owned()),
+            message: "Fargate only supports network mode 'awsvpc'.".to_owned(),
+            failure: Failure::Service,
+            cause: None,
+        }
+    }
+
+    #[test]
+    fn a_definition_aws_refuses_is_bad_input_by_code_and_operation() {
+        for op in ["RegisterTaskDefinition", "CreateService", "UpdateService"] {
+            for code in ["ClientException", "InvalidParameterException"] {
+                assert_eq!(aws_exit(&aws(op, code)), Exit::BadInput, "{op} {code}");
+                assert!(aws_hint(&aws(op, code)).is_some());
+            }
+        }
+        assert_eq!(
+            aws_exit(&aws("UpdateService", "ThrottlingException")),
+            Exit::Failure
+        );
+        assert_eq!(
+            aws_exit(&aws("DescribeServices", "InvalidParameterException")),
+            Exit::Failure
+        );
+        let cli: CliError = EcsError::Aws(aws("RegisterTaskDefinition", "ClientException")).into();
+        assert_eq!(cli.exit, Exit::BadInput);
+        assert!(
+            cli.error
+                .to_string()
+                .contains("Fargate only supports network mode 'awsvpc'.")
+        );
+    }
 }

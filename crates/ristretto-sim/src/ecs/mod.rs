@@ -20,6 +20,7 @@ pub mod tags;
 pub mod task_definitions;
 pub mod task_sets;
 pub mod tasks;
+pub mod validate;
 
 use std::collections::BTreeMap;
 

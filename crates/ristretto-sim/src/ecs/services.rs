@@ -56,6 +56,24 @@ pub fn task_definition_for_service(
     ))
 }
 
+/// CreateService's, UpdateService's and CreateTaskSet's checks of a task definition against the
+/// launch type and network configuration that will run it (see [`super::validate::placement`]).
+pub fn check_placement(
+    ecs: &EcsState,
+    task_definition: &str,
+    launch_type: Option<&LaunchType>,
+    network_configuration: Option<&aws_sdk_ecs::types::NetworkConfiguration>,
+) -> Result<(), ApiError> {
+    let Some(rec) = super::task_definitions::resolve(ecs, task_definition) else {
+        return Ok(());
+    };
+    super::validate::placement(&super::validate::Placement {
+        task_definition: &rec.task_definition,
+        launch_type,
+        network_configuration,
+    })
+}
+
 fn fxhash(s: &str) -> u128 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325u128, |h, b| {
         (h ^ u128::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -89,6 +107,11 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     }
     let mut service = convert(&input, Service::deserialize)?;
     let controller = controller_type(&service);
+    super::validate::service_settings(
+        input.desired_count(),
+        &controller,
+        input.deployment_configuration(),
+    )?;
     let td = match (input.task_definition(), &controller) {
         (Some(td), _) => Some(task_definition_for_service(&state.ecs, td)?),
         (None, DeploymentControllerType::External) => None,
@@ -98,6 +121,23 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             ));
         }
     };
+    if let Some((arn, _)) = &td {
+        check_placement(
+            &state.ecs,
+            arn,
+            // The launch type the service will get: the one asked for, else EC2 unless a
+            // capacity provider strategy decides (not checked).
+            match (
+                input.launch_type(),
+                input.capacity_provider_strategy().is_empty(),
+            ) {
+                (Some(l), _) => Some(l),
+                (None, true) => Some(&LaunchType::Ec2),
+                (None, false) => None,
+            },
+            input.network_configuration(),
+        )?;
+    }
     let cluster_arn = state.ecs.clusters[&cluster]
         .cluster
         .cluster_arn()
@@ -243,13 +283,6 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         input.task_definition = Some(arn);
         images = imgs;
     }
-    if let Some(dc) = input.desired_count()
-        && dc < 0
-    {
-        return Err(ApiError::invalid_parameter(
-            "Desired count cannot be negative.",
-        ));
-    }
     // Merge the members of the request into the service, through their wire form.
     let before = to_json(&current.service.0);
     let changes = to_json(&input);
@@ -278,6 +311,21 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     }
     let merged_bytes = serde_json::to_vec(&merged).unwrap_or_default();
     let updated = decode(&merged_bytes, Service::deserialize)?;
+    // The service as it would be after the update must pass CreateService's checks
+    // (API_UpdateService: the same parameters, the same constraints).
+    super::validate::service_settings(
+        input.desired_count(),
+        &controller,
+        updated.deployment_configuration(),
+    )?;
+    if let Some(td) = updated.task_definition() {
+        check_placement(
+            &state.ecs,
+            td,
+            updated.launch_type(),
+            updated.network_configuration(),
+        )?;
+    }
     let task_definition = updated.task_definition().unwrap_or_default().to_owned();
     let State { ecs, ids, .. } = state;
     let record = ecs

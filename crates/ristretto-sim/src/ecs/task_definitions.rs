@@ -20,8 +20,8 @@ use aws_sdk_ecs::operation::register_task_definition::{
     RegisterTaskDefinitionInput, RegisterTaskDefinitionOutput,
 };
 use aws_sdk_ecs::types::{
-    Compatibility, Failure, SortOrder, TaskDefinition, TaskDefinitionFamilyStatus,
-    TaskDefinitionField, TaskDefinitionStatus,
+    Failure, SortOrder, TaskDefinition, TaskDefinitionFamilyStatus, TaskDefinitionField,
+    TaskDefinitionStatus,
 };
 
 use super::{EcsState, TaskDefRecord, paginate};
@@ -64,34 +64,8 @@ fn resolve_mut<'a>(ecs: &'a mut EcsState, id: &str) -> Option<&'a mut TaskDefRec
 
 pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, RegisterTaskDefinitionInput::deserialize)?;
+    super::validate::register_task_definition(&input)?;
     let family = input.family().unwrap_or_default().to_owned();
-    if family.is_empty() {
-        return Err(ApiError::client("Family is required."));
-    }
-    if input.container_definitions().is_empty() {
-        return Err(ApiError::client("Container list cannot be empty."));
-    }
-    for c in input.container_definitions() {
-        if c.image().is_none_or(str::is_empty) {
-            return Err(ApiError::client(format!(
-                "Container.image should not be null or empty. (container {})",
-                c.name().unwrap_or_default()
-            )));
-        }
-    }
-    let fargate = input
-        .requires_compatibilities()
-        .contains(&Compatibility::Fargate);
-    if fargate && input.cpu().is_none() {
-        return Err(ApiError::client(
-            "Fargate requires that 'cpu' be defined at the task level.",
-        ));
-    }
-    if fargate && input.memory().is_none() {
-        return Err(ApiError::client(
-            "Fargate requires that 'memory' be defined at the task level.",
-        ));
-    }
     let mut td = convert(&input, TaskDefinition::deserialize)?;
     let revisions = state
         .ecs
@@ -104,13 +78,8 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     td.status = Some(TaskDefinitionStatus::Active);
     td.registered_at = Some(crate::clock::timestamp(ctx.now));
     td.registered_by = Some(format!("arn:aws:iam::{}:root", ctx.account));
-    td.compatibilities = Some(
-        if fargate || input.network_mode().map(|m| m.as_str()) == Some("awsvpc") {
-            vec![Compatibility::Ec2, Compatibility::Fargate]
-        } else {
-            vec![Compatibility::Ec2]
-        },
-    );
+    td.compatibilities = Some(super::validate::compatibilities(&input));
+    with_lists(&mut td);
     let tags = input.tags().to_vec();
     revisions.push(TaskDefRecord {
         task_definition: Sdk(td.clone()),
@@ -124,13 +93,27 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     ))
 }
 
+/// The list members AWS always answers, empty or not: DescribeTaskDefinition's and
+/// RegisterTaskDefinition's `taskDefinition` carries `volumes`, `placementConstraints`,
+/// `requiresAttributes` and `compatibilities` even when empty (API_DescribeTaskDefinition's
+/// response syntax; AWS CLI output). `requiresAttributes` stays empty here: AWS derives it from
+/// the definition (docker API versions, task ENI, …) by rules that are not documented.
+fn with_lists(td: &mut TaskDefinition) {
+    td.volumes.get_or_insert_with(Vec::new);
+    td.placement_constraints.get_or_insert_with(Vec::new);
+    td.requires_attributes.get_or_insert_with(Vec::new);
+    td.compatibilities.get_or_insert_with(Vec::new);
+}
+
 pub fn describe(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, DescribeTaskDefinitionInput::deserialize)?;
     let rec = resolve(&state.ecs, input.task_definition().unwrap_or_default())
         .filter(|r| r.task_definition.status() != Some(&TaskDefinitionStatus::DeleteInProgress))
         .ok_or_else(unable_to_describe)?;
-    let mut out =
-        DescribeTaskDefinitionOutput::builder().task_definition(rec.task_definition.0.clone());
+    // Revisions saved by an older simulator may lack the lists.
+    let mut td = rec.task_definition.0.clone();
+    with_lists(&mut td);
+    let mut out = DescribeTaskDefinitionOutput::builder().task_definition(td);
     if input.include().contains(&TaskDefinitionField::Tags) {
         out = out.set_tags(Some(rec.tags.iter().map(|t| t.0.clone()).collect()));
     }
@@ -253,4 +236,48 @@ pub fn delete(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         }
     }
     Ok(encode(&out.build()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use serde_json::json;
+
+    use crate::testkit::{Kit, WORLD};
+
+    // API_DescribeTaskDefinition / API_RegisterTaskDefinition response syntax: `volumes`,
+    // `placementConstraints`, `requiresAttributes` and `compatibilities` are always in the
+    // answer (AWS sends them empty; clients index them without a check).
+    #[test]
+    fn task_definitions_always_carry_their_lists() {
+        let mut kit = Kit::new(WORLD);
+        let registered = kit.call(
+            "ecs",
+            "RegisterTaskDefinition",
+            0.0,
+            json!({
+                "family": "worker",
+                "containerDefinitions": [{"name": "app", "image": "a", "memory": 128}],
+            }),
+        );
+        let described = kit.call(
+            "ecs",
+            "DescribeTaskDefinition",
+            1.0,
+            json!({"taskDefinition": "worker"}),
+        );
+        for answer in [&registered, &described] {
+            let td = &answer["taskDefinition"];
+            for member in [
+                "volumes",
+                "placementConstraints",
+                "requiresAttributes",
+                "compatibilities",
+            ] {
+                assert!(td[member].is_array(), "{member} in {td}");
+            }
+            assert_eq!(td["volumes"], json!([]));
+            assert_eq!(td["compatibilities"], json!(["EC2"]));
+        }
+    }
 }

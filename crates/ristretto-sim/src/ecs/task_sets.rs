@@ -207,6 +207,19 @@ pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         &state.ecs,
         input.task_definition().unwrap_or_default(),
     )?;
+    {
+        // API_CreateTaskSet: the task set's own network configuration and launch type, else the
+        // service's (which the set inherits below).
+        let svc = &state.ecs.clusters[&cluster].services[&name].service;
+        super::services::check_placement(
+            &state.ecs,
+            &td,
+            input.launch_type().or(svc.launch_type()),
+            input
+                .network_configuration()
+                .or(svc.network_configuration()),
+        )?;
+    }
     let State { ecs, ids, .. } = state;
     let svc = ecs
         .clusters

@@ -553,6 +553,43 @@ pub fn list_tasks(state: &mut State, body: &[u8]) -> ApiResult {
     {
         return Err(super::service_not_found());
     }
+    // API_ListTasks, `maxResults`: "This value can be between 1 and 100." AWS's exact message is
+    // not known: a plain one.
+    if let Some(max) = input.max_results()
+        && !(1..=100).contains(&max)
+    {
+        return Err(ApiError::invalid_parameter(format!(
+            "maxResults must be between 1 and 100 (got {max})."
+        )));
+    }
+    // API_ListTasks, `startedBy`: "When you specify startedBy as the filter, it must be the only
+    // filter that you use." Which members count as filters is not spelled out: `cluster` is the
+    // scope, not a filter; `desiredStatus` is not counted here, because the reference gives it a
+    // default (RUNNING) that applies to every request, so a `startedBy` query always has one —
+    // whether AWS refuses an explicit `desiredStatus` next to `startedBy` is not documented.
+    // AWS's exact message is not known: a plain one.
+    if input.started_by().is_some() {
+        let others = [
+            ("containerInstance", input.container_instance().is_some()),
+            ("family", input.family().is_some()),
+            ("serviceName", input.service_name().is_some()),
+            ("launchType", input.launch_type().is_some()),
+        ];
+        if let Some((other, _)) = others.iter().find(|(_, given)| *given) {
+            return Err(ApiError::invalid_parameter(format!(
+                "startedBy must be the only filter of ListTasks; {other} was given too."
+            )));
+        }
+    }
+    // API_ListTasks, `desiredStatus`: "Although you can filter results based on a desired status
+    // of PENDING, this doesn't return any results."
+    if input.desired_status() == Some(&DesiredStatus::Pending) {
+        return Ok(encode(
+            &ListTasksOutput::builder()
+                .set_task_arns(Some(Vec::new()))
+                .build(),
+        ));
+    }
     let want_stopped = input.desired_status() == Some(&DesiredStatus::Stopped);
     let arns: Vec<String> = all_tasks(cluster)
         .filter(|(svc, _)| {

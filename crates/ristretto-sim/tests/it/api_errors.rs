@@ -107,6 +107,7 @@ async fn service_validation_matches_aws() {
     assert_eq!(err.code(), Some("ClusterNotFoundException"));
 
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .service_name("web")
         .task_definition(&td)
         .desired_count(1)
@@ -115,6 +116,7 @@ async fn service_validation_matches_aws() {
         .unwrap();
     let err = ecs
         .create_service()
+        .network_configuration(crate::common::network())
         .service_name("web")
         .task_definition(&td)
         .send()
@@ -205,6 +207,7 @@ async fn service_validation_matches_aws() {
 
     // The name can be used again once the service is INACTIVE.
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .service_name("web")
         .task_definition(&td)
         .send()
@@ -219,6 +222,7 @@ async fn code_deploy_services_refuse_task_definition_updates_and_run_a_primary_t
     let td = register(&ecs, "bg", "bg:1").await;
     let out = ecs
         .create_service()
+        .network_configuration(crate::common::network())
         .service_name("bg")
         .task_definition(&td)
         .desired_count(2)

@@ -35,6 +35,7 @@ async fn circuit_breaker_rolls_back_to_the_last_completed_deployment() {
     let good = register(&ecs, "web", "repo/web:1.0").await;
     let bad = register(&ecs, "web", "repo/web:broken-2").await;
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .cluster("prod")
         .service_name("web")
         .task_definition(&good)
@@ -171,6 +172,7 @@ async fn circuit_breaker_without_rollback_leaves_the_deployment_failed() {
     let good = register(&ecs, "api", "api:1").await;
     let bad = register(&ecs, "api", "api:broken").await;
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .service_name("api")
         .task_definition(&good)
         .desired_count(1)

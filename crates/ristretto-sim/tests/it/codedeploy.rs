@@ -48,6 +48,7 @@ async fn code_deploy_service(sim: &Sim) -> (String, String) {
     let v1 = register(&ecs, "web", "web:1").await;
     let v2 = register(&ecs, "web", "web:2").await;
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .service_name("web")
         .task_definition(&v1)
         .desired_count(2)

@@ -137,3 +137,16 @@ pub async fn wait_steady(sim: &Sim, cluster: &str, name: &str) -> Service {
     })
     .await
 }
+
+/// The network configuration every service of an `awsvpc` task definition needs
+/// (API_CreateService, `networkConfiguration`: required for the `awsvpc` network mode).
+pub fn network() -> aws_sdk_ecs::types::NetworkConfiguration {
+    aws_sdk_ecs::types::NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+                .subnets("subnet-0123456789abcdef0")
+                .build()
+                .expect("subnets given"),
+        )
+        .build()
+}

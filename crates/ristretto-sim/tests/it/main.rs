@@ -12,3 +12,4 @@ mod native_strategies;
 mod other_services;
 mod persistence;
 mod rolling;
+mod validation;

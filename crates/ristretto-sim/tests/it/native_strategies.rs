@@ -14,6 +14,7 @@ async fn deploy_and_watch(sim: &Sim, dc: DeploymentConfiguration) -> (Vec<String
     let v1 = register(&ecs, "web", "web:1").await;
     let v2 = register(&ecs, "web", "web:2").await;
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .service_name("web")
         .task_definition(&v1)
         .desired_count(3)

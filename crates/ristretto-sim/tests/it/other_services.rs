@@ -27,6 +27,7 @@ async fn scalable_targets_merge_a_partial_suspended_state() {
     let ecs = sim.ecs();
     common::register(&ecs, "web", "web:1").await;
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .service_name("web")
         .task_definition("web")
         .send()

@@ -22,6 +22,7 @@ async fn state_survives_a_restart_from_the_state_file() {
     let ecs = first.ecs();
     let td = common::register(&ecs, "web", "web:1").await;
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .cluster("prod")
         .service_name("web")
         .task_definition(&td)

@@ -17,6 +17,7 @@ async fn rolling_update_walks_through_intermediate_states_and_completes() {
 
     let created = ecs
         .create_service()
+        .network_configuration(crate::common::network())
         .service_name("web")
         .task_definition("web")
         .desired_count(4)
@@ -200,6 +201,7 @@ async fn scaling_changes_the_running_count_without_a_new_deployment() {
     let ecs = sim.ecs();
     register(&ecs, "api", "api:1").await;
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .service_name("api")
         .task_definition("api")
         .desired_count(1)
@@ -231,6 +233,7 @@ async fn force_new_deployment_replaces_every_task() {
     let ecs = sim.ecs();
     register(&ecs, "w", "w:1").await;
     ecs.create_service()
+        .network_configuration(crate::common::network())
         .service_name("w")
         .task_definition("w")
         .desired_count(2)

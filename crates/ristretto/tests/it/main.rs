@@ -9,4 +9,5 @@ mod day2;
 mod deploy;
 mod local;
 mod readonly;
+mod rejected;
 mod render;

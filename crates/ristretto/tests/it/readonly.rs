@@ -577,6 +577,8 @@ async fn values_from_secret_lookups_are_masked_in_the_diff() {
             ContainerDefinition::builder()
                 .name("app")
                 .image("busybox")
+                // An EC2 task definition needs container memory (API_ContainerDefinition).
+                .memory(128)
                 .environment(
                     KeyValuePair::builder()
                         .name("DB_PASSWORD")
@@ -592,7 +594,7 @@ async fn values_from_secret_lookups_are_masked_in_the_diff() {
     setup.write("ristretto.yml", "task_definition: td.json\n");
     setup.write(
         "td.json",
-        r#"{"family": "job", "containerDefinitions": [{"name": "app", "image": "busybox",
+        r#"{"family": "job", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 128,
             "environment": [{"name": "DB_PASSWORD", "value": "{{ ssm `/app/db-password` }}"},
                             {"name": "MODE", "value": "b"}]}]}"#,
     );
