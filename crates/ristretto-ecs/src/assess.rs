@@ -68,7 +68,9 @@ pub fn assess(service: &Service, target: &Target) -> Assessment {
                 .to_owned(),
         ),
         Some(DeploymentRolloutState::Completed) => finished(service, ours, target),
-        _ if is_primary(ours) && let Some(reason) = unplaceable(service, ours) => {
+        _ if is_primary(ours)
+            && let Some(reason) = unplaceable(service, ours) =>
+        {
             Assessment::Failed(reason)
         }
         _ if !is_primary(ours) => {
@@ -448,7 +450,10 @@ mod tests {
         let s = placing(
             0,
             vec![
-                event(100, "(service web) has stopped 2 running tasks: (task a) (task b)."),
+                event(
+                    100,
+                    "(service web) has stopped 2 running tasks: (task a) (task b).",
+                ),
                 event(100, UNPLACEABLE),
             ],
         );

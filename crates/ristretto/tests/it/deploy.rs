@@ -422,7 +422,9 @@ fn a_failing_native_blue_green_deployment_is_reported() {
 // IN_PROGRESS, so ristretto fails on the event instead of waiting for its timeout.
 #[test]
 fn deploy_fails_fast_when_ec2_tasks_cannot_be_placed() {
-    let dir = example_copy(Some("clusters: [{name: default, containerInstances: []}]\n"));
+    let dir = example_copy(Some(
+        "clusters: [{name: default, containerInstances: []}]\n",
+    ));
     let service_def = dir.path().join("examples/rolling/ecs-service-def.json");
     let text_def = std::fs::read_to_string(&service_def).expect("service definition");
     std::fs::write(
