@@ -68,6 +68,11 @@ pub fn assess(service: &Service, target: &Target) -> Assessment {
                 .to_owned(),
         ),
         Some(DeploymentRolloutState::Completed) => finished(service, ours, target),
+        _ if is_primary(ours)
+            && let Some(reason) = unplaceable(service, ours) =>
+        {
+            Assessment::Failed(reason)
+        }
         _ if !is_primary(ours) => {
             let primary = deployments.iter().find(|d| is_primary(d));
             Assessment::Failed(format!(
@@ -121,6 +126,44 @@ fn gone(service: &Service, target: &Target) -> Assessment {
         )),
         None => Assessment::Failed("the service has no deployment".to_owned()),
     }
+}
+
+/// The first sentence of ECS's placement failure event (ECS developer guide, "Amazon ECS service
+/// event messages"): "(service x) was unable to place a task because no container instance met
+/// all of its requirements." and then, when ECS knows it, the reason ("Reason: No Container
+/// Instances were found in your cluster.", "The closest matching (container-instance …) has
+/// insufficient memory available.", …).
+const UNABLE_TO_PLACE: &str = "was unable to place a task because no container instance met";
+
+/// Whether ECS cannot place the tasks of `ours`, and AWS's message (with its reason) if so.
+///
+/// Service events carry no code and no deployment ID, so the event is recognised by its text
+/// and tied to our deployment by time. The rule, all of it required:
+/// - the **newest** service event is a placement failure: a later event (tasks started, tasks
+///   stopped to make room in a rolling update, a steady state) means the scheduler moved on,
+///   and a placement failure during a tight rolling update is transient;
+/// - it was created at or after our deployment (so it is about our tasks, not a previous
+///   deployment's);
+/// - our deployment wants tasks and has none running or pending: with some tasks placed, the
+///   rest may still fit once old tasks drain, so we keep waiting (and the timeout decides).
+///
+/// ECS itself never gives up on placement (the deployment stays IN_PROGRESS and the circuit
+/// breaker does not count unplaced tasks), so without this rule a deploy would wait for its
+/// timeout. ECS omits a duplicate of the event for six hours unless the cause was resolved, so
+/// a second deployment within that time that hits the same cause is not recognised and waits.
+fn unplaceable(service: &Service, ours: &Deployment) -> Option<String> {
+    if ours.desired_count() == 0 || ours.running_count() > 0 || ours.pending_count() > 0 {
+        return None;
+    }
+    let newest = service.events().first()?;
+    let message = newest.message()?;
+    if !message.contains(UNABLE_TO_PLACE) {
+        return None;
+    }
+    let (Some(at), Some(since)) = (newest.created_at(), ours.created_at()) else {
+        return None;
+    };
+    (at >= since).then(|| message.to_owned())
 }
 
 fn is_primary(deployment: &Deployment) -> bool {
@@ -341,6 +384,91 @@ mod tests {
         assert_eq!(
             assess(&s, &target(WaitUntil::Deployed)),
             Assessment::Failed("the service is INACTIVE".into())
+        );
+    }
+
+    const UNPLACEABLE: &str = "(service web) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.";
+
+    fn at(secs: i64) -> aws_smithy_types::DateTime {
+        aws_smithy_types::DateTime::from_secs(secs)
+    }
+
+    fn event(secs: i64, message: &str) -> aws_sdk_ecs::types::ServiceEvent {
+        aws_sdk_ecs::types::ServiceEvent::builder()
+            .created_at(at(secs))
+            .message(message)
+            .build()
+    }
+
+    /// Our deployment (created at 100) with `running` tasks of 2, beside the old one, and the
+    /// service's events, newest first.
+    fn placing(running: i32, events: Vec<aws_sdk_ecs::types::ServiceEvent>) -> Service {
+        let mut ours = deployment(
+            "ecs-svc/2",
+            "PRIMARY",
+            NEW,
+            running,
+            DeploymentRolloutState::InProgress,
+        );
+        ours.created_at = Some(at(100));
+        let old = deployment(
+            "ecs-svc/1",
+            "ACTIVE",
+            OLD,
+            2,
+            DeploymentRolloutState::Completed,
+        );
+        let mut s = service(NEW, 2 + running, vec![ours, old]);
+        s.events = Some(events);
+        s
+    }
+
+    // ECS developer guide, "Amazon ECS service event messages": the placement failure event;
+    // ECS keeps the deployment IN_PROGRESS, so we fail on the event with AWS's reason.
+    #[test]
+    fn tasks_that_cannot_be_placed_fail_the_deployment_with_aws_reason() {
+        let s = placing(0, vec![event(100, UNPLACEABLE)]);
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Deployed)),
+            Assessment::Failed(UNPLACEABLE.into())
+        );
+    }
+
+    #[test]
+    fn a_placement_event_before_our_deployment_is_not_ours() {
+        let s = placing(0, vec![event(99, UNPLACEABLE)]);
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Deployed)),
+            Assessment::InProgress
+        );
+    }
+
+    // A tight rolling update: ECS cannot place a new task until old ones stop, stops them, and
+    // then places it. The stop event after the placement event means it moved on.
+    #[test]
+    fn a_placement_event_followed_by_other_events_is_transient() {
+        let s = placing(
+            0,
+            vec![
+                event(
+                    100,
+                    "(service web) has stopped 2 running tasks: (task a) (task b).",
+                ),
+                event(100, UNPLACEABLE),
+            ],
+        );
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Deployed)),
+            Assessment::InProgress
+        );
+    }
+
+    #[test]
+    fn with_some_tasks_running_we_keep_waiting() {
+        let s = placing(1, vec![event(100, UNPLACEABLE)]);
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Deployed)),
+            Assessment::InProgress
         );
     }
 }

@@ -4,7 +4,9 @@
 //! Registering an existing target again changes only what the request names; a partial
 //! `SuspendedState` changes only the flags it contains, as on AWS. Registering a target for an
 //! ECS service that does not exist is a `ValidationException`, as on AWS (targets of the world
-//! file are not checked). Scaling never changes an ECS service's desired count here.
+//! file are not checked). A minimum above the maximum is a `ValidationException` and nothing is
+//! stored. Registering moves the ECS service's desired count into `[min, max]`, as on AWS;
+//! policies never scale here.
 //!
 //! The Application Auto Scaling SDK crate has no schema codec yet, so this module reads and
 //! writes its few wire shapes with serde; policy configurations are kept as the JSON the client
@@ -237,15 +239,28 @@ fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         }
     }
     let suspended = input.suspended_state.unwrap_or_default();
-    let target = match position(state, &k) {
+    // API_RegisterScalableTarget: the new range is checked before anything is stored, so a
+    // rejected request leaves an existing target as it was.
+    let existing = position(state, &k);
+    let current = existing.map(|i| &state.autoscaling.targets[i]);
+    let (Some(min), Some(max)) = (
+        input.min_capacity.or(current.map(|t| t.min_capacity)),
+        input.max_capacity.or(current.map(|t| t.max_capacity)),
+    ) else {
+        return Err(validation(
+            "MinCapacity and MaxCapacity are required when registering a new scalable target",
+        ));
+    };
+    if min > max {
+        return Err(validation(
+            "Minimum capacity cannot be greater than maximum capacity",
+        ));
+    }
+    let target = match existing {
         Some(i) => {
             let target = &mut state.autoscaling.targets[i];
-            if let Some(min) = input.min_capacity {
-                target.min_capacity = min;
-            }
-            if let Some(max) = input.max_capacity {
-                target.max_capacity = max;
-            }
+            target.min_capacity = min;
+            target.max_capacity = max;
             if let Some(role) = input.role_arn {
                 target.role_arn = role;
             }
@@ -262,11 +277,6 @@ fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             target.clone()
         }
         None => {
-            let (Some(min), Some(max)) = (input.min_capacity, input.max_capacity) else {
-                return Err(validation(
-                    "MinCapacity and MaxCapacity are required when registering a new scalable target",
-                ));
-            };
             let arn = ctx.arn(
                 "application-autoscaling",
                 &format!("scalable-target/{}", state.ids.alnum_id(36)),
@@ -296,12 +306,51 @@ fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             target
         }
     };
-    if target.min_capacity > target.max_capacity {
-        return Err(validation(
-            "Minimum capacity cannot be greater than maximum capacity",
-        ));
-    }
+    clamp_desired_count(state, ctx, &target);
     json(&serde_json::json!({ "ScalableTargetARN": target.scalable_target_arn }))
+}
+
+/// API_RegisterScalableTarget: "If the specified resource is not active in the target service,
+/// this operation does not change the resource's current capacity. Otherwise, it changes the
+/// resource's current capacity to a value that is inside of this range." For an ECS service
+/// that is its desired count, which the scheduler then acts on at once.
+fn clamp_desired_count(state: &mut State, ctx: &Ctx, target: &ScalableTarget) {
+    if target.service_namespace != "ecs" || target.scalable_dimension != "ecs:service:DesiredCount"
+    {
+        return;
+    }
+    let mut parts = target.resource_id.splitn(3, '/');
+    let (Some("service"), Some(cluster), Some(service)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return;
+    };
+    let Some(svc) = state
+        .ecs
+        .clusters
+        .get_mut(cluster)
+        .and_then(|c| c.services.get_mut(service))
+        .filter(|s| s.service.status() == Some("ACTIVE"))
+    else {
+        return;
+    };
+    let desired = svc.service.desired_count;
+    let clamped = desired.clamp(target.min_capacity, target.max_capacity);
+    if clamped == desired {
+        return;
+    }
+    svc.service.desired_count = clamped;
+    svc.steady = false;
+    if let Some(primary) = svc
+        .service
+        .deployments
+        .as_mut()
+        .and_then(|d| d.iter_mut().find(|d| d.status() == Some("PRIMARY")))
+    {
+        primary.desired_count = clamped;
+    }
+    let (cluster, service) = (cluster.to_owned(), service.to_owned());
+    crate::ecs::scheduler::reconcile_now(state, ctx, &cluster, &service);
 }
 
 fn describe_targets(state: &mut State, body: &[u8]) -> ApiResult {

@@ -10,6 +10,10 @@
 //! region: us-east-1              # region used in ARNs when a request's signature names none
 //! accountId: "123456789012"
 //! clusters: [default, prod]      # or [{name: prod, tags: {team: web}}]
+//!   # EC2 capacity: with `containerInstances` (even `[]`) EC2 tasks of the cluster are placed
+//!   # only where their cpu and memory fit; without it EC2 capacity is unlimited.
+//!   # - {name: ec2, containerInstances: [{cpu: 2048, memory: 4096, count: 2}],
+//!   #    defaultCapacityProviderStrategy: [{capacityProvider: FARGATE, weight: 1}]}
 //! taskStartDelaySeconds: 10      # world seconds from PENDING to RUNNING (health grace included)
 //! taskStopDelaySeconds: 2        # world seconds from a stop request to STOPPED
 //! taskStartJitter: 0.5           # each task's start delay is longer by up to this fraction
@@ -96,15 +100,26 @@ pub struct World {
     pub faults: Vec<FaultRule>,
 }
 
-/// A cluster to create: a bare name or a name with tags.
+/// A cluster to create: a bare name or a name with tags, EC2 capacity and a default capacity
+/// provider strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ClusterSeed {
     Name(String),
+    #[serde(rename_all = "camelCase")]
     Full {
         name: String,
         #[serde(default)]
         tags: BTreeMap<String, String>,
+        /// The container instances registered to the cluster (EC2 capacity). When present (even
+        /// `[]`), EC2 tasks are placed only where they fit; when absent, EC2 capacity is
+        /// unlimited (the simulator's behaviour before placement existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container_instances: Option<Vec<ContainerInstanceSeed>>,
+        /// The cluster's default capacity provider strategy (used by RunTask without a launch
+        /// type or strategy).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        default_capacity_provider_strategy: Vec<CapacityProviderSeed>,
     },
 }
 
@@ -114,6 +129,71 @@ impl ClusterSeed {
             ClusterSeed::Name(n) | ClusterSeed::Full { name: n, .. } => n,
         }
     }
+
+    /// The declared container instances, one entry per instance (`count` expanded); `None`
+    /// when the world file does not describe this cluster's EC2 capacity.
+    pub fn container_instances(&self) -> Option<Vec<InstanceCapacity>> {
+        match self {
+            ClusterSeed::Full {
+                container_instances: Some(list),
+                ..
+            } => Some(
+                list.iter()
+                    .flat_map(|i| {
+                        (0..i.count).map(|_| InstanceCapacity {
+                            cpu: i.cpu,
+                            memory: i.memory,
+                        })
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The default capacity provider strategy's provider names, in order.
+    pub fn default_capacity_providers(&self) -> Vec<String> {
+        match self {
+            ClusterSeed::Full {
+                default_capacity_provider_strategy: s,
+                ..
+            } => s.iter().map(|c| c.capacity_provider.clone()).collect(),
+            ClusterSeed::Name(_) => Vec::new(),
+        }
+    }
+}
+
+/// Container instances of one size: `count` instances registering `cpu` CPU units and `memory`
+/// MiB (what DescribeContainerInstances calls `registeredResources`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerInstanceSeed {
+    pub cpu: u32,
+    pub memory: u32,
+    #[serde(default = "default_instance_count")]
+    pub count: u32,
+}
+
+fn default_instance_count() -> u32 {
+    1
+}
+
+/// The registered resources of one container instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceCapacity {
+    pub cpu: u32,
+    pub memory: u32,
+}
+
+/// One item of a capacity provider strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CapacityProviderSeed {
+    pub capacity_provider: String,
+    #[serde(default)]
+    pub weight: Option<u32>,
+    #[serde(default)]
+    pub base: Option<u32>,
 }
 
 /// An SSM parameter.
@@ -343,6 +423,11 @@ impl World {
 
     pub(crate) fn stop_delay(&self) -> f64 {
         self.task_stop_delay_seconds.unwrap_or(2.0).max(0.001)
+    }
+
+    /// The world file's seed of cluster `name`, if it has one.
+    pub(crate) fn cluster_seed(&self, name: &str) -> Option<&ClusterSeed> {
+        self.clusters.iter().find(|c| c.name() == name)
     }
 
     /// The failure rule for a task with these container images, if any.

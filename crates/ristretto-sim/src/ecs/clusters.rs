@@ -1,4 +1,6 @@
-//! Clusters: CreateCluster, DescribeClusters, ListClusters, DeleteCluster.
+//! Clusters: CreateCluster, DescribeClusters, ListClusters, DeleteCluster, and the EC2
+//! capacity of a cluster (its container instances, declared in the world file) on which the
+//! scheduler places EC2 tasks.
 
 use std::collections::BTreeMap;
 
@@ -6,12 +8,200 @@ use aws_sdk_ecs::operation::create_cluster::{CreateClusterInput, CreateClusterOu
 use aws_sdk_ecs::operation::delete_cluster::{DeleteClusterInput, DeleteClusterOutput};
 use aws_sdk_ecs::operation::describe_clusters::{DescribeClustersInput, DescribeClustersOutput};
 use aws_sdk_ecs::operation::list_clusters::{ListClustersInput, ListClustersOutput};
-use aws_sdk_ecs::types::{Cluster, ClusterField, Failure, Tag};
+use aws_sdk_ecs::types::{Cluster, ClusterField, Failure, LaunchType, Tag, Task, TaskDefinition};
 
 use super::{ClusterRecord, EcsState, cluster_not_found, paginate, short_name};
 use crate::codec::{Sdk, decode, encode};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, State};
+use crate::world::World;
+
+/// The first sentence of AWS's placement failure event (ECS developer guide, "Amazon ECS service
+/// event messages"); a reason follows when one is known.
+pub const UNABLE_TO_PLACE: &str =
+    "was unable to place a task because no container instance met all of its requirements.";
+
+/// Why a task could not be placed: the text AWS appends to [`UNABLE_TO_PLACE`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementFailure {
+    pub reason: String,
+}
+
+/// A container instance's ID: 32 hex digits, derived from the cluster and its position so
+/// that it is the same on every run.
+pub fn container_instance_id(cluster: &str, index: usize) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in cluster.bytes().chain(index.to_le_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}{:016x}", h.rotate_left(29) ^ 0x5eed_5eed_5eed_5eed)
+}
+
+/// CPU units and MiB a task reserves on a container instance: the task-level `cpu` and `memory`
+/// when set, else the sum of its containers' `cpu` and `memory` (or `memoryReservation`)
+/// (ECS developer guide, "Task definition parameters": task size, container memory).
+pub fn task_size(td: &TaskDefinition) -> (u32, u32) {
+    let containers = td.container_definitions();
+    let cpu = td
+        .cpu()
+        .and_then(|c| parse_size(c, "vcpu"))
+        .unwrap_or_else(|| {
+            containers
+                .iter()
+                .map(|c| c.cpu().max(0) as u32)
+                .sum::<u32>()
+        });
+    let memory = td
+        .memory()
+        .and_then(|m| parse_size(m, "gb"))
+        .unwrap_or_else(|| {
+            containers
+                .iter()
+                .map(|c| c.memory().or(c.memory_reservation()).unwrap_or(0).max(0) as u32)
+                .sum::<u32>()
+        });
+    (cpu, memory)
+}
+
+/// `"256"`, `"1 vCPU"`, `"0.5 vcpu"`, `"2 GB"`: CPU units or MiB (1 vCPU = 1024 units,
+/// 1 GB = 1024 MiB).
+fn parse_size(text: &str, unit: &str) -> Option<u32> {
+    let lower = text.trim().to_ascii_lowercase();
+    let (number, scale) = match lower.strip_suffix(unit) {
+        Some(n) => (n.trim(), 1024.0),
+        None => (lower.as_str(), 1.0),
+    };
+    let value: f64 = number.parse().ok()?;
+    (value >= 0.0).then(|| (value * scale).round() as u32)
+}
+
+/// The launch type of tasks started with a capacity provider strategy naming `providers`:
+/// FARGATE for `FARGATE` / `FARGATE_SPOT`, EC2 for any other (Auto Scaling group) provider.
+pub fn launch_type_of_providers<'a>(providers: impl IntoIterator<Item = &'a str>) -> LaunchType {
+    let mut any = false;
+    for p in providers {
+        any = true;
+        if !p.starts_with("FARGATE") {
+            return LaunchType::Ec2;
+        }
+    }
+    if any {
+        LaunchType::Fargate
+    } else {
+        LaunchType::Ec2
+    }
+}
+
+/// The launch type of a RunTask without `launchType` and without `capacityProviderStrategy`:
+/// the cluster's default capacity provider strategy if it has one, else EC2 (API_RunTask,
+/// `capacityProviderStrategy`: "If no capacityProviderStrategy or launchType is specified, the
+/// defaultCapacityProviderStrategy for the cluster is used"; `launchType`: "The default launch
+/// type is EC2").
+pub fn default_launch_type(cluster: &ClusterRecord, name: &str, rules: &World) -> LaunchType {
+    let from_api: Vec<String> = cluster
+        .cluster
+        .default_capacity_provider_strategy()
+        .iter()
+        .map(|c| c.capacity_provider().to_owned())
+        .collect();
+    let providers = if from_api.is_empty() {
+        rules
+            .cluster_seed(name)
+            .map(|s| s.default_capacity_providers())
+            .unwrap_or_default()
+    } else {
+        from_api
+    };
+    launch_type_of_providers(providers.iter().map(String::as_str))
+}
+
+/// Chooses the container instance of cluster `cluster` for an EC2 task of `td`.
+///
+/// `Ok(None)`: the world file declares no container instances for the cluster, so EC2 capacity
+/// is unlimited and the task is placed nowhere in particular. `Ok(Some(arn))`: the first instance
+/// (in declaration order) whose remaining CPU and memory hold the task; `in_use` are the tasks
+/// whose reservations count (any task not STOPPED, with its `containerInstanceArn`) and their
+/// sizes ([`task_size`]).
+/// `Err`: no instance fits; the reason names the closest instance as AWS does.
+pub fn place_ec2<'a>(
+    rules: &World,
+    ctx: &Ctx,
+    cluster: &str,
+    td: &TaskDefinition,
+    in_use: impl Iterator<Item = (&'a Task, (u32, u32))>,
+) -> Result<Option<String>, PlacementFailure> {
+    let Some(instances) = rules
+        .cluster_seed(cluster)
+        .and_then(|s| s.container_instances())
+    else {
+        return Ok(None);
+    };
+    if instances.is_empty() {
+        return Err(PlacementFailure {
+            reason: "Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.".to_owned(),
+        });
+    }
+    let arns: Vec<String> = (0..instances.len())
+        .map(|i| {
+            ctx.arn(
+                "ecs",
+                &format!(
+                    "container-instance/{cluster}/{}",
+                    container_instance_id(cluster, i)
+                ),
+            )
+        })
+        .collect();
+    let mut used = vec![(0u32, 0u32); instances.len()];
+    for (task, (c, m)) in in_use {
+        if task.last_status() == Some("STOPPED") {
+            continue;
+        }
+        if let Some(i) = task
+            .container_instance_arn()
+            .and_then(|a| arns.iter().position(|x| x == a))
+        {
+            used[i].0 += c;
+            used[i].1 += m;
+        }
+    }
+    let (need_cpu, need_mem) = task_size(td);
+    let free: Vec<(i64, i64)> = instances
+        .iter()
+        .zip(&used)
+        .map(|(cap, (c, m))| {
+            (
+                i64::from(cap.cpu) - i64::from(*c),
+                i64::from(cap.memory) - i64::from(*m),
+            )
+        })
+        .collect();
+    if let Some(i) = free
+        .iter()
+        .position(|(c, m)| *c >= i64::from(need_cpu) && *m >= i64::from(need_mem))
+    {
+        return Ok(Some(arns[i].clone()));
+    }
+    // The closest match: the instance short of the fewest resources, then with the most memory
+    // left. AWS does not document how it picks it; this is our choice.
+    let short = |(c, m): &(i64, i64)| {
+        u8::from(*c < i64::from(need_cpu)) + u8::from(*m < i64::from(need_mem))
+    };
+    let closest = (0..free.len())
+        .min_by_key(|i| (short(&free[*i]), -free[*i].1, *i))
+        .unwrap_or(0);
+    let what = if free[closest].1 < i64::from(need_mem) {
+        "memory"
+    } else {
+        "CPU units"
+    };
+    Err(PlacementFailure {
+        reason: format!(
+            "The closest matching (container-instance {}) has insufficient {what} available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+            container_instance_id(cluster, closest)
+        ),
+    })
+}
 
 /// Creates (or returns the existing ACTIVE) cluster; CreateCluster is idempotent on AWS.
 pub fn insert_cluster(ecs: &mut EcsState, ctx: &Ctx, name: &str, tags: Vec<Tag>) -> Cluster {
@@ -40,7 +230,18 @@ pub fn insert_cluster(ecs: &mut EcsState, ctx: &Ctx, name: &str, tags: Vec<Tag>)
 pub fn create_cluster(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, CreateClusterInput::deserialize)?;
     let name = input.cluster_name().unwrap_or("default").to_owned();
-    let cluster = insert_cluster(&mut state.ecs, ctx, &name, input.tags().to_vec());
+    let mut cluster = insert_cluster(&mut state.ecs, ctx, &name, input.tags().to_vec());
+    // API_CreateCluster: the capacity providers and the default strategy are kept on the
+    // cluster (RunTask without a launch type uses the strategy).
+    if let Some(rec) = state.ecs.clusters.get_mut(&name)
+        && (!input.capacity_providers().is_empty()
+            || !input.default_capacity_provider_strategy().is_empty())
+    {
+        rec.cluster.capacity_providers = Some(input.capacity_providers().to_vec());
+        rec.cluster.default_capacity_provider_strategy =
+            Some(input.default_capacity_provider_strategy().to_vec());
+        cluster = rec.cluster.0.clone();
+    }
     Ok(encode(
         &CreateClusterOutput::builder()
             .cluster(with_counts(&state.ecs, &name, cluster))

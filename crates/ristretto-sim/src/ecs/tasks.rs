@@ -691,6 +691,15 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         .get_mut(&name)
         .ok_or_else(super::cluster_not_found)?;
     let cluster_arn = cluster.cluster.cluster_arn().unwrap_or_default().to_owned();
+    // Neither launchType nor capacityProviderStrategy: the cluster's default strategy, else EC2
+    // (API_RunTask); with a strategy, new_task keeps treating it as Fargate.
+    let launch_type = match input.launch_type() {
+        Some(lt) => Some(lt.clone()),
+        None if input.capacity_provider_strategy().is_empty() => {
+            Some(super::clusters::default_launch_type(cluster, &name, rules))
+        }
+        None => None,
+    };
     let mut out = RunTaskOutput::builder();
     if let Some(token) = input.client_token() {
         let earlier: Vec<Task> = cluster
@@ -714,7 +723,7 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
                 task_definition: &td,
                 started_by: input.started_by().map(str::to_owned),
                 group: group.clone(),
-                launch_type: input.launch_type().cloned(),
+                launch_type: launch_type.clone(),
                 owner: None,
                 tags: tags.clone(),
             },

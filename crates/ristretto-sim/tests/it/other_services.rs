@@ -260,3 +260,57 @@ async fn s3_get_object_serves_terraform_state() {
     assert_eq!(log[0].operation, "GetObject");
     assert!(!log[0].mutating);
 }
+
+// API_RegisterScalableTarget: registering "changes the resource's current capacity to a value
+// that is inside of this range"; MinCapacity above MaxCapacity is a ValidationException and
+// nothing is stored.
+#[tokio::test]
+async fn registering_a_target_moves_the_desired_count_into_its_range() {
+    let sim = start(WORLD).await;
+    let ecs = sim.ecs();
+    common::register(&ecs, "web", "web:1").await;
+    ecs.create_service()
+        .service_name("web")
+        .task_definition("web")
+        .desired_count(1)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .send()
+        .await
+        .unwrap();
+    let aas = aws_sdk_applicationautoscaling::Client::new(&sim.config);
+    let register = |min: i32, max: i32| {
+        aas.register_scalable_target()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id("service/default/web")
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .min_capacity(min)
+            .max_capacity(max)
+            .send()
+    };
+    let desired = || async {
+        common::describe(&sim.ecs(), "default", "web")
+            .await
+            .desired_count
+    };
+    register(3, 6).await.unwrap();
+    assert_eq!(desired().await, 3, "raised to the minimum");
+    register(1, 2).await.unwrap();
+    assert_eq!(desired().await, 2, "lowered to the maximum");
+
+    let err = register(5, 4).await.unwrap_err();
+    assert!(err.as_service_error().unwrap().is_validation_exception());
+    let out = aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_ids("service/default/web")
+        .send()
+        .await
+        .unwrap();
+    let t = &out.scalable_targets()[0];
+    assert_eq!(
+        (t.min_capacity, t.max_capacity),
+        (1, 2),
+        "the rejected range is not stored"
+    );
+    assert_eq!(desired().await, 2);
+}

@@ -496,3 +496,31 @@ fn a_crash_loop_without_a_breaker_is_not_progress() {
     assert!(all.contains("no progress for 3s"), "{all}");
     assert!(all.contains("container app: exit code 3"), "{all}");
 }
+
+// ECS developer guide, "Amazon ECS service event messages": an EC2 task that no container
+// instance can hold is not started and the service says why; ECS keeps the deployment
+// IN_PROGRESS, so ristretto fails on the event instead of waiting for its timeout.
+#[test]
+fn deploy_fails_fast_when_ec2_tasks_cannot_be_placed() {
+    let dir = example_copy(Some(
+        "clusters: [{name: default, containerInstances: []}]\n",
+    ));
+    let service_def = dir.path().join("examples/rolling/ecs-service-def.json");
+    let text_def = std::fs::read_to_string(&service_def).expect("service definition");
+    std::fs::write(
+        &service_def,
+        text_def.replace(r#""launchType": "FARGATE""#, r#""launchType": "EC2""#),
+    )
+    .expect("write");
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "--timeout", "60s", "deploy"])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster."),
+        "AWS's reason is named: {all}"
+    );
+    assert!(!all.contains("timed out"), "{all}");
+}

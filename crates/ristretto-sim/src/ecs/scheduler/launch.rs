@@ -1,12 +1,24 @@
 //! Starting and stopping a service's tasks: the two primitives every deployment mechanism
 //! (rolling, native strategies, task sets, draining) is built from.
+//!
+//! Starting an EC2 task first places it on a container instance of the cluster
+//! ([`crate::ecs::clusters::place_ec2`]). A task that fits nowhere is not started and the service
+//! gets AWS's event "(service x) was unable to place a task because no container instance met
+//! all of its requirements." with the reason; like AWS, a duplicate of that event is not repeated
+//! until the cause is resolved (a task of the service started) or six hours have passed.
+//!
+//! Known simplification: the reservations counted on an instance are those of this service's
+//! own tasks (the scheduler's pass over one service does not see the cluster's other services
+//! and standalone tasks).
 
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{LaunchType, TaskStopCode};
 
-use super::{Place, svc_name};
+use super::events::push_event;
+use super::{Place, svc_name, ts};
 use crate::clock::Epoch;
+use crate::ecs::clusters::{UNABLE_TO_PLACE, launch_type_of_providers, place_ec2, task_size};
 use crate::ecs::tasks::{TaskSpec, new_task};
 use crate::ecs::{ServiceRecord, TaskRecord};
 use crate::state::Ids;
@@ -51,12 +63,29 @@ pub(super) fn launch_td(
         .0
         .clone();
     let name = svc_name(svc);
+    let launch_type = launch_type_for(svc);
+    let instance = if launch_type == LaunchType::Ec2 {
+        let in_use = svc.tasks.values().filter_map(|t| {
+            let size = task_def(place, t.task.task_definition_arn()?).map(task_size)?;
+            Some((&t.task.0, size))
+        });
+        match place_ec2(place.rules, place.ctx, place.cluster, &td, in_use) {
+            Ok(arn) => arn,
+            Err(failure) => {
+                let message = format!("(service {name}) {UNABLE_TO_PLACE} {}", failure.reason);
+                report_unplaceable(svc, ids, place.ctx.now, message);
+                return None;
+            }
+        }
+    } else {
+        None
+    };
     let tags = if svc.service.propagate_tags().map(|p| p.as_str()) == Some("SERVICE") {
         svc.service.tags().to_vec()
     } else {
         Vec::new()
     };
-    let rec = new_task(
+    let mut rec = new_task(
         ids,
         place.ctx,
         place.rules,
@@ -66,18 +95,66 @@ pub(super) fn launch_td(
             task_definition: &td,
             started_by: Some(owner.to_owned()),
             group: format!("service:{name}"),
-            launch_type: svc
-                .service
-                .launch_type()
-                .cloned()
-                .or(Some(LaunchType::Fargate)),
+            launch_type: Some(launch_type),
             owner: Some(owner.to_owned()),
             tags,
         },
     );
+    rec.task.container_instance_arn = instance;
     let id = rec.id().to_owned();
     svc.tasks.insert(id.clone(), rec);
     Some(id)
+}
+
+/// The launch type of a service's tasks: its `launchType`, else that of its capacity provider
+/// strategy (FARGATE / FARGATE_SPOT: Fargate; any Auto Scaling group provider: EC2).
+fn launch_type_for(svc: &ServiceRecord) -> LaunchType {
+    if let Some(lt) = svc.service.launch_type() {
+        return lt.clone();
+    }
+    let providers = svc.service.capacity_provider_strategy();
+    if providers.is_empty() {
+        // CreateService stores EC2 when neither is given; kept for services of older states.
+        return LaunchType::Fargate;
+    }
+    launch_type_of_providers(providers.iter().map(|p| p.capacity_provider()))
+}
+
+fn task_def<'a>(place: &'a Place<'_>, arn: &str) -> Option<&'a aws_sdk_ecs::types::TaskDefinition> {
+    let (family, rev) = crate::ecs::short_name(arn).rsplit_once(':')?;
+    place
+        .tds
+        .get(family)?
+        .get(rev.parse::<usize>().ok()?.checked_sub(1)?)
+        .map(|r| &r.task_definition.0)
+}
+
+/// Seconds during which AWS omits a duplicate service event whose cause is unresolved
+/// (ECS developer guide, "Viewing Amazon ECS service event messages": "duplicate event messages
+/// are omitted until either the cause is resolved or six hours passes").
+const DUPLICATE_EVENT_WINDOW: f64 = 6.0 * 3600.0;
+
+/// Adds the placement failure event unless the same message was already given within six hours
+/// and the service has not started a task since (a start in the same moment does not count: it
+/// is the start of the tasks that did fit).
+fn report_unplaceable(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, message: String) {
+    let since = ts(now - DUPLICATE_EVENT_WINDOW);
+    let events = svc.service.events();
+    let duplicate = events
+        .iter()
+        .find(|e| e.message() == Some(message.as_str()))
+        .and_then(|e| e.created_at())
+        .filter(|t| **t >= since);
+    if let Some(at) = duplicate {
+        let started_since = events.iter().any(|e| {
+            e.message().is_some_and(|m| m.contains(") has started "))
+                && e.created_at().is_some_and(|t| t > at)
+        });
+        if !started_since {
+            return;
+        }
+    }
+    push_event(svc, ids, now, message);
 }
 
 /// Stops up to `n` alive tasks of `owner`, pending ones first.
@@ -132,10 +209,177 @@ pub(super) fn alive_ids(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::stop_some;
     use crate::testkit::{Kit, WORLD};
+
+    /// A world whose cluster `default` has the container instances `instances` (YAML list).
+    fn ec2_world(instances: &str) -> String {
+        format!(
+            "clusters: [{{name: default, containerInstances: {instances}}}]\ntaskStartDelaySeconds: 10\ntaskStopDelaySeconds: 2\ntaskStartJitter: 0\n"
+        )
+    }
+
+    /// Registers an EC2 task definition `web` reserving 512 CPU units and 1024 MiB.
+    fn register_ec2(kit: &mut Kit) -> String {
+        let out = kit.call(
+            "ecs",
+            "RegisterTaskDefinition",
+            0.0,
+            json!({
+                "family": "web",
+                "containerDefinitions": [{"name": "app", "image": "web:1", "essential": true,
+                                          "cpu": 512, "memory": 1024}],
+                "requiresCompatibilities": ["EC2"],
+            }),
+        );
+        out["taskDefinition"]["taskDefinitionArn"]
+            .as_str()
+            .expect("ARN")
+            .to_owned()
+    }
+
+    fn create(kit: &mut Kit, td: &str, desired: i32, extra: Value) {
+        let mut body = json!({"serviceName": "web", "taskDefinition": td, "desiredCount": desired});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        kit.call("ecs", "CreateService", 0.0, body);
+    }
+
+    fn placement_events(kit: &Kit) -> Vec<String> {
+        kit.messages("web")
+            .into_iter()
+            .filter(|m| m.contains("was unable to place a task"))
+            .collect()
+    }
+
+    // ECS developer guide, "Amazon ECS service event messages": "(service service-name) was
+    // unable to place a task because no container instance met all of its requirements.",
+    // with "Reason: No Container Instances were found in your cluster." when the cluster has
+    // none; "Viewing service event messages": duplicates are omitted until the cause is resolved
+    // or six hours pass.
+    #[test]
+    fn an_ec2_service_without_container_instances_places_nothing() {
+        let mut kit = Kit::new(&ec2_world("[]"));
+        let td = register_ec2(&mut kit);
+        create(&mut kit, &td, 2, json!({}));
+        kit.step(10.0);
+        kit.step(20.0);
+        assert!(kit.service("web").tasks.is_empty());
+        assert_eq!(
+            placement_events(&kit),
+            [
+                "(service web) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+            ]
+        );
+        kit.step(6.0 * 3600.0 + 1.0);
+        assert_eq!(placement_events(&kit).len(), 2, "repeated after six hours");
+    }
+
+    // ECS developer guide, "Task placement" (a task is placed on an instance with enough
+    // registered CPU and memory left) and "service event messages": "The closest matching
+    // container-instance container-instance-id has insufficient memory available."
+    #[test]
+    fn ec2_tasks_fill_the_instances_then_the_rest_waits() {
+        let mut kit = Kit::new(&ec2_world("[{cpu: 4096, memory: 2048}]"));
+        let td = register_ec2(&mut kit);
+        create(&mut kit, &td, 3, json!({}));
+        let owner = kit.deployment_ids("web")[0].clone();
+        assert_eq!(kit.tasks_of("web", &owner), (2, 0, 0));
+        let instance = crate::ecs::clusters::container_instance_id("default", 0);
+        for t in kit.service("web").tasks.values() {
+            assert_eq!(t.task.launch_type().map(|l| l.as_str()), Some("EC2"));
+            assert!(
+                t.task
+                    .container_instance_arn()
+                    .is_some_and(|a| a.ends_with(&format!("container-instance/default/{instance}")))
+            );
+        }
+        let events = placement_events(&kit);
+        assert_eq!(events.len(), 1);
+        assert!(
+            events[0].ends_with(&format!("requirements. The closest matching (container-instance {instance}) has insufficient memory available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.")),
+            "{events:?}"
+        );
+        // The third task stays unplaced, and the event is not repeated.
+        kit.step(10.0);
+        assert_eq!(kit.tasks_of("web", &owner), (0, 2, 0));
+        assert_eq!(placement_events(&kit).len(), 1);
+        assert!(!kit.service("web").steady, "1 of 3 missing");
+    }
+
+    // API_RunTask / API_CreateService: FARGATE tasks need no container instances.
+    #[test]
+    fn fargate_services_need_no_container_instances() {
+        let mut kit = Kit::new(&ec2_world("[]"));
+        let v1 = kit.register("web", "web:1");
+        create(&mut kit, &v1, 2, json!({"launchType": "FARGATE"}));
+        kit.step(10.0);
+        let owner = kit.deployment_ids("web")[0].clone();
+        assert_eq!(kit.tasks_of("web", &owner), (0, 2, 0));
+        assert!(placement_events(&kit).is_empty());
+    }
+
+    // A world that does not describe a cluster's container instances keeps EC2 capacity
+    // unlimited (our choice, so that existing world files keep working).
+    #[test]
+    fn ec2_capacity_is_unlimited_when_the_world_does_not_describe_it() {
+        let mut kit = Kit::new(WORLD);
+        let td = register_ec2(&mut kit);
+        create(&mut kit, &td, 3, json!({}));
+        let owner = kit.deployment_ids("web")[0].clone();
+        assert_eq!(kit.tasks_of("web", &owner), (3, 0, 0));
+        assert!(
+            kit.service("web")
+                .tasks
+                .values()
+                .all(|t| t.task.container_instance_arn().is_none())
+        );
+    }
+
+    // API_RunTask, launchType: "The default launch type is EC2"; capacityProviderStrategy: "If
+    // no capacityProviderStrategy or launchType is specified, the
+    // defaultCapacityProviderStrategy for the cluster is used."
+    #[test]
+    fn run_task_defaults_to_the_cluster_strategy_else_ec2() {
+        let mut kit = Kit::new(
+            "clusters: [default, {name: spot, defaultCapacityProviderStrategy: [{capacityProvider: FARGATE_SPOT, weight: 1}]}]\n",
+        );
+        let td = kit.register("job", "job:1");
+        let launch_type = |out: &Value| out["tasks"][0]["launchType"].as_str().map(str::to_owned);
+        let out = kit.call("ecs", "RunTask", 0.0, json!({"taskDefinition": td}));
+        assert_eq!(launch_type(&out).as_deref(), Some("EC2"));
+        let out = kit.call(
+            "ecs",
+            "RunTask",
+            0.0,
+            json!({"cluster": "spot", "taskDefinition": td}),
+        );
+        assert_eq!(launch_type(&out).as_deref(), Some("FARGATE"));
+        kit.call(
+            "ecs",
+            "CreateCluster",
+            0.0,
+            json!({"clusterName": "asg", "capacityProviders": ["my-asg"],
+                   "defaultCapacityProviderStrategy": [{"capacityProvider": "my-asg", "weight": 1}]}),
+        );
+        let out = kit.call(
+            "ecs",
+            "RunTask",
+            0.0,
+            json!({"cluster": "asg", "taskDefinition": td}),
+        );
+        assert_eq!(launch_type(&out).as_deref(), Some("EC2"));
+        let out = kit.call(
+            "ecs",
+            "RunTask",
+            0.0,
+            json!({"taskDefinition": td, "launchType": "FARGATE"}),
+        );
+        assert_eq!(launch_type(&out).as_deref(), Some("FARGATE"));
+    }
 
     // Scaling in stops tasks that are not running yet before running ones (they serve nothing).
     #[test]
