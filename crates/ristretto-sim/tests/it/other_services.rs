@@ -274,6 +274,7 @@ async fn registering_a_target_moves_the_desired_count_into_its_range() {
         .task_definition("web")
         .desired_count(1)
         .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .network_configuration(common::network())
         .send()
         .await
         .unwrap();

@@ -315,7 +315,12 @@ mod tests {
     fn fargate_services_need_no_container_instances() {
         let mut kit = Kit::new(&ec2_world("[]"));
         let v1 = kit.register("web", "web:1");
-        create(&mut kit, &v1, 2, json!({"launchType": "FARGATE"}));
+        create(
+            &mut kit,
+            &v1,
+            2,
+            json!({"launchType": "FARGATE", "networkConfiguration": crate::testkit::network()}),
+        );
         kit.step(10.0);
         let owner = kit.deployment_ids("web")[0].clone();
         assert_eq!(kit.tasks_of("web", &owner), (0, 2, 0));
