@@ -22,7 +22,7 @@ use crate::assess::{Assessment, Target, WaitUntil, assess};
 use crate::error::{AwsError, Diagnosis, EcsError};
 use crate::service::{require_service, stopped_tasks};
 use ristretto_core::event::{DeploymentProgress, Event, Events, Outcome, short_task_definition};
-pub use ristretto_core::poll::Pace;
+use ristretto_core::poll::Pace;
 use ristretto_core::poll::{GaveUp, Limits, Look, poll};
 
 /// Where and how long to wait.

@@ -6,10 +6,10 @@ use ristretto_codedeploy::Until as CodeDeployUntil;
 use ristretto_core::Config;
 use ristretto_core::definition::to_pretty_json;
 use ristretto_core::event::Events;
-use ristretto_core::poll::{Interrupted, interruptible};
+use ristretto_core::poll::{Interrupted, Pace, interruptible};
 use ristretto_ecs::deploy::{self, DeployOptions, Plan};
 use ristretto_ecs::service::{describe_service, require_service};
-use ristretto_ecs::wait::{Pace, WaitSpec, wait_for_deployment};
+use ristretto_ecs::wait::{WaitSpec, wait_for_deployment};
 use ristretto_ecs::{Target, WaitUntil};
 use tokio::time::Instant;
 
