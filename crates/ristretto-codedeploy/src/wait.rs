@@ -157,9 +157,10 @@ pub async fn wait_for_deployment(
         Ok(Assessment::Failed(mut failed)) => {
             // Best effort: a failing lookup must not hide the real error.
             if let (Some(set), "Failed") = (&green, failed.status.as_str()) {
-                failed.stopped.stopped_tasks = stopped_tasks(ecs, &spec.cluster, set, 5)
-                    .await
-                    .unwrap_or_default();
+                failed.stopped.stopped_tasks =
+                    stopped_tasks(ecs, &spec.cluster, &spec.service, set, 5)
+                        .await
+                        .unwrap_or_default();
             }
             let error = CodeDeployError::DeploymentFailed(failed);
             (Outcome::Failed, error.to_string(), Err(error))

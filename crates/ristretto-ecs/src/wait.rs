@@ -471,7 +471,7 @@ async fn diagnose(ecs: &Client, spec: &WaitSpec, service: &Service) -> Diagnosis
         .collect();
     events.reverse();
     let stopped = match &spec.target.deployment {
-        Some(id) => stopped_tasks(ecs, &spec.cluster, id, 5)
+        Some(id) => stopped_tasks(ecs, &spec.cluster, &spec.service, id, 5)
             .await
             .unwrap_or_default(),
         None => Vec::new(),

@@ -566,7 +566,9 @@ pub fn list_tasks(state: &mut State, body: &[u8]) -> ApiResult {
     // filter that you use." Which members count as filters is not spelled out: `cluster` is the
     // scope, not a filter; `desiredStatus` is not counted here, because the reference gives it a
     // default (RUNNING) that applies to every request, so a `startedBy` query always has one —
-    // whether AWS refuses an explicit `desiredStatus` next to `startedBy` is not documented.
+    // whether AWS refuses an explicit `desiredStatus` next to `startedBy` is not documented
+    // (ristretto itself lists stopped tasks by `serviceName` and matches `startedBy` on its side,
+    // so it works whichever way AWS reads it).
     // AWS's exact message is not known: a plain one.
     if input.started_by().is_some() {
         let others = [
