@@ -151,13 +151,13 @@ impl ClusterSeed {
         }
     }
 
-    /// The default capacity provider strategy's provider names, in order.
-    pub fn default_capacity_providers(&self) -> Vec<String> {
+    /// The default capacity provider strategy the world file gives the cluster.
+    pub fn default_strategy(&self) -> Vec<CapacityProviderSeed> {
         match self {
             ClusterSeed::Full {
                 default_capacity_provider_strategy: s,
                 ..
-            } => s.iter().map(|c| c.capacity_provider.clone()).collect(),
+            } => s.clone(),
             ClusterSeed::Name(_) => Vec::new(),
         }
     }

@@ -8,9 +8,13 @@ use aws_sdk_ecs::operation::create_cluster::{CreateClusterInput, CreateClusterOu
 use aws_sdk_ecs::operation::delete_cluster::{DeleteClusterInput, DeleteClusterOutput};
 use aws_sdk_ecs::operation::describe_clusters::{DescribeClustersInput, DescribeClustersOutput};
 use aws_sdk_ecs::operation::list_clusters::{ListClustersInput, ListClustersOutput};
-use aws_sdk_ecs::types::{Cluster, ClusterField, Failure, LaunchType, Tag, Task, TaskDefinition};
+use aws_sdk_ecs::types::{
+    CapacityProviderStrategyItem, Cluster, ClusterField, Failure, LaunchType, Tag, TaskDefinition,
+};
 
-use super::{ClusterRecord, EcsState, cluster_not_found, paginate, short_name};
+use super::{
+    ClusterRecord, EcsState, TaskDefRecord, TaskRecord, cluster_not_found, paginate, short_name,
+};
 use crate::codec::{Sdk, decode, encode};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, State};
@@ -25,6 +29,27 @@ pub const UNABLE_TO_PLACE: &str =
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlacementFailure {
     pub reason: String,
+    /// Each container instance with the resource it lacks (`RESOURCE:CPU`, `RESOURCE:MEMORY`):
+    /// RunTask's `failures`; empty when the cluster has no container instance.
+    pub instances: Vec<(String, &'static str)>,
+}
+
+/// The CPU units and MiB that task `t` holds on its container instance: any task not yet
+/// STOPPED that was placed on one (`None` otherwise, or when its task definition is gone).
+pub fn reservation(
+    t: &TaskRecord,
+    tds: &BTreeMap<String, Vec<TaskDefRecord>>,
+) -> Option<(String, (u32, u32))> {
+    if t.task.last_status() == Some("STOPPED") {
+        return None;
+    }
+    let instance = t.task.container_instance_arn()?;
+    let (family, rev) = short_name(t.task.task_definition_arn()?).rsplit_once(':')?;
+    let td = &tds
+        .get(family)?
+        .get(rev.parse::<usize>().ok()?.checked_sub(1)?)?
+        .task_definition;
+    Some((instance.to_owned(), task_size(td)))
 }
 
 /// A container instance's ID: 32 hex digits, derived from the cluster and its position so
@@ -92,43 +117,60 @@ pub fn launch_type_of_providers<'a>(providers: impl IntoIterator<Item = &'a str>
     }
 }
 
-/// The launch type of a RunTask without `launchType` and without `capacityProviderStrategy`:
-/// the cluster's default capacity provider strategy if it has one, else EC2 (API_RunTask,
-/// `capacityProviderStrategy`: "If no capacityProviderStrategy or launchType is specified, the
-/// defaultCapacityProviderStrategy for the cluster is used"; `launchType`: "The default launch
-/// type is EC2").
+/// The cluster's default capacity provider strategy: the one CreateCluster stored, else the one
+/// the world file gives the cluster (empty when neither has one).
+pub fn default_strategy(
+    cluster: &ClusterRecord,
+    name: &str,
+    rules: &World,
+) -> Vec<CapacityProviderStrategyItem> {
+    let from_api = cluster.cluster.default_capacity_provider_strategy();
+    if !from_api.is_empty() {
+        return from_api.to_vec();
+    }
+    rules
+        .cluster_seed(name)
+        .map(|s| s.default_strategy())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|c| {
+            CapacityProviderStrategyItem::builder()
+                .capacity_provider(c.capacity_provider)
+                .weight(c.weight.map_or(0, |w| i32::try_from(w).unwrap_or(i32::MAX)))
+                .base(c.base.map_or(0, |b| i32::try_from(b).unwrap_or(i32::MAX)))
+                .build()
+                .ok()
+        })
+        .collect()
+}
+
+/// The launch type of a RunTask or CreateService given neither `launchType` nor
+/// `capacityProviderStrategy`: that of the cluster's default capacity provider strategy if it
+/// has one, else EC2 (API_RunTask and API_CreateService, `capacityProviderStrategy`: "If no
+/// capacityProviderStrategy or launchType is specified, the defaultCapacityProviderStrategy for
+/// the cluster is used"; `launchType`: "The default launch type is EC2").
 pub fn default_launch_type(cluster: &ClusterRecord, name: &str, rules: &World) -> LaunchType {
-    let from_api: Vec<String> = cluster
-        .cluster
-        .default_capacity_provider_strategy()
-        .iter()
-        .map(|c| c.capacity_provider().to_owned())
-        .collect();
-    let providers = if from_api.is_empty() {
-        rules
-            .cluster_seed(name)
-            .map(|s| s.default_capacity_providers())
-            .unwrap_or_default()
-    } else {
-        from_api
-    };
-    launch_type_of_providers(providers.iter().map(String::as_str))
+    let strategy = default_strategy(cluster, name, rules);
+    launch_type_of_providers(
+        strategy
+            .iter()
+            .map(CapacityProviderStrategyItem::capacity_provider),
+    )
 }
 
 /// Chooses the container instance of cluster `cluster` for an EC2 task of `td`.
 ///
 /// `Ok(None)`: the world file declares no container instances for the cluster, so EC2 capacity
 /// is unlimited and the task is placed nowhere in particular. `Ok(Some(arn))`: the first instance
-/// (in declaration order) whose remaining CPU and memory hold the task; `in_use` are the tasks
-/// whose reservations count (any task not STOPPED, with its `containerInstanceArn`) and their
-/// sizes ([`task_size`]).
+/// (in declaration order) whose remaining CPU and memory hold the task; `in_use` are the
+/// reservations of the cluster's tasks, services' and standalone alike ([`reservation`]).
 /// `Err`: no instance fits; the reason names the closest instance as AWS does.
 pub fn place_ec2<'a>(
     rules: &World,
     ctx: &Ctx,
     cluster: &str,
     td: &TaskDefinition,
-    in_use: impl Iterator<Item = (&'a Task, (u32, u32))>,
+    in_use: impl Iterator<Item = &'a (String, (u32, u32))>,
 ) -> Result<Option<String>, PlacementFailure> {
     let Some(instances) = rules
         .cluster_seed(cluster)
@@ -139,6 +181,7 @@ pub fn place_ec2<'a>(
     if instances.is_empty() {
         return Err(PlacementFailure {
             reason: "Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.".to_owned(),
+            instances: Vec::new(),
         });
     }
     let arns: Vec<String> = (0..instances.len())
@@ -153,14 +196,8 @@ pub fn place_ec2<'a>(
         })
         .collect();
     let mut used = vec![(0u32, 0u32); instances.len()];
-    for (task, (c, m)) in in_use {
-        if task.last_status() == Some("STOPPED") {
-            continue;
-        }
-        if let Some(i) = task
-            .container_instance_arn()
-            .and_then(|a| arns.iter().position(|x| x == a))
-        {
+    for (instance, (c, m)) in in_use {
+        if let Some(i) = arns.iter().position(|x| x == instance) {
             used[i].0 += c;
             used[i].1 += m;
         }
@@ -195,11 +232,27 @@ pub fn place_ec2<'a>(
     } else {
         "CPU units"
     };
+    // API failure reasons (ECS developer guide, "API failures"): `RESOURCE:*` names the resource
+    // the container instance lacks. Which one AWS names when both are short is not documented:
+    // CPU here, the first the guide lists.
+    let instances = arns
+        .into_iter()
+        .zip(&free)
+        .map(|(arn, (c, _))| {
+            let lacks = if *c < i64::from(need_cpu) {
+                "RESOURCE:CPU"
+            } else {
+                "RESOURCE:MEMORY"
+            };
+            (arn, lacks)
+        })
+        .collect();
     Err(PlacementFailure {
         reason: format!(
             "The closest matching (container-instance {}) has insufficient {what} available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
             container_instance_id(cluster, closest)
         ),
+        instances,
     })
 }
 

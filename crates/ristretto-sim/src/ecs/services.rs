@@ -121,20 +121,32 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             ));
         }
     };
+    // Neither launchType nor capacityProviderStrategy: the cluster's default strategy, else EC2,
+    // the rule RunTask follows too (API_CreateService, `capacityProviderStrategy` and
+    // `launchType`).
+    let default_strategy =
+        if input.launch_type().is_none() && input.capacity_provider_strategy().is_empty() {
+            Some(super::clusters::default_strategy(
+                &state.ecs.clusters[&cluster],
+                &cluster,
+                &state.rules,
+            ))
+        } else {
+            None
+        };
     if let Some((arn, _)) = &td {
+        let launch_type = match (input.launch_type(), &default_strategy) {
+            (Some(l), _) => Some(l.clone()),
+            (None, Some(d)) => Some(super::clusters::launch_type_of_providers(
+                d.iter().map(|c| c.capacity_provider()),
+            )),
+            // A strategy given with the request decides (not checked).
+            (None, None) => None,
+        };
         check_placement(
             &state.ecs,
             arn,
-            // The launch type the service will get: the one asked for, else EC2 unless a
-            // capacity provider strategy decides (not checked).
-            match (
-                input.launch_type(),
-                input.capacity_provider_strategy().is_empty(),
-            ) {
-                (Some(l), _) => Some(l),
-                (None, true) => Some(&LaunchType::Ec2),
-                (None, false) => None,
-            },
+            launch_type.as_ref(),
             input.network_configuration(),
         )?;
     }
@@ -162,8 +174,10 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             .build()
             .ok();
     }
-    if service.launch_type.is_none() && service.capacity_provider_strategy.is_none() {
-        service.launch_type = Some(LaunchType::Ec2);
+    match default_strategy {
+        Some(d) if !d.is_empty() => service.capacity_provider_strategy = Some(d),
+        Some(_) => service.launch_type = Some(LaunchType::Ec2),
+        None => {}
     }
     if service.launch_type() == Some(&LaunchType::Fargate) {
         service

@@ -688,19 +688,27 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let State {
         ecs, ids, rules, ..
     } = state;
-    let cluster = ecs
-        .clusters
+    let super::EcsState {
+        clusters,
+        task_definitions,
+    } = ecs;
+    let cluster = clusters
         .get_mut(&name)
         .ok_or_else(super::cluster_not_found)?;
     let cluster_arn = cluster.cluster.cluster_arn().unwrap_or_default().to_owned();
     // Neither launchType nor capacityProviderStrategy: the cluster's default strategy, else EC2
-    // (API_RunTask); with a strategy, new_task keeps treating it as Fargate.
+    // (API_RunTask); a strategy's providers decide otherwise (FARGATE*: Fargate, else EC2).
     let launch_type = match input.launch_type() {
         Some(lt) => Some(lt.clone()),
         None if input.capacity_provider_strategy().is_empty() => {
             Some(super::clusters::default_launch_type(cluster, &name, rules))
         }
-        None => None,
+        None => Some(super::clusters::launch_type_of_providers(
+            input
+                .capacity_provider_strategy()
+                .iter()
+                .map(|c| c.capacity_provider()),
+        )),
     };
     let mut out = RunTaskOutput::builder();
     if let Some(token) = input.client_token() {
@@ -714,7 +722,43 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             return Ok(encode(&out.set_tasks(Some(earlier)).build()));
         }
     }
+    // EC2 tasks are placed on the cluster's container instances, with what every task of the
+    // cluster not yet STOPPED holds (services' and standalone ones, this call's included).
+    let mut reserved: Vec<(String, (u32, u32))> = if launch_type == Some(LaunchType::Ec2) {
+        cluster
+            .tasks
+            .values()
+            .chain(cluster.services.values().flat_map(|s| s.tasks.values()))
+            .filter_map(|t| super::clusters::reservation(t, task_definitions))
+            .collect()
+    } else {
+        Vec::new()
+    };
     for _ in 0..count {
+        let instance = if launch_type == Some(LaunchType::Ec2) {
+            match super::clusters::place_ec2(rules, ctx, &name, &td, reserved.iter()) {
+                Ok(instance) => instance,
+                // API_RunTask errors / the errors AWS answers on a cluster without instances.
+                Err(f) if f.instances.is_empty() => {
+                    return Err(ApiError::invalid_parameter(
+                        "No Container Instances were found in your cluster.",
+                    ));
+                }
+                // ECS developer guide, "API failure reasons": `RESOURCE:*` with the container
+                // instance's ARN. The tasks left are the same size: none of them fits either.
+                Err(f) => {
+                    for (arn, reason) in f.instances {
+                        out = out.failures(Failure::builder().arn(arn).reason(reason).build());
+                    }
+                    break;
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(arn) = &instance {
+            reserved.push((arn.clone(), super::clusters::task_size(&td)));
+        }
         let mut rec = new_task(
             ids,
             ctx,
@@ -731,11 +775,16 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             },
         );
         rec.task.overrides = input.overrides().cloned();
+        rec.task.container_instance_arn = instance;
         rec.client_token = input.client_token().map(str::to_owned);
         out = out.tasks(rec.task.0.clone());
         cluster.tasks.insert(rec.id().to_owned(), rec);
     }
-    Ok(encode(&out.build()))
+    // Both lists are always there, empty or not, as AWS answers RunTask.
+    let mut out = out.build();
+    out.tasks.get_or_insert_with(Vec::new);
+    out.failures.get_or_insert_with(Vec::new);
+    Ok(encode(&out))
 }
 
 pub fn stop_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {

@@ -63,10 +63,7 @@ pub(super) fn apply_task_events(
                 };
                 r.start_failures += 1;
                 if !breaker_on {
-                    // The guide gives no schedule, only a maximum (27 minutes today); this one
-                    // doubles from 5 s to 15 minutes.
-                    let backoff = (5.0 * 2f64.powi(r.start_failures.min(8) - 1)).min(900.0);
-                    r.launch_after = now + backoff;
+                    r.launch_after = now + restart_delay(r.start_failures);
                     if r.start_failures == 1 {
                         // The guide's wording; when in a streak AWS sends it is not documented:
                         // here once, when the back-off starts.
@@ -93,6 +90,18 @@ pub(super) fn apply_task_events(
             _ => {}
         }
     }
+}
+
+/// The longest wait between two launch attempts of a service whose tasks keep failing to start
+/// (ECS developer guide, "service-throttle-logic": "incrementally increased up to a maximum of
+/// 27 minutes").
+pub(super) const MAX_RESTART_DELAY: f64 = 27.0 * 60.0;
+
+/// World seconds before the next launch after the `failures`-th task in a row that went from
+/// PENDING straight to STOPPED. The guide gives only the maximum, not the schedule: this one
+/// doubles from 5 s (5, 10, 20, … 1280 s) and then stays at the 27-minute maximum.
+pub(super) fn restart_delay(failures: i32) -> f64 {
+    (5.0 * 2f64.powi(failures.clamp(1, 10) - 1)).min(MAX_RESTART_DELAY)
 }
 
 /// Whether the deployment `owner` still counts failures (IN_PROGRESS).
@@ -499,5 +508,49 @@ mod tests {
             1,
             "once per streak"
         );
+    }
+
+    // ECS developer guide, "service-throttle-logic": the time between restart attempts is
+    // "incrementally increased up to a maximum of 27 minutes" (the schedule itself is not
+    // documented: ours doubles from 5 s).
+    #[test]
+    fn the_restart_delay_grows_to_the_documented_27_minutes_and_stays_there() {
+        use super::{MAX_RESTART_DELAY, restart_delay};
+        let delays: Vec<f64> = (1..=12).map(restart_delay).collect();
+        assert!(delays.windows(2).all(|w| w[1] >= w[0]), "{delays:?}");
+        assert_eq!(delays[0], 5.0);
+        assert_eq!(MAX_RESTART_DELAY, 1620.0);
+        assert_eq!(restart_delay(10), 1620.0);
+        assert_eq!(restart_delay(500), 1620.0);
+        assert!(delays.iter().all(|d| *d <= 1620.0));
+    }
+
+    // ECS developer guide, "service-throttle-logic": after many start failures the next attempt
+    // waits the 27-minute maximum; "If you update your service to use a new task definition,
+    // your service returns to a normal, non-throttled state immediately."
+    #[test]
+    fn a_new_task_definition_ends_the_restart_back_off_at_once() {
+        let mut kit = Kit::new(&world());
+        let dc = json!({"minimumHealthyPercent": 100, "maximumPercent": 200});
+        let (_, bad) = kit.steady_service(1, dc, "web:broken");
+        let good = kit.register("web", "web:4");
+        let failed = kit.update(20.0, &bad);
+        // Let it fail ten times in a row: each attempt fails 10 s after its launch.
+        let mut t = 20.0;
+        while kit.service("web").rollouts[0].start_failures < 10 {
+            t += 1.0;
+            kit.step(t);
+            assert!(t < 20_000.0, "ten failures expected");
+        }
+        let next = kit.service("web").rollouts[0].launch_after;
+        assert!(
+            (next - (kit.t0 + t) - 1620.0).abs() < 1e-3,
+            "the 27-minute maximum"
+        );
+        kit.step(t + 1000.0);
+        assert_eq!(kit.tasks_of("web", &failed).0, 0, "still waiting");
+        let fresh = kit.update(t + 1001.0, &good);
+        kit.step(t + 1001.0);
+        assert_eq!(kit.tasks_of("web", &fresh).0, 1, "launched at once");
     }
 }

@@ -7,21 +7,21 @@
 //! all of its requirements." with the reason; like AWS, a duplicate of that event is not repeated
 //! until the cause is resolved (a task of the service started) or six hours have passed.
 //!
-//! Known simplification: the reservations counted on an instance are those of this service's
-//! own tasks (the scheduler's pass over one service does not see the cluster's other services
-//! and standalone tasks).
+//! The reservations counted on an instance are those of every task of the cluster not yet
+//! STOPPED: this service's, the other services' and standalone (RunTask) tasks.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{LaunchType, TaskStopCode};
 
 use super::events::push_event;
-use super::{Place, svc_name, ts};
+use super::{Place, TaskDefs, svc_name, ts};
 use crate::clock::Epoch;
-use crate::ecs::clusters::{UNABLE_TO_PLACE, launch_type_of_providers, place_ec2, task_size};
+use crate::ecs::clusters::{UNABLE_TO_PLACE, launch_type_of_providers, place_ec2, reservation};
 use crate::ecs::tasks::{TaskSpec, new_task};
-use crate::ecs::{ServiceRecord, TaskRecord};
+use crate::ecs::{ClusterRecord, ServiceRecord, TaskRecord};
 use crate::state::Ids;
+use crate::world::World;
 
 pub(super) fn launch(
     svc: &mut ServiceRecord,
@@ -65,10 +65,13 @@ pub(super) fn launch_td(
     let name = svc_name(svc);
     let launch_type = launch_type_for(svc);
     let instance = if launch_type == LaunchType::Ec2 {
-        let in_use = svc.tasks.values().filter_map(|t| {
-            let size = task_def(place, t.task.task_definition_arn()?).map(task_size)?;
-            Some((&t.task.0, size))
-        });
+        // This service's tasks, then every other task of the cluster.
+        let own: Vec<(String, (u32, u32))> = svc
+            .tasks
+            .values()
+            .filter_map(|t| reservation(t, place.tds))
+            .collect();
+        let in_use = own.iter().chain(place.reserved);
         match place_ec2(place.rules, place.ctx, place.cluster, &td, in_use) {
             Ok(arn) => arn,
             Err(failure) => {
@@ -120,13 +123,35 @@ fn launch_type_for(svc: &ServiceRecord) -> LaunchType {
     launch_type_of_providers(providers.iter().map(|p| p.capacity_provider()))
 }
 
-fn task_def<'a>(place: &'a Place<'_>, arn: &str) -> Option<&'a aws_sdk_ecs::types::TaskDefinition> {
-    let (family, rev) = crate::ecs::short_name(arn).rsplit_once(':')?;
-    place
-        .tds
-        .get(family)?
-        .get(rev.parse::<usize>().ok()?.checked_sub(1)?)
-        .map(|r| &r.task_definition.0)
+/// The reservations on container instances of the tasks of `cluster` outside the service
+/// `service`: its other services' and its standalone (RunTask) tasks. Empty when the world file
+/// gives the cluster no container instances (EC2 capacity is then unlimited).
+pub(super) fn reserved_outside(
+    cluster: &ClusterRecord,
+    name: &str,
+    service: &str,
+    tds: &TaskDefs,
+    rules: &World,
+) -> Vec<(String, (u32, u32))> {
+    if rules
+        .cluster_seed(name)
+        .and_then(|s| s.container_instances())
+        .is_none()
+    {
+        return Vec::new();
+    }
+    cluster
+        .tasks
+        .values()
+        .chain(
+            cluster
+                .services
+                .iter()
+                .filter(|(n, _)| n.as_str() != service)
+                .flat_map(|(_, s)| s.tasks.values()),
+        )
+        .filter_map(|t| reservation(t, tds))
+        .collect()
 }
 
 /// Seconds during which AWS omits a duplicate service event whose cause is unresolved
@@ -416,5 +441,139 @@ mod tests {
             .map(|t| t.task.stopped_reason().unwrap_or_default().to_owned())
             .collect();
         assert_eq!(reasons, ["because"; 3]);
+    }
+
+    // API_RunTask `failures` and the ECS developer guide, "API failure reasons": a task that no
+    // container instance can hold is not started; each instance is named with the resource it
+    // lacks (`RESOURCE:CPU`, `RESOURCE:MEMORY`). Tasks of the same call that fit are started.
+    #[test]
+    fn run_task_starts_what_fits_and_names_the_missing_resource() {
+        let mut kit = Kit::new(&ec2_world("[{cpu: 4096, memory: 2048}]"));
+        let td = register_ec2(&mut kit);
+        let out = kit.call(
+            "ecs",
+            "RunTask",
+            0.0,
+            json!({"taskDefinition": td, "count": 3, "launchType": "EC2"}),
+        );
+        assert_eq!(
+            out["tasks"].as_array().map(Vec::len),
+            Some(2),
+            "2 × 1024 MiB fit"
+        );
+        let instance = crate::ecs::clusters::container_instance_id("default", 0);
+        assert_eq!(
+            out["failures"],
+            json!([{
+                "arn": format!("arn:aws:ecs:us-east-1:123456789012:container-instance/default/{instance}"),
+                "reason": "RESOURCE:MEMORY",
+            }])
+        );
+        assert!(
+            out["tasks"][0]["containerInstanceArn"]
+                .as_str()
+                .is_some_and(|a| a.ends_with(&instance))
+        );
+        // A task needing more CPU than is left.
+        let big = kit.call(
+            "ecs",
+            "RegisterTaskDefinition",
+            0.0,
+            json!({
+                "family": "big",
+                "containerDefinitions": [{"name": "app", "image": "big:1", "essential": true,
+                                          "cpu": 8192, "memory": 1}],
+                "requiresCompatibilities": ["EC2"],
+            }),
+        );
+        let big = big["taskDefinition"]["taskDefinitionArn"]
+            .as_str()
+            .expect("ARN");
+        let out = kit.call("ecs", "RunTask", 0.0, json!({"taskDefinition": big}));
+        assert_eq!(out["tasks"], json!([]));
+        assert_eq!(out["failures"][0]["reason"], "RESOURCE:CPU");
+    }
+
+    // AWS answers RunTask of an EC2 task on a cluster without container instances with
+    // InvalidParameterException "No Container Instances were found in your cluster." (the
+    // wording AWS is reported to send; not in the API reference).
+    #[test]
+    fn run_task_on_a_cluster_without_instances_is_refused() {
+        let mut kit = Kit::new(&ec2_world("[]"));
+        let td = register_ec2(&mut kit);
+        let err = kit
+            .try_call("ecs", "RunTask", 0.0, json!({"taskDefinition": td}))
+            .expect_err("no instances");
+        assert_eq!(err.code, "InvalidParameterException");
+        assert_eq!(
+            err.message,
+            "No Container Instances were found in your cluster."
+        );
+    }
+
+    // ECS developer guide, "Task placement": an instance's registered CPU and memory are shared
+    // by every task placed on it, whoever started it — other services and RunTask included.
+    #[test]
+    fn capacity_is_shared_by_services_and_run_task() {
+        let mut kit = Kit::new(&ec2_world("[{cpu: 1024, memory: 4096}]"));
+        let td = register_ec2(&mut kit); // 512 CPU units
+        let out = kit.call(
+            "ecs",
+            "RunTask",
+            0.0,
+            json!({"taskDefinition": td, "launchType": "EC2"}),
+        );
+        assert_eq!(out["tasks"].as_array().map(Vec::len), Some(1));
+        kit.call(
+            "ecs",
+            "CreateService",
+            0.0,
+            json!({"serviceName": "api", "taskDefinition": td, "desiredCount": 1}),
+        );
+        create(&mut kit, &td, 1, json!({}));
+        kit.step(10.0);
+        assert_eq!(
+            kit.service("api").tasks.len(),
+            1,
+            "the second half of the instance"
+        );
+        assert!(kit.service("web").tasks.is_empty(), "nothing left for web");
+        assert_eq!(placement_events(&kit).len(), 1);
+        let out = kit.call("ecs", "RunTask", 10.0, json!({"taskDefinition": td}));
+        assert_eq!(out["failures"][0]["reason"], "RESOURCE:CPU");
+    }
+
+    // API_CreateService, `capacityProviderStrategy`: "If no capacityProviderStrategy or
+    // launchType is specified, the defaultCapacityProviderStrategy for the cluster is used";
+    // `launchType`: the default is EC2 — the rule RunTask follows too.
+    #[test]
+    fn create_service_defaults_to_the_cluster_strategy_else_ec2() {
+        let mut kit = Kit::new(
+            "clusters: [{name: default, containerInstances: []}, {name: spot, containerInstances: [], defaultCapacityProviderStrategy: [{capacityProvider: FARGATE_SPOT, weight: 1}]}]\ntaskStartDelaySeconds: 10\ntaskStartJitter: 0\n",
+        );
+        let td = kit.register("web", "web:1");
+        let body = |cluster: &str| {
+            json!({"cluster": cluster, "serviceName": "web", "taskDefinition": td, "desiredCount": 1,
+                   "networkConfiguration": crate::testkit::network()})
+        };
+        let out = kit.call("ecs", "CreateService", 0.0, body("spot"));
+        assert_eq!(
+            out["service"]["capacityProviderStrategy"],
+            json!([{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}])
+        );
+        assert!(out["service"].get("launchType").is_none());
+        let spot = &kit.state.ecs.clusters["spot"].services["web"];
+        let task = spot
+            .tasks
+            .values()
+            .next()
+            .expect("a task without instances");
+        assert_eq!(task.task.launch_type().map(|l| l.as_str()), Some("FARGATE"));
+        let out = kit.call("ecs", "CreateService", 0.0, body("default"));
+        assert_eq!(out["service"]["launchType"], "EC2");
+        assert!(
+            kit.service("web").tasks.is_empty(),
+            "EC2: no instance to place it on"
+        );
     }
 }

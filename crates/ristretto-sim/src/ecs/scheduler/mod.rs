@@ -135,14 +135,20 @@ fn step_cluster(
     }
     let ctx = cluster_ctx(cluster, now);
     let cluster_arn = cluster.cluster.cluster_arn().unwrap_or_default().to_owned();
-    let place = Place {
-        ctx: &ctx,
-        cluster: name,
-        cluster_arn: &cluster_arn,
-        tds,
-        rules,
-    };
-    for svc in cluster.services.values_mut() {
+    let services: Vec<String> = cluster.services.keys().cloned().collect();
+    for service in services {
+        let reserved = launch::reserved_outside(cluster, name, &service, tds, rules);
+        let place = Place {
+            ctx: &ctx,
+            cluster: name,
+            cluster_arn: &cluster_arn,
+            tds,
+            rules,
+            reserved: &reserved,
+        };
+        let Some(svc) = cluster.services.get_mut(&service) else {
+            continue;
+        };
         let mut events = Vec::new();
         for t in svc.tasks.values_mut() {
             while let Some(ev) = t.step(now) {
@@ -167,12 +173,14 @@ pub fn reconcile_now(state: &mut State, ctx: &Ctx, cluster: &str, service: &str)
         return;
     };
     let cluster_arn = c.cluster.cluster_arn().unwrap_or_default().to_owned();
+    let reserved = launch::reserved_outside(c, cluster, service, task_definitions, rules);
     let place = Place {
         ctx,
         cluster,
         cluster_arn: &cluster_arn,
         tds: task_definitions,
         rules,
+        reserved: &reserved,
     };
     if let Some(svc) = c.services.get_mut(service) {
         reconcile_service(svc, ids, &place);
@@ -186,6 +194,9 @@ struct Place<'a> {
     cluster_arn: &'a str,
     tds: &'a TaskDefs,
     rules: &'a World,
+    /// Reservations on container instances of the cluster's tasks outside the service
+    /// ([`launch::reserved_outside`]).
+    reserved: &'a [(String, (u32, u32))],
 }
 
 /// A context whose ARNs use the cluster's region and account.
@@ -241,6 +252,7 @@ fn reconcile_service(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>) 
         return;
     }
     if is_task_set_service(svc) {
+        replace_unhealthy(svc, ids, now, place.rules.stop_delay());
         reconcile_task_sets(svc, ids, place);
     } else {
         replace_unhealthy(svc, ids, now, place.rules.stop_delay());

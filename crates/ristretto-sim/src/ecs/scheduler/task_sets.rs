@@ -1,13 +1,17 @@
 //! Services with the `CODE_DEPLOY` or `EXTERNAL` deployment controller (API_TaskSet): each task
 //! set is kept at its computed desired count (`scale` percent of the service's desired count,
 //! rounded up), tasks of deleted task sets are stopped, drained DRAINING sets disappear, and each
-//! set reports its counts and `stabilityStatus`.
+//! set reports its counts and `stabilityStatus`: STEADY_STATE once `runningCount` equals
+//! `computedDesiredCount`, `pendingCount` is 0 and every task reports healthy (API_TaskSet,
+//! `stabilityStatus`: "All tasks are reporting a healthy status from the load balancers, service
+//! discovery, and container health checks"), so a green task set whose container health checks
+//! fail never becomes ready for CodeDeploy's traffic shift.
 
 use aws_sdk_ecs::types::StabilityStatus;
 
 use super::events::report;
 use super::launch::{launch_td, stop_some, stop_tasks};
-use super::{Place, counts, svc_name, ts};
+use super::{Place, counts, healthy_count, svc_name, ts};
 use crate::ecs::ServiceRecord;
 use crate::state::Ids;
 
@@ -87,11 +91,12 @@ pub(super) fn reconcile_task_sets(svc: &mut ServiceRecord, ids: &mut Ids, place:
         let (p, r) = counts(svc, id);
         total.0 += p;
         total.1 += r;
-        per.push((p, r, *computed));
+        per.push((p, r, *computed, healthy_count(svc, id)));
     }
     let mut drained = Vec::new();
-    for (ts_, (p, r, computed)) in svc.service.task_sets.iter_mut().flatten().zip(per) {
-        let stable = p == 0 && r == computed;
+    for (ts_, (p, r, computed, healthy)) in svc.service.task_sets.iter_mut().flatten().zip(per) {
+        // `runningCount` is every RUNNING task; only healthy ones make the set steady.
+        let stable = p == 0 && r == computed && healthy == r;
         let status = if stable {
             StabilityStatus::SteadyState
         } else {
@@ -166,5 +171,111 @@ mod tests {
             Some(&StabilityStatus::SteadyState)
         );
         assert_eq!(kit.service("web").service.running_count, 3);
+    }
+
+    /// Registers `web` with one essential container of `image` and a container health check
+    /// whose first check runs 10 s after RUNNING; returns its ARN.
+    fn register_checked(kit: &mut Kit, image: &str) -> String {
+        let out = kit.call(
+            "ecs",
+            "RegisterTaskDefinition",
+            0.0,
+            json!({
+                "family": "web",
+                "containerDefinitions": [{
+                    "name": "app", "image": image, "essential": true,
+                    "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 10, "retries": 3},
+                }],
+                "cpu": "256", "memory": "512", "networkMode": "awsvpc",
+                "requiresCompatibilities": ["FARGATE"],
+            }),
+        );
+        out["taskDefinition"]["taskDefinitionArn"]
+            .as_str()
+            .expect("ARN")
+            .to_owned()
+    }
+
+    fn create_set(kit: &mut Kit, at: f64, td: &str) -> String {
+        let out = kit.call(
+            "ecs",
+            "CreateTaskSet",
+            at,
+            json!({"service": "web", "cluster": "default", "taskDefinition": td}),
+        );
+        out["taskSet"]["id"].as_str().expect("ID").to_owned()
+    }
+
+    fn set(kit: &Kit, id: &str) -> aws_sdk_ecs::types::TaskSet {
+        kit.service("web")
+            .service
+            .task_sets()
+            .iter()
+            .find(|t| t.id() == Some(id))
+            .cloned()
+            .expect("task set")
+    }
+
+    // API_TaskSet, `stabilityStatus`: STEADY_STATE needs runningCount = computedDesiredCount,
+    // pendingCount 0 and "All tasks are reporting a healthy status from the load balancers,
+    // service discovery, and container health checks"; `runningCount` counts RUNNING tasks.
+    // A task with a container health check is healthy after its first passing check
+    // (API_HealthCheck: the first check runs `interval` seconds after the container starts).
+    #[test]
+    fn a_task_set_is_steady_only_once_its_tasks_pass_their_health_checks() {
+        let mut kit = Kit::new(WORLD);
+        kit.code_deploy_service();
+        let checked = register_checked(&mut kit, "web:3");
+        let green = create_set(&mut kit, 20.0, &checked);
+        kit.step(30.0); // RUNNING, first check not yet run
+        assert_eq!(set(&kit, &green).running_count, 2);
+        assert_eq!(set(&kit, &green).pending_count, 0);
+        assert_eq!(
+            set(&kit, &green).stability_status(),
+            Some(&StabilityStatus::Stabilizing),
+            "RUNNING but not yet healthy"
+        );
+        kit.step(40.0); // the first check passed
+        assert_eq!(
+            set(&kit, &green).stability_status(),
+            Some(&StabilityStatus::SteadyState)
+        );
+    }
+
+    // API_HealthCheck: "For tasks that are part of a service, if the task reports as unhealthy
+    // then the task will be stopped and the service scheduler will replace it" — task sets'
+    // tasks included; such a set never reaches STEADY_STATE (API_TaskSet `stabilityStatus`).
+    #[test]
+    fn an_unhealthy_task_set_is_replaced_and_never_steady() {
+        let mut kit = Kit::new(&format!(
+            "{WORLD}containers: [{{image: \"*:sick\", healthy: false}}]\n"
+        ));
+        kit.code_deploy_service();
+        let sick = register_checked(&mut kit, "web:sick");
+        let green = create_set(&mut kit, 20.0, &sick);
+        let mut statuses = Vec::new();
+        for t in (30..=200).step_by(10) {
+            kit.step(f64::from(t));
+            statuses.push(set(&kit, &green).stability_status().cloned());
+        }
+        assert!(
+            statuses
+                .iter()
+                .all(|s| s.as_ref() == Some(&StabilityStatus::Stabilizing)),
+            "{statuses:?}"
+        );
+        let replaced = kit
+            .service("web")
+            .tasks
+            .values()
+            .filter(|t| {
+                t.owner.as_deref() == Some(green.as_str())
+                    && t.task.stopped_reason() == Some("Task failed container health checks")
+            })
+            .count();
+        assert!(
+            replaced >= 2,
+            "unhealthy tasks are stopped and replaced: {replaced}"
+        );
     }
 }
