@@ -98,41 +98,69 @@ def check_raw(shape, value, path, out):
             out.append(f"{path}: expected base64 text, got {value!r}")
 
 
-def after_call(http_response, parsed, model, **_):
-    """botocore's `after-call` hook: validates one answer of `model` (an OperationModel)."""
-    service = model.service_model.service_name
-    op = f"{service}:{model.name}"
-    operations.add(op)
+def check_answer(model, status, body, parsed):
+    """Findings (member path and what is wrong) of one answer of `model` (an OperationModel)."""
     out = []
+    if status >= 300:
+        checked["errors"] += 1
+        code = str(body.get("__type", "")).rsplit("#", 1)[-1]
+        declared = {e.name: e for e in model.error_shapes}
+        if code in declared:
+            shape = declared[code]
+            members = body
+            # An exception shape without a message member (CodeDeploy's): clients read `message`.
+            if not any(m.lower() == "message" for m in shape.members):
+                members = {k: v for k, v in body.items() if k != "message"}
+            check_raw(shape, members, "error", out)
+        elif code not in COMMON_ERRORS:
+            out.append(f"error: {code!r} is not an error {model.name} declares ({sorted(declared)})")
+        if not isinstance(body.get("message", body.get("Message")), str):
+            out.append("error: no message")
+        return out
+    checked["answers"] += 1
+    shape = model.output_shape
+    if shape is None:
+        if body:
+            out.append(f"output: {model.name} has no output but the answer has {sorted(body)}")
+        return out
+    check_raw(shape, body, "output", out)
+    answer = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    report = ParamValidator().validate(answer, shape)
+    if report.has_errors():
+        out.extend(line.strip() for line in report.generate_report().splitlines()[1:] if line.strip())
+    return out
+
+
+def after_call(http_response, parsed, model, **_):
+    """botocore's `after-call` hook: validates one answer of `model`."""
+    op = f"{model.service_model.service_name}:{model.name}"
+    operations.add(op)
     try:
         body = json.loads(http_response.content or b"{}")
     except ValueError as e:
         findings.append(f"{op}: the body is not JSON ({e})")
         return
-    if http_response.status_code >= 300:
-        checked["errors"] += 1
-        code = str(body.get("__type", "")).rsplit("#", 1)[-1]
-        declared = {e.name: e for e in model.error_shapes}
-        if code in declared:
-            check_raw(declared[code], body, "error", out)
-        elif code not in COMMON_ERRORS:
-            out.append(f"error: {code!r} is not an error {model.name} declares ({sorted(declared)})")
-        if not isinstance(body.get("message", body.get("Message")), str):
-            out.append("error: no message")
-    else:
-        checked["answers"] += 1
-        shape = model.output_shape
-        if shape is not None:
-            check_raw(shape, body, "output", out)
-            answer = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
-            report = ParamValidator().validate(answer, shape)
-            if report.has_errors():
-                out.extend(
-                    line.strip() for line in report.generate_report().splitlines()[1:] if line.strip()
-                )
-        elif body:
-            out.append(f"output: {model.name} has no output but the answer has {sorted(body)}")
-    findings.extend(f"{op}: {line}" for line in out)
+    findings.extend(f"{op}: {line}" for line in check_answer(model, http_response.status_code, body, parsed))
+
+
+def self_check():
+    """The checker finds what it must: a broken DescribeScalableTargets answer."""
+    model = boto3.client("application-autoscaling").meta.service_model.operation_model("DescribeScalableTargets")
+    target = {
+        "ServiceNamespace": "nowhere",  # not in the enum
+        "ResourceId": "service/default/web",
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "MinCapacity": "1",  # not an integer
+        "MaxCapacity": 2,
+        "CreationTime": 0,
+        "Surprise": True,  # not in the model
+    }  # RoleARN (required) missing
+    parsed = dict(target, CreationTime=__import__("datetime").datetime.now())
+    found = "\n".join(check_answer(model, 200, {"ScalableTargets": [target]}, {"ScalableTargets": [parsed]}))
+    checked["answers"] -= 1
+    for expected in ("nowhere", "MinCapacity", "Surprise", "RoleARN"):
+        if expected not in found:
+            raise SystemExit(f"shapes.py cannot see a wrong {expected}: {found}")
 
 
 def client(name):
@@ -162,6 +190,7 @@ def until(what, look, timeout=60):
     raise SystemExit(f"timed out waiting for {what}")
 
 
+self_check()
 ecs = client("ecs")
 deploy = client("codedeploy")
 scaling = client("application-autoscaling")
@@ -257,16 +286,21 @@ revisions = [
     for r in d.get("sourceServiceRevisions", []) + [d.get("targetServiceRevision", {})]
     if r.get("arn")
 ]
-ecs.describe_service_revisions(serviceRevisionArns=revisions or ["arn:aws:ecs:us-east-1:123456789012:service-revision/default/web/1"])
+assert revisions, deployments
+ecs.describe_service_revisions(serviceRevisionArns=revisions)
 
 # Tasks: running, stopped, one-off.
 running = ecs.list_tasks(cluster="default", serviceName="web")["taskArns"]
 ecs.describe_tasks(cluster="default", tasks=running + ["arn:aws:ecs:us-east-1:123456789012:task/default/0"], include=["TAGS"])
 stopped = ecs.list_tasks(cluster="default", serviceName="web", desiredStatus="STOPPED")["taskArns"]
-if stopped:
-    ecs.describe_tasks(cluster="default", tasks=stopped)
+assert stopped, "the rolling deployment stopped the old tasks"
+ecs.describe_tasks(cluster="default", tasks=stopped)
 run = ecs.run_task(cluster="default", taskDefinition=web1, count=1, launchType="FARGATE", networkConfiguration=NETWORK, startedBy="shapes")
 ecs.run_task(cluster="default", taskDefinition=ec2, count=1)
+# EC2 capacity: `small` holds one 128 MiB task at most twice; the third is a RESOURCE failure.
+placed = ecs.run_task(cluster="small", taskDefinition=ec2, count=3, launchType="EC2")
+assert len(placed["tasks"]) == 2 and placed["failures"], placed
+expect_error("InvalidParameterException", ecs.run_task, cluster="empty", taskDefinition=ec2, launchType="EC2")
 ecs.stop_task(cluster="default", task=run["tasks"][0]["taskArn"], reason="shapes")
 expect_error("InvalidParameterException", ecs.list_tasks, cluster="default", startedBy="x", serviceName="web")
 
@@ -326,6 +360,14 @@ Resources:
           ContainerPort: 80
 """
 deploy.create_application(applicationName="extra", computePlatform="ECS")
+deploy.create_deployment_group(
+    applicationName="extra",
+    deploymentGroupName="extra-group",
+    serviceRoleArn="arn:aws:iam::123456789012:role/codedeploy",
+    deploymentConfigName="CodeDeployDefault.ECSAllAtOnce",
+    deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+    ecsServices=[{"clusterName": "default", "serviceName": "ext"}],
+)
 deploy.list_applications()
 deploy.get_application(applicationName="bg-app")
 deploy.batch_get_applications(applicationNames=["bg-app", "extra"])

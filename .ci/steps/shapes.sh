@@ -15,7 +15,10 @@ fi
 work="$(mktemp -d)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/world.yaml" <<'YAML'
-clusters: [default]
+clusters:
+  - default
+  - {name: small, containerInstances: [{cpu: 1024, memory: 256}]}
+  - {name: empty, containerInstances: []}
 parameters:
   - {name: /app/host, value: db.internal}
   - {name: /app/password, value: s3cret, type: SecureString}

@@ -99,9 +99,46 @@ impl ApiError {
 
     /// The JSON body AWS sends for an awsJson 1.1 error.
     pub fn json_body(&self) -> Vec<u8> {
-        serde_json::json!({ "__type": self.code, "message": self.message })
-            .to_string()
-            .into_bytes()
+        self.json_body_for("")
+    }
+
+    /// The JSON body of an awsJson 1.1 error of `service`, its message under the member name
+    /// that service's exception shapes declare (service models: `Message` in Application Auto
+    /// Scaling and Secrets Manager, `message` in ECS and SSM; CodeDeploy's declare none and
+    /// clients read `message`).
+    pub fn json_body_for(&self, service: &str) -> Vec<u8> {
+        let member = match service {
+            "application-autoscaling" | "secretsmanager" => "Message",
+            _ => "message",
+        };
+        let mut body = serde_json::Map::new();
+        body.insert("__type".to_owned(), self.code.as_ref().into());
+        body.insert(member.to_owned(), self.message.clone().into());
+        serde_json::Value::Object(body).to_string().into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+
+    // Service models (botocore `service-2.json`): ValidationException of
+    // application-autoscaling and ResourceNotFoundException of secretsmanager have the member
+    // `Message`; ECS's ClientException has `message`.
+    #[test]
+    fn the_message_member_is_spelled_as_each_service_model_does() {
+        let err = ApiError::new("ValidationException", "bad");
+        let body = |service| -> serde_json::Value {
+            serde_json::from_slice(&err.json_body_for(service)).expect("JSON")
+        };
+        assert_eq!(
+            body("application-autoscaling"),
+            serde_json::json!({"__type": "ValidationException", "Message": "bad"})
+        );
+        assert_eq!(body("secretsmanager")["Message"], "bad");
+        assert_eq!(body("ecs")["message"], "bad");
+        assert_eq!(body("ssm")["message"], "bad");
+        assert_eq!(body("codedeploy")["message"], "bad");
     }
 }
 

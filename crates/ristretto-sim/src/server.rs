@@ -293,7 +293,7 @@ async fn handle(
         Ok(body) => (200, json_response(200, body, None)),
         Err(err) => (
             err.status,
-            json_response(err.status, err.json_body(), Some(&err.code)),
+            json_response(err.status, err.json_body_for(service_name), Some(&err.code)),
         ),
     };
     let error = (status != 200).then(|| {
