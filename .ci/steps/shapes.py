@@ -314,6 +314,19 @@ latest = ecs.list_service_deployments(cluster="default", service="web", status=[
 if latest:
     ecs.stop_service_deployment(serviceDeploymentArn=latest[0]["serviceDeploymentArn"], stopType="ROLLBACK")
 
+# A deployment that fails: the breaker rolls back; stopped tasks carry exit codes and reasons.
+broken = fargate_td("web", "nginx:broken")
+ecs.update_service(cluster="default", service="web", taskDefinition=broken)
+until(
+    "the circuit breaker to roll back",
+    lambda: ecs.describe_services(cluster="default", services=["web"])["services"][0]["taskDefinition"] != broken,
+)
+ecs.describe_services(cluster="default", services=["web"])
+failed = ecs.list_tasks(cluster="default", serviceName="web", desiredStatus="STOPPED")["taskArns"]
+ecs.describe_tasks(cluster="default", tasks=failed[:100])
+arns = ecs.list_service_deployments(cluster="default", service="web")["serviceDeployments"]
+ecs.describe_service_deployments(serviceDeploymentArns=[d["serviceDeploymentArn"] for d in arns][:20])
+
 # Errors.
 expect_error("ClusterNotFoundException", ecs.describe_services, cluster="nowhere", services=["web"])
 expect_error("ServiceNotFoundException", ecs.update_service, cluster="default", service="nope", desiredCount=1)

@@ -22,6 +22,8 @@ clusters:
 parameters:
   - {name: /app/host, value: db.internal}
   - {name: /app/password, value: s3cret, type: SecureString}
+failures:
+  - {image: "*:broken*", exitCode: 1, stoppedReason: "Essential container in task exited"}
 secrets:
   - {name: app/db, value: '{"password":"s3cret"}', description: database credentials}
 codeDeploy:
