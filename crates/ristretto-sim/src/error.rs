@@ -118,6 +118,9 @@ impl ApiError {
     }
 }
 
+/// The result of a simulated API call: the encoded JSON body, or an AWS error.
+pub type ApiResult = Result<Vec<u8>, ApiError>;
+
 #[cfg(test)]
 mod tests {
     use super::ApiError;
@@ -141,6 +144,3 @@ mod tests {
         assert_eq!(body("codedeploy")["message"], "bad");
     }
 }
-
-/// The result of a simulated API call: the encoded JSON body, or an AWS error.
-pub type ApiResult = Result<Vec<u8>, ApiError>;
