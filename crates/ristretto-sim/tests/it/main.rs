@@ -11,5 +11,6 @@ mod codedeploy;
 mod native_strategies;
 mod other_services;
 mod persistence;
+mod placement;
 mod rolling;
 mod validation;
