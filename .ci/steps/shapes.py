@@ -11,7 +11,8 @@ Scaling, SSM and Secrets Manager with boto3, and a hook after every call validat
   silently drops those), enum values in the model's enum, wire types of awsJson 1.1
   (timestamps as epoch seconds);
 - an error answer: its code is one the operation declares (or a common error), and its body
-  matches that error's shape.
+  matches that error's shape;
+- every answer has its own `x-amzn-RequestId`.
 
 Prints how many answers and operations were checked; exits 1 listing operation + member path for
 each finding. Reads AWS_ENDPOINT_URL from the environment (set by shapes.sh).
@@ -42,6 +43,7 @@ COMMON_ERRORS = {
 findings = []
 checked = {"answers": 0, "errors": 0}
 operations = set()
+request_ids = set()
 
 
 def check_raw(shape, value, path, out):
@@ -135,6 +137,10 @@ def after_call(http_response, parsed, model, **_):
     """botocore's `after-call` hook: validates one answer of `model`."""
     op = f"{model.service_model.service_name}:{model.name}"
     operations.add(op)
+    request_id = http_response.headers.get("x-amzn-RequestId")
+    if not request_id or request_id in request_ids:
+        findings.append(f"{op}: request ID {request_id!r} missing or not unique")
+    request_ids.add(request_id)
     try:
         body = json.loads(http_response.content or b"{}")
     except ValueError as e:

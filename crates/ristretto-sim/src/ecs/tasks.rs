@@ -738,7 +738,8 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         let instance = if launch_type == Some(LaunchType::Ec2) {
             match super::clusters::place_ec2(rules, ctx, &name, &td, reserved.iter()) {
                 Ok(instance) => instance,
-                // API_RunTask errors / the errors AWS answers on a cluster without instances.
+                // A cluster without any container instance: AWS refuses the call with this
+                // message (as AWS users report it; the API reference does not give it).
                 Err(f) if f.instances.is_empty() => {
                     return Err(ApiError::invalid_parameter(
                         "No Container Instances were found in your cluster.",
