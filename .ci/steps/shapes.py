@@ -333,6 +333,33 @@ ecs.describe_tasks(cluster="default", tasks=failed[:100])
 arns = ecs.list_service_deployments(cluster="default", service="web")["serviceDeployments"]
 ecs.describe_service_deployments(serviceDeploymentArns=[d["serviceDeploymentArn"] for d in arns][:20])
 
+# A native canary deployment, its service deployment read at every stage.
+ecs.create_service(
+    cluster="default",
+    serviceName="canary",
+    taskDefinition=web1,
+    desiredCount=2,
+    launchType="FARGATE",
+    networkConfiguration=NETWORK,
+    deploymentConfiguration={
+        "strategy": "CANARY",
+        "bakeTimeInMinutes": 1,
+        "canaryConfiguration": {"canaryPercent": 50.0, "canaryBakeTimeInMinutes": 1},
+    },
+)
+until("canary to run 2 tasks", lambda: ecs.describe_services(cluster="default", services=["canary"])["services"][0]["runningCount"] == 2)
+ecs.update_service(cluster="default", service="canary", taskDefinition=web2)
+
+
+def canary_done():
+    listed = ecs.list_service_deployments(cluster="default", service="canary")["serviceDeployments"]
+    described = ecs.describe_service_deployments(serviceDeploymentArns=[d["serviceDeploymentArn"] for d in listed])
+    # The service's first deployment and the canary one.
+    return sum(d["status"] == "SUCCESSFUL" for d in described["serviceDeployments"]) == 2
+
+
+until("the canary deployment to succeed", canary_done, timeout=120)
+
 # Errors.
 expect_error("ClusterNotFoundException", ecs.describe_services, cluster="nowhere", services=["web"])
 expect_error("ServiceNotFoundException", ecs.update_service, cluster="default", service="nope", desiredCount=1)
