@@ -11,7 +11,8 @@
 //! accountId: "123456789012"
 //! clusters: [default, prod]      # or [{name: prod, tags: {team: web}}]
 //!   # EC2 capacity: with `containerInstances` (even `[]`) EC2 tasks of the cluster are placed
-//!   # only where their cpu and memory fit; without it EC2 capacity is unlimited.
+//!   # only where their cpu and memory fit beside every other task of the cluster; without it
+//!   # EC2 capacity is unlimited.
 //!   # - {name: ec2, containerInstances: [{cpu: 2048, memory: 4096, count: 2}],
 //!   #    defaultCapacityProviderStrategy: [{capacityProvider: FARGATE, weight: 1}]}
 //! taskStartDelaySeconds: 10      # world seconds from PENDING to RUNNING (health grace included)
@@ -116,8 +117,8 @@ pub enum ClusterSeed {
         /// unlimited (the simulator's behaviour before placement existed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         container_instances: Option<Vec<ContainerInstanceSeed>>,
-        /// The cluster's default capacity provider strategy (used by RunTask without a launch
-        /// type or strategy).
+        /// The cluster's default capacity provider strategy (used by RunTask and CreateService
+        /// given neither a launch type nor a strategy).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         default_capacity_provider_strategy: Vec<CapacityProviderSeed>,
     },
