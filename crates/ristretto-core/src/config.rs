@@ -232,12 +232,15 @@ pub fn parse(
         Format::Jsonnet => locate::in_json(text, path),
     };
 
-    let mut problems = Vec::new();
+    let mut problems = match format {
+        Format::Yaml => yaml_duplicates(text),
+        Format::Jsonnet => Vec::new(),
+    };
     check_keys(&value, &mut problems);
     if problems.is_empty() {
         return build(value, file, binary_version, &position);
     }
-    for problem in &mut problems {
+    for problem in problems.iter_mut().filter(|p| p.position.is_none()) {
         problem.position = position(&problem.path);
     }
     Err(LoadError::Invalid {
@@ -392,6 +395,32 @@ fn build(
             )
         })?,
     };
+    // A malformed region or service name would only fail at the first AWS
+    // call, with the SDK's text and no file (issue 14, item 4).
+    if let Some(message) = raw
+        .region
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .and_then(crate::validate::region)
+    {
+        return Err(value_error(
+            "region",
+            format!("`region`: {message}"),
+            "write a region such as `us-east-1`, or leave `region` out to use AWS_REGION",
+        ));
+    }
+    if let Some(message) = raw
+        .service
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(crate::validate::service_name)
+    {
+        return Err(value_error(
+            "service",
+            format!("`service`: {message}"),
+            "ECS service names are up to 255 letters, numbers, underscores and hyphens",
+        ));
+    }
     if raw.filter_command.is_some() {
         warnings.push(Warning(
             "`filter_command` is deprecated and ignored".to_owned(),
@@ -454,4 +483,167 @@ fn path_from_serde(path: &serde_path_to_error::Path) -> JsonPath {
 
 fn serialize_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&duration::format(*d))
+}
+
+/// Keys that appear twice in one YAML mapping, with the positions of both:
+/// YAML readers keep the last silently, which turned `service: web` …
+/// `service: api` into a new service `api` (issue 14).
+fn yaml_duplicates(text: &str) -> Vec<Problem> {
+    use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use std::cell::RefCell;
+
+    struct Walk<'a> {
+        path: JsonPath,
+        found: &'a RefCell<Vec<JsonPath>>,
+    }
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any YAML value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_none<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while seq
+                .next_element_seed(Walk {
+                    path: self.path.index(i),
+                    found: self.found,
+                })?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = Vec::new();
+            while let Some(key) = map.next_key::<Value>()? {
+                let key = match key {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                let path = self.path.key(&key);
+                if seen.contains(&key) {
+                    self.found.borrow_mut().push(path.clone());
+                } else {
+                    seen.push(key);
+                }
+                map.next_value_seed(Walk {
+                    path,
+                    found: self.found,
+                })?;
+            }
+            Ok(())
+        }
+    }
+
+    let found = RefCell::new(Vec::new());
+    let walk = Walk {
+        path: JsonPath::root(),
+        found: &found,
+    };
+    // A document the walk cannot read fails the real parse with a position.
+    if walk
+        .deserialize(yaml_serde::Deserializer::from_str(text))
+        .is_err()
+    {
+        return Vec::new();
+    }
+    found
+        .into_inner()
+        .into_iter()
+        .map(|path| {
+            let places = locate::all_in_yaml(text, &path);
+            let (second, first) = match places.as_slice() {
+                [first, second, ..] => (Some(*second), Some(*first)),
+                [one] => (Some(*one), None),
+                [] => (None, None),
+            };
+            let key = match path.segments().last() {
+                Some(crate::path::Segment::Key(k)) => k.clone(),
+                _ => String::new(),
+            };
+            let message = match first {
+                Some(at) => format!(
+                    "duplicate key `{key}`: it is also at line {}, column {}; only one can be used",
+                    at.line, at.column
+                ),
+                None => format!("duplicate key `{key}`; only one can be used"),
+            };
+            Problem {
+                path,
+                position: second,
+                kind: ProblemKind::Invalid { message },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+
+    // Issue 14, item 2: `service: web` … `service: api` created a service `api`.
+    #[test]
+    fn a_duplicate_yaml_key_is_an_error_naming_both_lines() {
+        let text = "cluster: default\nservice: web\ntask_definition: td.json\nservice: api\n";
+        let err = parse(
+            text,
+            Path::new("config.yaml"),
+            Format::Yaml,
+            &semver::Version::new(1, 0, 0),
+        )
+        .expect_err("a duplicate key fails");
+        let details = err.details().join("\n");
+        assert_eq!(
+            details,
+            "config.yaml:4:1: `service`: duplicate key `service`: it is also at line 2, column 1; only one can be used"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_nested_yaml_key_is_found_in_its_block() {
+        let text = "codedeploy:\n  application_name: a\n  application_name: b\nservice: web\n";
+        let err = parse(
+            text,
+            Path::new("c.yml"),
+            Format::Yaml,
+            &semver::Version::new(1, 0, 0),
+        )
+        .expect_err("fails");
+        assert!(
+            err.details()[0].starts_with("c.yml:3:3: `codedeploy.application_name`: duplicate key"),
+            "{:?}",
+            err.details()
+        );
+    }
 }

@@ -17,7 +17,7 @@ use ristretto_template::{
 };
 
 use crate::config::{self, Config, Format, Warning};
-use crate::definition::{parse_service_definition, parse_task_definition};
+use crate::definition::{load_service_definition, load_task_definition};
 use crate::error::LoadError;
 
 /// Loads configs and, through [`Definitions`], their definition files.
@@ -131,7 +131,7 @@ impl Definitions {
         file: &Path,
     ) -> Result<Loaded<RegisterTaskDefinitionInput>, LoadError> {
         let rendered = self.render_file(file)?;
-        let value = parse_task_definition(&rendered.text, file)?;
+        let value = load_task_definition(&rendered.text, file)?;
         Ok(Loaded {
             value,
             secrets: rendered.secrets,
@@ -145,7 +145,7 @@ impl Definitions {
     pub fn service_definition(&self) -> Result<Loaded<CreateServiceInput>, LoadError> {
         let file = self.required(self.service_definition.as_deref(), "service_definition")?;
         let rendered = self.render_file(file)?;
-        let value = parse_service_definition(&rendered.text, file, &self.service)?;
+        let value = load_service_definition(&rendered.text, file, &self.service)?;
         Ok(Loaded {
             value,
             secrets: rendered.secrets,

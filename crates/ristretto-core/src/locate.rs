@@ -108,6 +108,53 @@ pub fn in_yaml(text: &str, path: &JsonPath) -> Option<Position> {
     found.or(Some(Position { line: 1, column: 1 }))
 }
 
+/// Every place the last key of `path` appears in its parent's block (a key
+/// written twice in one mapping), in file order.
+#[must_use]
+pub fn all_in_yaml(text: &str, path: &JsonPath) -> Vec<Position> {
+    let segments = path.segments();
+    let Some((Segment::Key(key), parents)) = segments.split_last() else {
+        return Vec::new();
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut block = Block {
+        from: 0,
+        min_indent: 0,
+        item_line: None,
+    };
+    for segment in parents {
+        let hit = match segment {
+            Segment::Key(key) => find_yaml_key(&lines, &block, key),
+            Segment::Index(index) => find_yaml_item(&lines, &block, *index),
+        };
+        let Some((line, indent)) = hit else {
+            return Vec::new();
+        };
+        block = match segment {
+            Segment::Key(_) => Block {
+                from: line + 1,
+                min_indent: indent + 1,
+                item_line: None,
+            },
+            Segment::Index(_) => Block {
+                from: line,
+                min_indent: indent,
+                item_line: Some(line),
+            },
+        };
+    }
+    let Some((_, first_indent)) = find_yaml_key(&lines, &block, key) else {
+        return Vec::new();
+    };
+    block_lines(&lines, &block)
+        .filter(|(_, _, indent, rest)| *indent == first_indent && yaml_key_of(rest) == Some(key))
+        .map(|(n, _, indent, _)| Position {
+            line: n + 1,
+            column: indent + 1,
+        })
+        .collect()
+}
+
 /// The lines a value may occupy: from `from`, indented at least `min_indent`
 /// (a list item's own line, `item_line`, is indented less: `- key: v`).
 struct Block {

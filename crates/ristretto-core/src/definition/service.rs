@@ -41,3 +41,21 @@ pub fn parse_service_definition(
     input.service_name = Some(service_name.to_owned());
     Ok(input)
 }
+
+/// [`parse_service_definition`], then the rules AWS applies
+/// ([`crate::validate::service_definition`]), so a definition AWS would
+/// refuse stops before any call.
+///
+/// # Errors
+/// As [`parse_service_definition`], and every broken rule with its line and
+/// JSON path.
+pub fn load_service_definition(
+    text: &str,
+    file: &Path,
+    service_name: &str,
+) -> Result<CreateServiceInput, LoadError> {
+    let input = parse_service_definition(text, file, service_name)?;
+    let problems = crate::validate::service_definition(&input);
+    super::fail_on(text, file, "service definition", problems)?;
+    Ok(input)
+}

@@ -26,6 +26,35 @@ pub fn parse_task_definition(
     text: &str,
     file: &Path,
 ) -> Result<RegisterTaskDefinitionInput, LoadError> {
+    parse_located(text, file).map(|(input, _)| input)
+}
+
+/// [`parse_task_definition`], then the rules AWS applies
+/// ([`crate::validate::task_definition`] and the 64 KiB size limit), so a
+/// definition AWS would refuse stops before any call.
+///
+/// # Errors
+/// As [`parse_task_definition`], and every broken rule with its line and JSON
+/// path.
+pub fn load_task_definition(
+    text: &str,
+    file: &Path,
+) -> Result<RegisterTaskDefinitionInput, LoadError> {
+    let (input, root) = parse_located(text, file)?;
+    let mut problems = crate::validate::task_definition(&input, &root);
+    if let Ok(json) = super::api_json(&input) {
+        let size = serde_json::to_vec(&json).map_or(0, |b| b.len());
+        problems.extend(crate::validate::task_definition_size(size, &root));
+    }
+    super::fail_on(text, file, "task definition", problems)?;
+    Ok(input)
+}
+
+/// The task definition and the path of its root in the file.
+fn parse_located(
+    text: &str,
+    file: &Path,
+) -> Result<(RegisterTaskDefinitionInput, JsonPath), LoadError> {
     let document = parse_json(text, file)?;
     let (root, value) = match &document {
         Value::Object(object) => object
@@ -42,10 +71,11 @@ pub fn parse_task_definition(
             TaskDefinition::SCHEMA,
             RegisterTaskDefinitionInput::SCHEMA,
         ),
-        root,
+        root: root.clone(),
         problems: Vec::new(),
     };
-    read_document(text, file, "task definition", value, ctx, |reader| {
+    let input = read_document(text, file, "task definition", value, ctx, |reader| {
         RegisterTaskDefinitionInput::deserialize(reader)
-    })
+    })?;
+    Ok((input, root))
 }
