@@ -19,6 +19,7 @@ use ristretto_template::{
 use crate::config::{self, Config, Format, Warning};
 use crate::definition::{load_service_definition, load_task_definition};
 use crate::error::LoadError;
+use crate::secrets::Secrets;
 
 /// Loads configs and, through [`Definitions`], their definition files.
 #[derive(Clone)]
@@ -26,6 +27,7 @@ pub struct Loader {
     env: Arc<dyn Env>,
     jsonnet: JsonnetVars,
     binary_version: semver::Version,
+    secrets: Secrets,
 }
 
 /// A value loaded from a file, with the secret values its templates looked up.
@@ -46,7 +48,16 @@ impl Loader {
             env,
             jsonnet,
             binary_version,
+            secrets: Secrets::new(),
         }
+    }
+
+    /// The same loader, adding every secret value its templates look up to
+    /// `secrets` (the set the printer masks).
+    #[must_use]
+    pub fn with_secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// Loads and validates a config file.
@@ -97,6 +108,7 @@ impl Loader {
             task_definition: config.task_definition.clone(),
             service_definition: config.service_definition.clone(),
             config_file: config.file.clone(),
+            secrets: self.secrets.clone(),
         })
     }
 }
@@ -109,6 +121,7 @@ pub struct Definitions {
     task_definition: Option<PathBuf>,
     service_definition: Option<PathBuf>,
     config_file: PathBuf,
+    secrets: Secrets,
 }
 
 impl Definitions {
@@ -178,7 +191,14 @@ impl Definitions {
         })
     }
 
+    /// Renders `file`, remembering the secret values it looked up.
     fn render_file(&self, file: &Path) -> Result<ristretto_template::Rendered, LoadError> {
+        let rendered = self.render_unrecorded(file)?;
+        self.secrets.add(&rendered.secrets);
+        Ok(rendered)
+    }
+
+    fn render_unrecorded(&self, file: &Path) -> Result<ristretto_template::Rendered, LoadError> {
         let text = read(file)?;
         let is_jsonnet = strip_tera_suffix(file)
             .0

@@ -208,13 +208,13 @@ pub struct DeployArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Desired count (default: the service definition's, else unchanged)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = task_count)]
     pub tasks: Option<i32>,
     /// Keep the live task definition (do not register the file's)
     #[arg(long)]
     pub skip_task_definition: bool,
     /// Deploy revision N of the live task definition family
-    #[arg(long, value_name = "N", conflicts_with_all = ["latest_task_definition", "skip_task_definition"])]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = revision_number, conflicts_with_all = ["latest_task_definition", "skip_task_definition"])]
     pub revision: Option<i64>,
     /// Deploy the latest registered revision of the family
     #[arg(long)]
@@ -250,7 +250,7 @@ pub struct CreateArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Desired count (default: the service definition's)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = task_count)]
     pub tasks: Option<i32>,
     #[command(flatten)]
     pub wait: WaitFlags,
@@ -419,4 +419,35 @@ pub struct ServeArgs {
     /// How many times faster than real time the world runs
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+}
+
+/// `--tasks N`: a desired count, 0 or more (checked here, before anything is
+/// registered: UpdateService would refuse it only after RegisterTaskDefinition).
+///
+/// # Errors
+/// Not a whole number, or negative.
+pub fn task_count(text: &str) -> Result<i32, String> {
+    let n: i32 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of tasks"))?;
+    if n < 0 {
+        return Err(format!("{n} tasks: a desired count is 0 or more"));
+    }
+    Ok(n)
+}
+
+/// `--revision N`: a task definition revision, which AWS numbers from 1.
+///
+/// # Errors
+/// Not a whole number, or below 1.
+pub fn revision_number(text: &str) -> Result<i64, String> {
+    let n: i64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a revision number"))?;
+    if n < 1 {
+        return Err(format!(
+            "there is no revision {n}: task definition revisions are numbered from 1"
+        ));
+    }
+    Ok(n)
 }

@@ -15,6 +15,8 @@ pub struct Printer {
     output: OutputFormat,
     debug: bool,
     live: Option<Live>,
+    /// Secret values no output may show (see [`ristretto_core::secrets`]).
+    secrets: ristretto_core::secrets::Secrets,
 }
 
 /// Live progress on a terminal: the views of the services being deployed,
@@ -56,7 +58,15 @@ impl Printer {
             output,
             debug: false,
             live: None,
+            secrets: ristretto_core::secrets::Secrets::new(),
         }
+    }
+
+    /// The secret values this printer masks in everything it writes; loaders
+    /// add to it (clones share one set).
+    #[must_use]
+    pub fn secrets(&self) -> ristretto_core::secrets::Secrets {
+        self.secrets.clone()
     }
 
     /// The same printer, drawing live progress views when `live` is set.
@@ -107,6 +117,7 @@ impl Printer {
 
     /// Data for stdout (rendered files, diffs, status). Written as given.
     pub fn data(&self, text: &str) {
+        let text = self.secrets.mask(text);
         let mut out = std::io::stdout().lock();
         // A closed pipe (`ristretto render | head`) is not an error worth reporting.
         let _ = out.write_all(text.as_bytes());
@@ -165,6 +176,7 @@ impl Printer {
     }
 
     fn line(&self, text: &str) {
+        let text = self.secrets.mask(text);
         let write = || {
             let mut err = std::io::stderr().lock();
             let _ = writeln!(err, "{text}");

@@ -89,7 +89,7 @@ async fn render_live(
         }
         let columns = usize::from(console::Term::stderr().size().1);
         let lines = view.render(started.elapsed(), columns.saturating_sub(2), live.compact);
-        bar.set_message(lines.join("\n"));
+        bar.set_message(printer.secrets().mask(&lines.join("\n")));
     }
     bar.finish_and_clear();
     live.multi.remove(&bar);

@@ -170,6 +170,29 @@ impl Settings {
             return Err(bad_input("--parallel must be at least 1", None));
         }
 
+        let region = flag_or_env(args.region.clone(), env_vars::REGION, "--region");
+        if let Some((value, source)) = &region
+            && let Some(message) = ristretto_core::validate::region(value)
+        {
+            return Err(bad_input(
+                format!("{source}: {message}"),
+                Some("write a region such as `us-east-1`"),
+            ));
+        }
+        let endpoint_url = flag_or_env(
+            args.endpoint_url.clone(),
+            env_vars::ENDPOINT_URL,
+            "--endpoint-url",
+        );
+        if let Some((value, source)) = &endpoint_url
+            && let Err(message) = check_endpoint_url(value)
+        {
+            return Err(bad_input(
+                format!("{source}: `{value}` is not an endpoint URL: {message}"),
+                Some("write `http://HOST:PORT` or `https://HOST`, e.g. `http://127.0.0.1:4566`"),
+            ));
+        }
+
         let config_args: Vec<String> = if args.config.is_empty() {
             env_vars::CONFIG.get().map(|c| vec![c]).unwrap_or_default()
         } else {
@@ -187,12 +210,9 @@ impl Settings {
                 && std::io::stderr().is_terminal()
                 && !env_vars::ci()
                 && !env_vars::dumb_terminal(),
-            region: args.region.clone().or_else(|| env_vars::REGION.get()),
+            region: region.map(|(value, _)| value),
             profile: args.profile.clone().or_else(|| env_vars::PROFILE.get()),
-            endpoint_url: args
-                .endpoint_url
-                .clone()
-                .or_else(|| env_vars::ENDPOINT_URL.get()),
+            endpoint_url: endpoint_url.map(|(value, _)| value),
             assume_role_arn: args
                 .assume_role_arn
                 .clone()
@@ -278,6 +298,77 @@ fn expand_configs(args: &[String], cwd: &Path) -> Result<Vec<PathBuf>, CliError>
         configs.extend(matches);
     }
     Ok(configs)
+}
+
+/// A flag's value, else its environment variable's, with the name of where
+/// it came from (`--region`, `ECSPRESSO_REGION`) for messages.
+fn flag_or_env(value: Option<String>, var: env_vars::Var, flag: &str) -> Option<(String, String)> {
+    match value {
+        Some(v) => Some((v, flag.to_owned())),
+        None => var.found().map(|f| (f.value, f.from)),
+    }
+}
+
+/// `http(s)://host[:port][/path]`, the form the SDK's endpoint resolver
+/// takes; anything else would fail at the first call with the SDK's text.
+fn check_endpoint_url(url: &str) -> Result<(), &'static str> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or("it must start with `http://` or `https://`")?;
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains a space");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
+            (host, Some(port))
+        }
+        _ => (authority, None),
+    };
+    if host.is_empty() {
+        return Err("it names no host");
+    }
+    let host_ok = host.starts_with('[')
+        || host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !host_ok {
+        return Err("the host name has characters a host name cannot have");
+    }
+    if let Some(port) = port
+        && port.parse::<u16>().is_err()
+    {
+        return Err("the port is not a number from 0 to 65535");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_endpoint_url;
+
+    #[test]
+    fn endpoint_urls() {
+        for good in [
+            "http://127.0.0.1:4566",
+            "https://ecs.us-east-1.amazonaws.com",
+            "http://localhost:8080/",
+            "http://[::1]:4566",
+        ] {
+            assert_eq!(check_endpoint_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "not a url",
+            "localhost:4566",
+            "http://",
+            "http://host:99999",
+            "ftp://host",
+            "http://ho st",
+        ] {
+            assert!(check_endpoint_url(bad).is_err(), "{bad}");
+        }
+    }
 }
 
 /// A duration flag, else its environment variable.

@@ -36,7 +36,7 @@ pub struct RollbackArgs {
     pub dry_run: bool,
     /// Roll back to revision N of the family (default: the highest ACTIVE revision below the
     /// current one)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::revision_number)]
     pub revision: Option<i64>,
     /// Deregister the rolled-back revision once the rollback succeeded (default, unless
     /// `--no-wait`)
@@ -78,7 +78,7 @@ pub struct ScaleArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// The desired count (without it, only the auto scaling flags apply)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(0..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::task_count)]
     pub tasks: Option<i32>,
     #[command(flatten)]
     pub auto_scaling: AutoScalingFlags,
@@ -168,7 +168,7 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "revision")]
     pub skip_task_definition: bool,
     /// Run revision N of the family
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::revision_number)]
     pub revision: Option<i64>,
     /// The container whose exit code is the result (default: the first essential one)
     #[arg(long, value_name = "NAME")]

@@ -65,6 +65,7 @@ impl Context {
             self.settings.jsonnet.clone(),
             version,
         )
+        .with_secrets(self.printer.secrets())
     }
 
     /// Loads one config, printing its warnings and applying flag overrides.
