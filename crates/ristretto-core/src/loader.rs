@@ -17,9 +17,8 @@ use ristretto_template::{
 };
 
 use crate::config::{self, Config, Format, Warning};
-use crate::definition::{load_service_definition, load_task_definition};
+use crate::definition::{check_service_definition, check_task_definition};
 use crate::error::LoadError;
-use crate::secrets::Secrets;
 
 /// Loads configs and, through [`Definitions`], their definition files.
 #[derive(Clone)]
@@ -27,7 +26,6 @@ pub struct Loader {
     env: Arc<dyn Env>,
     jsonnet: JsonnetVars,
     binary_version: semver::Version,
-    secrets: Secrets,
 }
 
 /// A value loaded from a file, with the secret values its templates looked up.
@@ -37,6 +35,10 @@ pub struct Loaded<T> {
     pub value: T,
     /// Values from `ssm` / `secretsmanager` lookups, to mask in output.
     pub secrets: BTreeSet<String>,
+    /// Rules of AWS the value breaks, one line each (`file:line:col: path:
+    /// message`), when the definitions were loaded with
+    /// [`Definitions::rules_as_warnings`]; otherwise such a value is an error.
+    pub warnings: Vec<String>,
 }
 
 impl Loader {
@@ -48,16 +50,7 @@ impl Loader {
             env,
             jsonnet,
             binary_version,
-            secrets: Secrets::new(),
         }
-    }
-
-    /// The same loader, adding every secret value its templates look up to
-    /// `secrets` (the set the printer masks).
-    #[must_use]
-    pub fn with_secrets(mut self, secrets: Secrets) -> Self {
-        self.secrets = secrets;
-        self
     }
 
     /// Loads and validates a config file.
@@ -108,7 +101,7 @@ impl Loader {
             task_definition: config.task_definition.clone(),
             service_definition: config.service_definition.clone(),
             config_file: config.file.clone(),
-            secrets: self.secrets.clone(),
+            enforce_rules: true,
         })
     }
 }
@@ -121,10 +114,33 @@ pub struct Definitions {
     task_definition: Option<PathBuf>,
     service_definition: Option<PathBuf>,
     config_file: PathBuf,
-    secrets: Secrets,
+    enforce_rules: bool,
 }
 
 impl Definitions {
+    /// The same definitions, loading a value that breaks a rule of AWS
+    /// ([`crate::validate`]) with the broken rules as [`Loaded::warnings`]
+    /// instead of failing: for `render` and `diff`, which change nothing.
+    #[must_use]
+    pub fn rules_as_warnings(mut self) -> Self {
+        self.enforce_rules = false;
+        self
+    }
+
+    fn checked<T>(&self, checked: (T, Option<LoadError>), secrets: BTreeSet<String>) -> Result<Loaded<T>, LoadError> {
+        let (value, broken) = checked;
+        let warnings = match broken {
+            Some(e) if self.enforce_rules => return Err(e),
+            Some(e) => e.details(),
+            None => Vec::new(),
+        };
+        Ok(Loaded {
+            value,
+            secrets,
+            warnings,
+        })
+    }
+
     /// The config's task definition, loaded as `RegisterTaskDefinition` input.
     ///
     /// # Errors
@@ -144,11 +160,8 @@ impl Definitions {
         file: &Path,
     ) -> Result<Loaded<RegisterTaskDefinitionInput>, LoadError> {
         let rendered = self.render_file(file)?;
-        let value = load_task_definition(&rendered.text, file)?;
-        Ok(Loaded {
-            value,
-            secrets: rendered.secrets,
-        })
+        let checked = check_task_definition(&rendered.text, file)?;
+        self.checked(checked, rendered.secrets)
     }
 
     /// The config's service definition, loaded as `CreateService` input.
@@ -158,11 +171,8 @@ impl Definitions {
     pub fn service_definition(&self) -> Result<Loaded<CreateServiceInput>, LoadError> {
         let file = self.required(self.service_definition.as_deref(), "service_definition")?;
         let rendered = self.render_file(file)?;
-        let value = load_service_definition(&rendered.text, file, &self.service)?;
-        Ok(Loaded {
-            value,
-            secrets: rendered.secrets,
-        })
+        let checked = check_service_definition(&rendered.text, file, &self.service)?;
+        self.checked(checked, rendered.secrets)
     }
 
     /// A `run --overrides-file`, rendered like a definition (Jsonnet when
@@ -179,6 +189,7 @@ impl Definitions {
         Ok(Loaded {
             value,
             secrets: rendered.secrets,
+            warnings: Vec::new(),
         })
     }
 
@@ -191,14 +202,7 @@ impl Definitions {
         })
     }
 
-    /// Renders `file`, remembering the secret values it looked up.
     fn render_file(&self, file: &Path) -> Result<ristretto_template::Rendered, LoadError> {
-        let rendered = self.render_unrecorded(file)?;
-        self.secrets.add(&rendered.secrets);
-        Ok(rendered)
-    }
-
-    fn render_unrecorded(&self, file: &Path) -> Result<ristretto_template::Rendered, LoadError> {
         let text = read(file)?;
         let is_jsonnet = strip_tera_suffix(file)
             .0

@@ -19,18 +19,27 @@ pub struct SdkLookups {
     target: Target,
     clients: std::sync::OnceLock<Clients>,
     runtime: tokio::runtime::Handle,
+    /// Where SecureString values go, so no output shows them.
+    secrets: ristretto_core::secrets::Secrets,
 }
 
 impl SdkLookups {
     /// Lookups for a config whose region is `region`, run on the current
-    /// tokio runtime.
-    pub fn new(settings: Settings, region: Option<String>, target: Target) -> Self {
+    /// tokio runtime. Every SecureString value read is added to `secrets`
+    /// (the set every output is masked with).
+    pub fn new(
+        settings: Settings,
+        region: Option<String>,
+        target: Target,
+        secrets: ristretto_core::secrets::Secrets,
+    ) -> Self {
         Self {
             settings,
             region,
             target,
             clients: std::sync::OnceLock::new(),
             runtime: tokio::runtime::Handle::current(),
+            secrets,
         }
     }
 
@@ -76,10 +85,11 @@ impl AwsLookups for SdkLookups {
             Some(ParameterType::SecureString) => SsmParameterType::SecureString,
             _ => SsmParameterType::String,
         };
-        Ok(SsmParameter {
-            kind,
-            value: parameter.value.unwrap_or_default(),
-        })
+        let value = parameter.value.unwrap_or_default();
+        if kind == SsmParameterType::SecureString {
+            self.secrets.add([&value]);
+        }
+        Ok(SsmParameter { kind, value })
     }
 
     fn secret_arn(&self, secret_id: &str) -> Result<String, LookupError> {

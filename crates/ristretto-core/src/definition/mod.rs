@@ -13,8 +13,8 @@ mod wire;
 
 pub use overrides::parse_task_override;
 pub use project::update_service_input;
-pub use service::{load_service_definition, parse_service_definition};
-pub use task::{load_task_definition, parse_task_definition};
+pub use service::{check_service_definition, load_service_definition, parse_service_definition};
+pub use task::{check_task_definition, load_task_definition, parse_task_definition};
 pub use wire::{WireError, api_json, to_pretty_json};
 
 use std::path::Path;

@@ -54,8 +54,24 @@ pub fn load_service_definition(
     file: &Path,
     service_name: &str,
 ) -> Result<CreateServiceInput, LoadError> {
+    match check_service_definition(text, file, service_name)? {
+        (_, Some(broken)) => Err(broken),
+        (input, None) => Ok(input),
+    }
+}
+
+/// [`parse_service_definition`], and separately the rules AWS applies that
+/// the loaded value breaks (see `check_task_definition`).
+///
+/// # Errors
+/// As [`parse_service_definition`].
+pub fn check_service_definition(
+    text: &str,
+    file: &Path,
+    service_name: &str,
+) -> Result<(CreateServiceInput, Option<LoadError>), LoadError> {
     let input = parse_service_definition(text, file, service_name)?;
     let problems = crate::validate::service_definition(&input);
-    super::fail_on(text, file, "service definition", problems)?;
-    Ok(input)
+    let broken = super::fail_on(text, file, "service definition", problems).err();
+    Ok((input, broken))
 }

@@ -40,14 +40,30 @@ pub fn load_task_definition(
     text: &str,
     file: &Path,
 ) -> Result<RegisterTaskDefinitionInput, LoadError> {
+    match check_task_definition(text, file)? {
+        (_, Some(broken)) => Err(broken),
+        (input, None) => Ok(input),
+    }
+}
+
+/// [`parse_task_definition`], and separately the rules AWS applies that the
+/// loaded value breaks, as one [`LoadError::Invalid`] (for `render` and
+/// `diff`, which show a definition AWS would refuse, with warnings).
+///
+/// # Errors
+/// As [`parse_task_definition`].
+pub fn check_task_definition(
+    text: &str,
+    file: &Path,
+) -> Result<(RegisterTaskDefinitionInput, Option<LoadError>), LoadError> {
     let (input, root) = parse_located(text, file)?;
     let mut problems = crate::validate::task_definition(&input, &root);
     if let Ok(json) = super::api_json(&input) {
         let size = serde_json::to_vec(&json).map_or(0, |b| b.len());
         problems.extend(crate::validate::task_definition_size(size, &root));
     }
-    super::fail_on(text, file, "task definition", problems)?;
-    Ok(input)
+    let broken = super::fail_on(text, file, "task definition", problems).err();
+    Ok((input, broken))
 }
 
 /// The task definition and the path of its root in the file.

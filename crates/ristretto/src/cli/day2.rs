@@ -17,10 +17,10 @@ pub struct AutoScalingFlags {
     #[arg(long, conflicts_with = "suspend_auto_scaling")]
     pub resume_auto_scaling: bool,
     /// Set the auto scaling minimum capacity
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::task_count)]
     pub auto_scaling_min: Option<i32>,
     /// Set the auto scaling maximum capacity
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::task_count)]
     pub auto_scaling_max: Option<i32>,
     /// Suspend auto scaling for the length of the command and resume it afterwards,
     /// whatever the outcome (failure, timeout and Ctrl-C included)
@@ -159,7 +159,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "JSON")]
     pub overrides: Option<String>,
     /// How many tasks (1 to 10)
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=10))]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(1..=10))]
     pub count: i32,
     /// Run the family's latest registered revision (do not register the file)
     #[arg(long, conflicts_with_all = ["skip_task_definition", "revision"])]

@@ -50,12 +50,15 @@ pub async fn run(args: &DiffArgs, ctx: &Context) -> Result<Exit, CliError> {
 /// The comparisons of one config: the service's (when it has one), then the
 /// task definition's. Every file is loaded before AWS is asked anything.
 async fn compare(ctx: &Context, config: &Config) -> Result<Vec<Comparison>, CliError> {
-    let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
+    let definitions = ctx
+        .loader()
+        .definitions(config, ctx.lookups(config))?
+        .rules_as_warnings();
     let local_service = match &config.service {
-        Some(_) => Some(definitions.service_definition()?),
+        Some(_) => Some(warned(ctx, definitions.service_definition()?)),
         None => None,
     };
-    let local_td = definitions.task_definition()?;
+    let local_td = warned(ctx, definitions.task_definition()?);
     let clients = ctx.clients(config).await;
     let ignore = &config.ignore.tags;
     // Paths as the user would type them: relative to the current folder.
@@ -286,4 +289,13 @@ mod tests {
         assert!(coloured.contains("\u{1b}[32m+y\u{1b}[0m\n"), "{coloured:?}");
         assert!(coloured.ends_with(" z\n"));
     }
+}
+
+/// Prints the AWS rules a definition breaks as warnings: `diff` still shows
+/// the difference; a command that would send it refuses it.
+fn warned<T>(ctx: &Context, loaded: ristretto_core::Loaded<T>) -> ristretto_core::Loaded<T> {
+    for warning in &loaded.warnings {
+        ctx.printer.warn(&format!("AWS would refuse this: {warning}"));
+    }
+    loaded
 }

@@ -65,7 +65,6 @@ impl Context {
             self.settings.jsonnet.clone(),
             version,
         )
-        .with_secrets(self.printer.secrets())
     }
 
     /// Loads one config, printing its warnings and applying flag overrides.
@@ -100,6 +99,7 @@ impl Context {
             self.settings.clone(),
             config.region.clone(),
             self.target.clone(),
+            self.printer.secrets(),
         ))
     }
 

@@ -18,7 +18,11 @@ pub fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
         let config = ctx.load_config(file)?;
         let needs_definitions = args.targets.iter().any(|t| *t != RenderTarget::Config);
         let definitions = if needs_definitions {
-            Some(ctx.loader().definitions(&config, ctx.lookups(&config))?)
+            Some(
+                ctx.loader()
+                    .definitions(&config, ctx.lookups(&config))?
+                    .rules_as_warnings(),
+            )
         } else {
             None
         };
@@ -32,10 +36,10 @@ pub fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
                     })?
                 }
                 (RenderTarget::Servicedef, Some(d)) => {
-                    to_pretty_json(&api_json(&d.service_definition()?.value)?)
+                    to_pretty_json(&api_json(&warned(ctx, d.service_definition()?))?)
                 }
                 (RenderTarget::Taskdef, Some(d)) => {
-                    to_pretty_json(&api_json(&d.task_definition()?.value)?)
+                    to_pretty_json(&api_json(&warned(ctx, d.task_definition()?))?)
                 }
                 (_, None) => continue,
             };
@@ -43,4 +47,13 @@ pub fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The value, its broken AWS rules printed as warnings: `render` shows what
+/// the file says; a command that would send it refuses it.
+fn warned<T>(ctx: &Context, loaded: ristretto_core::Loaded<T>) -> T {
+    for warning in &loaded.warnings {
+        ctx.printer.warn(&format!("AWS would refuse this: {warning}"));
+    }
+    loaded.value
 }
