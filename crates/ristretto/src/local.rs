@@ -56,10 +56,24 @@ impl LocalSim {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let handle = ristretto_sim::start(config, addr)
             .await
-            .map_err(|e| CliError {
-                exit: Exit::Failure,
-                error: anyhow::Error::new(e).context("cannot start the local simulator"),
-                hint: None,
+            .map_err(|e| {
+                // A state file that cannot be decoded is bad input (exit 2),
+                // kept as it is for the user to look at.
+                let (exit, hint) = match &e {
+                    ristretto_sim::SimError::LoadState { path, .. } => (
+                        Exit::BadInput,
+                        Some(format!(
+                            "the file is left as it is; move `{}` away to start again from the world file",
+                            path.display()
+                        )),
+                    ),
+                    _ => (Exit::Failure, None),
+                };
+                CliError {
+                    exit,
+                    error: anyhow::Error::new(e).context("cannot start the local simulator"),
+                    hint,
+                }
             })?;
         Ok(Self { handle })
     }

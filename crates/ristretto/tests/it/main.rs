@@ -3,6 +3,7 @@
 //! `common` holds what they share (running the binary, copies of the
 //! examples, transcripts with stable placeholders for times and IDs).
 
+mod bad_input;
 mod codedeploy;
 mod common;
 mod day2;

@@ -1,0 +1,5 @@
+{
+  family: "web",
+  networkMode: "bridgex",
+  containerDefinitions: [{ name: "app", image: "nginx" }],
+}

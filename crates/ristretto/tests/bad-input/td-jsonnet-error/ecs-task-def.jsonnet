@@ -1,0 +1,1 @@
+error "no family for you"

@@ -1,0 +1,220 @@
+//! The bad-input corpus (issue 14): every case under `tests/bad-input/<case>/`
+//! is bad input — a definition AWS would refuse, a broken config, template,
+//! flag, environment variable, local state or world file — and must exit
+//! with its code (2), name where the problem is (a substring of stderr such
+//! as `ecs-task-def.json:3:3`) and change nothing: no mutating call reaches
+//! the simulator (no call at all unless the case allows reads), and no file
+//! of the case is modified.
+//!
+//! Each case holds only the files that differ from `_base/` (a valid rolling
+//! service) and a `case.yaml` (see `tests/bad-input/README.md`). One simulator
+//! serves every case, run one after the other.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ristretto_sim::{SimConfig, World};
+use serde::Deserialize;
+
+use crate::common::{repo, text};
+
+/// A case's `case.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    /// What is wrong, in a few words.
+    about: String,
+    /// The command line after the global `--endpoint-url`.
+    args: Vec<String>,
+    /// Extra environment variables.
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    /// Whether to pass `--endpoint-url <simulator>` (default true).
+    #[serde(default = "yes")]
+    endpoint: bool,
+    /// `none` (default): no request at all; `reads`: read-only requests allowed.
+    #[serde(default)]
+    requests: Requests,
+    /// The expected exit code.
+    exit: i32,
+    /// Substrings stderr must contain (the location first).
+    stderr: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Requests {
+    #[default]
+    None,
+    Reads,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn corpus() -> PathBuf {
+    repo().join("crates/ristretto/tests/bad-input")
+}
+
+fn copy_files(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_files(&entry.path(), &target);
+        } else if entry.file_name() != "case.yaml" {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Every file under `dir` and its bytes.
+fn snapshot(dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            snapshot(&path, out);
+        } else {
+            out.insert(path.clone(), std::fs::read(&path).expect("read"));
+        }
+    }
+}
+
+fn run(dir: &Path, endpoint: Option<&str>, case: &Case) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ristretto"));
+    command.current_dir(dir).env_clear();
+    if let Some(url) = endpoint {
+        command.arg("--endpoint-url").arg(url);
+    }
+    command
+        .args(&case.args)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("RISTRETTO_LOCAL_SPEED", "50")
+        .envs(&case.env);
+    command.output().expect("runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_input_exits_2_names_its_place_and_changes_nothing() {
+    let sim = ristretto_sim::start(
+        SimConfig {
+            world: World::default_world(),
+            state_file: None,
+            speed: 50.0,
+            request_log: None,
+        },
+        "127.0.0.1:0".parse().expect("address"),
+    )
+    .await
+    .expect("simulator starts");
+    let url = sim.endpoint_url();
+
+    // The base is good: a dry run of it succeeds (so a case fails for its
+    // own reason, not because the base is broken).
+    let base = tempfile::tempdir().expect("tempdir");
+    copy_files(&corpus().join("_base"), base.path());
+    let control = Case {
+        about: "the valid base".to_owned(),
+        args: vec!["deploy".to_owned(), "--dry-run".to_owned()],
+        env: BTreeMap::new(),
+        endpoint: true,
+        requests: Requests::Reads,
+        exit: 0,
+        stderr: Vec::new(),
+    };
+    let (dir, url2) = (base.path().to_owned(), url.clone());
+    let out = tokio::task::spawn_blocking(move || run(&dir, Some(&url2), &control))
+        .await
+        .expect("joins");
+    assert_eq!(out.status.code(), Some(0), "the base: {}", text(&out));
+
+    let mut names: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .expect("corpus")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.join("case.yaml").is_file())
+        .collect();
+    names.sort();
+    let mut failures = Vec::new();
+    for case_dir in &names {
+        let name = case_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let case: Case = yaml_serde::from_str(
+            &std::fs::read_to_string(case_dir.join("case.yaml")).expect("case.yaml"),
+        )
+        .unwrap_or_else(|e| panic!("{name}/case.yaml: {e}"));
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_files(&corpus().join("_base"), dir.path());
+        copy_files(case_dir, dir.path());
+        let mut before = BTreeMap::new();
+        snapshot(dir.path(), &mut before);
+        let requests_before = sim.requests().len();
+
+        let path = dir.path().to_owned();
+        let endpoint = case.endpoint.then(|| url.clone());
+        let (out, case) = tokio::task::spawn_blocking(move || {
+            let out = run(&path, endpoint.as_deref(), &case);
+            (out, case)
+        })
+        .await
+        .expect("joins");
+
+        let requests: Vec<_> = sim.requests().into_iter().skip(requests_before).collect();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let mut wrong = Vec::new();
+        if out.status.code() != Some(case.exit) {
+            wrong.push(format!("exit {:?}, expected {}", out.status.code(), case.exit));
+        }
+        for expected in &case.stderr {
+            if !stderr.contains(expected.as_str()) {
+                wrong.push(format!("stderr lacks `{expected}`"));
+            }
+        }
+        if case.exit != 0 && !stderr.contains("error") {
+            wrong.push("no error message".to_owned());
+        }
+        let mutating: Vec<_> = requests.iter().filter(|r| r.mutating).collect();
+        if !mutating.is_empty() {
+            wrong.push(format!("mutating calls: {mutating:?}"));
+        }
+        if case.requests == Requests::None && !requests.is_empty() {
+            wrong.push(format!("calls made: {requests:?}"));
+        }
+        let mut after = BTreeMap::new();
+        snapshot(dir.path(), &mut after);
+        for (file, bytes) in &before {
+            if after.get(file) != Some(bytes) {
+                wrong.push(format!("changed or removed {}", file.display()));
+            }
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{name} ({}): {}\n{}",
+                case.about,
+                wrong.join("; "),
+                text(&out)
+            ));
+        }
+    }
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("bad-input corpus: {} cases ran", names.len());
+    }
+    assert!(names.len() >= 100, "the corpus has {} cases", names.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n\n")
+    );
+}
