@@ -12,3 +12,4 @@ mod local;
 mod readonly;
 mod rejected;
 mod render;
+mod secrets;
