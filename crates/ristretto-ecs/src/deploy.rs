@@ -281,7 +281,17 @@ pub async fn choose_task_definition(
             .task_definition(&name)
             .send()
             .await
-            .map_err(|e| EcsError::aws("DescribeTaskDefinition", e))?;
+            // API_DescribeTaskDefinition.html: an unknown revision is a
+            // ClientException; name the revision (issue 14, item 4).
+            .map_err(|e| match e.as_service_error().map(|s| s.meta().code()) {
+                Some(Some("ClientException")) => EcsError::Invalid {
+                    message: format!("`--revision {revision}`: task definition {name} does not exist"),
+                    hint: Some(
+                        "list the revisions with `ristretto revisions`".to_owned(),
+                    ),
+                },
+                _ => EcsError::aws("DescribeTaskDefinition", e),
+            })?;
         let arn = described
             .task_definition()
             .and_then(|t| t.task_definition_arn())

@@ -218,3 +218,52 @@ async fn every_bad_input_exits_2_names_its_place_and_changes_nothing() {
         failures.join("\n\n")
     );
 }
+
+// Issue 14, item 4: `--revision N` of a revision that does not exist named no
+// revision and exited 1. API_DescribeTaskDefinition.html: an unknown revision
+// is a ClientException.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_of_a_revision_that_does_not_exist_names_it_and_changes_nothing() {
+    let sim = ristretto_sim::start(
+        SimConfig {
+            world: World::default_world(),
+            state_file: None,
+            speed: 200.0,
+            request_log: None,
+        },
+        "127.0.0.1:0".parse().expect("address"),
+    )
+    .await
+    .expect("simulator starts");
+    let url = sim.endpoint_url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_files(&corpus().join("_base"), dir.path());
+    let case = |args: &[&str]| Case {
+        about: String::new(),
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        env: BTreeMap::new(),
+        endpoint: true,
+        requests: Requests::Reads,
+        exit: 0,
+        stderr: Vec::new(),
+    };
+    let run_case = |args: &[&str]| {
+        let (path, url, case) = (dir.path().to_owned(), url.clone(), case(args));
+        tokio::task::spawn_blocking(move || run(&path, Some(&url), &case))
+    };
+    let deployed = run_case(&["deploy"]).await.expect("joins");
+    let mutating_before = sim.requests().iter().filter(|r| r.mutating).count();
+    let out = run_case(&["deploy", "--revision", "99"]).await.expect("joins");
+    assert_eq!(deployed.status.code(), Some(0), "{}", text(&deployed));
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("`--revision 99`: task definition web:99 does not exist"),
+        "{all}"
+    );
+    assert_eq!(
+        sim.requests().iter().filter(|r| r.mutating).count(),
+        mutating_before,
+        "no mutating call"
+    );
+}
