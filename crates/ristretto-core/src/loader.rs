@@ -127,7 +127,11 @@ impl Definitions {
         self
     }
 
-    fn checked<T>(&self, checked: (T, Option<LoadError>), secrets: BTreeSet<String>) -> Result<Loaded<T>, LoadError> {
+    fn checked<T>(
+        &self,
+        checked: (T, Option<LoadError>),
+        secrets: BTreeSet<String>,
+    ) -> Result<Loaded<T>, LoadError> {
         let (value, broken) = checked;
         let warnings = match broken {
             Some(e) if self.enforce_rules => return Err(e),

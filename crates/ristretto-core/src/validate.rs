@@ -75,7 +75,10 @@ impl Checker {
     /// API reference gives for family, container and service names.
     fn name(&mut self, path: JsonPath, value: &str, what: &str) {
         if value.is_empty() {
-            self.invalid(path, format!("the {what} is missing or empty: it is required"));
+            self.invalid(
+                path,
+                format!("the {what} is missing or empty: it is required"),
+            );
         } else if value.len() > 255
             || !value
                 .chars()
@@ -92,7 +95,10 @@ impl Checker {
 
     fn port(&mut self, path: JsonPath, port: Option<i32>) {
         if let Some(port) = port.filter(|p| !(0..=MAX_PORT).contains(p)) {
-            self.invalid(path, format!("{port} is not a port number (0 to {MAX_PORT})"));
+            self.invalid(
+                path,
+                format!("{port} is not a port number (0 to {MAX_PORT})"),
+            );
         }
     }
 
@@ -184,7 +190,13 @@ pub fn task_definition(input: &RegisterTaskDefinitionInput, root: &JsonPath) -> 
     // units (for example, 1024)" or "a string using vCPUs (for example, 1 vCPU)";
     // "an integer using MiB (for example, 1024)" or "a string using GB".
     if let Some(cpu) = input.cpu() {
-        task_size(&mut c, root.key("cpu"), cpu, "vcpu", "CPU units, or `N vCPU`");
+        task_size(
+            &mut c,
+            root.key("cpu"),
+            cpu,
+            "vcpu",
+            "CPU units, or `N vCPU`",
+        );
     }
     if let Some(memory) = input.memory() {
         task_size(&mut c, root.key("memory"), memory, "gb", "MiB, or `N GB`");
@@ -259,7 +271,10 @@ fn container(c: &mut Checker, path: &JsonPath, container: &ContainerDefinition) 
         );
     }
     c.positive(path.key("memory"), container.memory());
-    c.positive(path.key("memoryReservation"), container.memory_reservation());
+    c.positive(
+        path.key("memoryReservation"),
+        container.memory_reservation(),
+    );
     // API_PortMapping.html: `containerPort` / `hostPort` are port numbers;
     // `protocol` and `appProtocol` are enum shapes.
     for (i, mapping) in container.port_mappings().iter().enumerate() {
@@ -363,7 +378,11 @@ pub fn service_definition(input: &CreateServiceInput) -> Vec<Problem> {
         );
     }
     if let Some(p) = input.propagate_tags() {
-        c.one_of(root.key("propagateTags"), p.as_str(), PropagateTags::values());
+        c.one_of(
+            root.key("propagateTags"),
+            p.as_str(),
+            PropagateTags::values(),
+        );
     }
     if let Some(controller) = input.deployment_controller() {
         c.one_of(
@@ -511,13 +530,21 @@ mod tests {
     #[test]
     fn required_members_and_duplicate_container_names() {
         let p = problems("{}");
-        assert!(p.iter().any(|p| p.contains("family name is missing")), "{p:?}");
-        assert!(p.iter().any(|p| p.contains("containerDefinitions")), "{p:?}");
+        assert!(
+            p.iter().any(|p| p.contains("family name is missing")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|p| p.contains("containerDefinitions")),
+            "{p:?}"
+        );
         let twice = r#"{"family":"web","containerDefinitions":[
             {"name":"app","image":"a"},{"name":"app","image":"b"}]}"#;
         assert_eq!(
             problems(twice),
-            ["`containerDefinitions[1].name`: two containers are named `app` (also `containerDefinitions[0]`); container names must be unique"]
+            [
+                "`containerDefinitions[1].name`: two containers are named `app` (also `containerDefinitions[0]`); container names must be unique"
+            ]
         );
     }
 
@@ -539,11 +566,13 @@ mod tests {
     #[test]
     fn a_duplicate_json_key_names_both_places() {
         let text = "{\n  \"family\": \"web\",\n  \"family\": \"api\"\n}\n";
-        let err = crate::definition::load_task_definition(text, Path::new("td.json"))
-            .expect_err("fails");
+        let err =
+            crate::definition::load_task_definition(text, Path::new("td.json")).expect_err("fails");
         assert_eq!(
             err.details(),
-            ["td.json:3:3: `family`: duplicate key `family`: it is also at line 2, column 3; only one can be used"]
+            [
+                "td.json:3:3: `family`: duplicate key `family`: it is also at line 2, column 3; only one can be used"
+            ]
         );
     }
 
@@ -553,6 +582,10 @@ mod tests {
         let text = GOOD.replace("\"nginx\"", &format!("\"nginx\",\"command\":[\"{big}\"]"));
         let err = crate::definition::load_task_definition(&text, Path::new("td.json"))
             .expect_err("fails");
-        assert!(err.details()[0].contains("AWS registers at most 65536"), "{:?}", err.details());
+        assert!(
+            err.details()[0].contains("AWS registers at most 65536"),
+            "{:?}",
+            err.details()
+        );
     }
 }

@@ -285,10 +285,10 @@ pub async fn choose_task_definition(
             // ClientException; name the revision (issue 14, item 4).
             .map_err(|e| match e.as_service_error().map(|s| s.meta().code()) {
                 Some(Some("ClientException")) => EcsError::Invalid {
-                    message: format!("`--revision {revision}`: task definition {name} does not exist"),
-                    hint: Some(
-                        "list the revisions with `ristretto revisions`".to_owned(),
+                    message: format!(
+                        "`--revision {revision}`: task definition {name} does not exist"
                     ),
+                    hint: Some("list the revisions with `ristretto revisions`".to_owned()),
                 },
                 _ => EcsError::aws("DescribeTaskDefinition", e),
             })?;

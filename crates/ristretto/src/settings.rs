@@ -344,6 +344,27 @@ fn check_endpoint_url(url: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// A duration flag, else its environment variable.
+fn duration_flag(
+    value: Option<String>,
+    var: env_vars::Var,
+    flag: &str,
+) -> Result<Option<Duration>, CliError> {
+    let (text, source) = match (value, var.found()) {
+        (Some(text), _) => (text, flag.to_owned()),
+        (None, Some(found)) => (found.value, found.from),
+        (None, None) => return Ok(None),
+    };
+    ristretto_core::duration::parse(&text)
+        .map(Some)
+        .map_err(|m| {
+            bad_input(
+                format!("{source}: {m}"),
+                Some("write a duration like `10m`, `90s` or `1h30m`"),
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_endpoint_url;
@@ -369,25 +390,4 @@ mod tests {
             assert!(check_endpoint_url(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// A duration flag, else its environment variable.
-fn duration_flag(
-    value: Option<String>,
-    var: env_vars::Var,
-    flag: &str,
-) -> Result<Option<Duration>, CliError> {
-    let (text, source) = match (value, var.found()) {
-        (Some(text), _) => (text, flag.to_owned()),
-        (None, Some(found)) => (found.value, found.from),
-        (None, None) => return Ok(None),
-    };
-    ristretto_core::duration::parse(&text)
-        .map(Some)
-        .map_err(|m| {
-            bad_input(
-                format!("{source}: {m}"),
-                Some("write a duration like `10m`, `90s` or `1h30m`"),
-            )
-        })
 }

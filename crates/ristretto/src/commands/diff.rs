@@ -276,6 +276,16 @@ fn run_external(ctx: &Context, command: &str, comparison: &Comparison) -> Result
     }
 }
 
+/// Prints the AWS rules a definition breaks as warnings: `diff` still shows
+/// the difference; a command that would send it refuses it.
+fn warned<T>(ctx: &Context, loaded: ristretto_core::Loaded<T>) -> ristretto_core::Loaded<T> {
+    for warning in &loaded.warnings {
+        ctx.printer
+            .warn(&format!("AWS would refuse this: {warning}"));
+    }
+    loaded
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,13 +299,4 @@ mod tests {
         assert!(coloured.contains("\u{1b}[32m+y\u{1b}[0m\n"), "{coloured:?}");
         assert!(coloured.ends_with(" z\n"));
     }
-}
-
-/// Prints the AWS rules a definition breaks as warnings: `diff` still shows
-/// the difference; a command that would send it refuses it.
-fn warned<T>(ctx: &Context, loaded: ristretto_core::Loaded<T>) -> ristretto_core::Loaded<T> {
-    for warning in &loaded.warnings {
-        ctx.printer.warn(&format!("AWS would refuse this: {warning}"));
-    }
-    loaded
 }

@@ -53,7 +53,8 @@ pub fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
 /// the file says; a command that would send it refuses it.
 fn warned<T>(ctx: &Context, loaded: ristretto_core::Loaded<T>) -> T {
     for warning in &loaded.warnings {
-        ctx.printer.warn(&format!("AWS would refuse this: {warning}"));
+        ctx.printer
+            .warn(&format!("AWS would refuse this: {warning}"));
     }
     loaded.value
 }

@@ -172,7 +172,11 @@ async fn every_bad_input_exits_2_names_its_place_and_changes_nothing() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let mut wrong = Vec::new();
         if out.status.code() != Some(case.exit) {
-            wrong.push(format!("exit {:?}, expected {}", out.status.code(), case.exit));
+            wrong.push(format!(
+                "exit {:?}, expected {}",
+                out.status.code(),
+                case.exit
+            ));
         }
         for expected in &case.stderr {
             if !stderr.contains(expected.as_str()) {
@@ -253,7 +257,9 @@ async fn deploy_of_a_revision_that_does_not_exist_names_it_and_changes_nothing()
     };
     let deployed = run_case(&["deploy"]).await.expect("joins");
     let mutating_before = sim.requests().iter().filter(|r| r.mutating).count();
-    let out = run_case(&["deploy", "--revision", "99"]).await.expect("joins");
+    let out = run_case(&["deploy", "--revision", "99"])
+        .await
+        .expect("joins");
     assert_eq!(deployed.status.code(), Some(0), "{}", text(&deployed));
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");

@@ -99,7 +99,12 @@ async fn a_secure_string_never_appears_in_any_output() {
     let mut ran = 0;
     tokio::task::spawn_blocking(move || {
         for command in commands {
-            for extra in [&[][..], &["--debug"], &["--output", "json"], &["--debug", "--output", "json"]] {
+            for extra in [
+                &[][..],
+                &["--debug"],
+                &["--output", "json"],
+                &["--debug", "--output", "json"],
+            ] {
                 let args: Vec<&str> = extra.iter().chain(command.iter()).copied().collect();
                 // `deploy` changes the service; run it once.
                 if command == &["deploy"] && !extra.is_empty() {
@@ -107,10 +112,7 @@ async fn a_secure_string_never_appears_in_any_output() {
                 }
                 let out = run(&d, &url, &args);
                 let all = text(&out);
-                assert!(
-                    out.status.success(),
-                    "{args:?} fails: {all}"
-                );
+                assert!(out.status.success(), "{args:?} fails: {all}");
                 assert!(!all.contains(SECRET), "{args:?} shows the secret:\n{all}");
                 ran += 1;
             }
@@ -124,7 +126,10 @@ async fn a_secure_string_never_appears_in_any_output() {
         // An error that quotes the value masks it too.
         std::fs::write(
             d.join("td.json"),
-            TASK_DEFINITION.replace(r#""family": "web""#, r#""family": "{{ ssm `/app/db-password` }}!""#),
+            TASK_DEFINITION.replace(
+                r#""family": "web""#,
+                r#""family": "{{ ssm `/app/db-password` }}!""#,
+            ),
         )
         .expect("write");
         for args in [&["deploy"][..], &["--output", "json", "--debug", "deploy"]] {
