@@ -273,3 +273,39 @@ async fn deploy_of_a_revision_that_does_not_exist_names_it_and_changes_nothing()
         "no mutating call"
     );
 }
+
+// `render` and `diff` change nothing: a definition AWS would refuse is shown,
+// with the broken rule as a warning at its place (README, "Checked before
+// any call"); `deploy` refuses the same file (the corpus).
+#[test]
+fn render_and_diff_show_a_refused_definition_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_files(&corpus().join("_base"), dir.path());
+    copy_files(&corpus().join("td-network-mode-bridgex"), dir.path());
+    let case = Case {
+        about: String::new(),
+        args: vec!["--local".to_owned(), "render".to_owned(), "taskdef".to_owned()],
+        env: BTreeMap::new(),
+        endpoint: false,
+        requests: Requests::None,
+        exit: 0,
+        stderr: Vec::new(),
+    };
+    let out = run(dir.path(), None, &case);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"bridgex\""), "{all}");
+    assert!(
+        all.contains("warning: AWS would refuse this: ")
+            && all.contains("ecs-task-def.json:3:3: `networkMode`: `bridgex` is not one of"),
+        "{all}"
+    );
+    let diff = Case {
+        args: vec!["--local".to_owned(), "diff".to_owned()],
+        ..case
+    };
+    let out = run(dir.path(), None, &diff);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("warning: AWS would refuse this: "), "{all}");
+}
