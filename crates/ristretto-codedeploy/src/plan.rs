@@ -226,16 +226,51 @@ pub async fn execute(
     plan: Plan,
     events: &Events,
 ) -> Result<Option<Created>, CodeDeployError> {
-    let arn = match plan.task_definition {
-        Some(TaskDefinitionChoice::Existing(arn)) => Some(arn),
+    let (arn, registered) = match plan.task_definition {
+        Some(TaskDefinitionChoice::Existing(arn)) => (Some(arn), false),
         Some(TaskDefinitionChoice::Register(input)) => {
-            Some(deploy::register(ecs, *input, events).await?)
+            (Some(deploy::register(ecs, *input, events).await?), true)
         }
-        None => None,
+        None => (None, false),
     };
-    if let Some(update) = plan.update {
-        let service = &plan.service;
-        events.step(match (&plan.deployment, update.desired_count) {
+    let result = change(
+        ecs,
+        cd,
+        plan.service,
+        plan.update,
+        plan.deployment,
+        arn.clone(),
+        events,
+    )
+    .await;
+    if let (Err(CodeDeployError::Ecs(error)), Some(arn), true) = (&result, &arn, registered) {
+        deploy::after_failed_change(ecs, arn, error, events).await;
+    } else if let (Err(_), Some(arn), true) = (&result, &arn, registered) {
+        // CreateDeployment failed: nothing runs the revision yet, but whether
+        // CodeDeploy started anything is not known here; say what is left.
+        let short = arn.rsplit('/').next().unwrap_or(arn);
+        let revision = short.rsplit(':').next().unwrap_or_default();
+        events.step(format!(
+            "task definition {short} registered by this run is left ACTIVE: the CodeDeploy deployment that was to use it failed; if nothing runs it, `ristretto deregister --revision {revision}` removes it"
+        ));
+    }
+    result
+}
+
+/// The service change and the CodeDeploy deployment of [`execute`], after
+/// the task definition is chosen or registered.
+async fn change(
+    ecs: &aws_sdk_ecs::Client,
+    cd: &aws_sdk_codedeploy::Client,
+    service: String,
+    update: Option<UpdateServiceInput>,
+    deployment: Option<DeploymentRequest>,
+    arn: Option<String>,
+    events: &Events,
+) -> Result<Option<Created>, CodeDeployError> {
+    if let Some(update) = update {
+        let service = &service;
+        events.step(match (&deployment, update.desired_count) {
             (None, Some(count)) => format!(
                 "updating the desired count of service {service} to {count} (CODE_DEPLOY: no new deployment)"
             ),
@@ -248,7 +283,7 @@ pub async fn execute(
             .await
             .map_err(|e| ristretto_ecs::EcsError::aws("UpdateService", e))?;
     }
-    let (Some(mut request), Some(arn)) = (plan.deployment, arn) else {
+    let (Some(mut request), Some(arn)) = (deployment, arn) else {
         return Ok(None);
     };
     request.appspec = request.appspec.with_task_definition(&arn);

@@ -407,8 +407,8 @@ pub async fn execute(ecs: &Client, plan: Plan, events: &Events) -> Result<Starte
     let service = match changed {
         Ok(service) => service,
         Err(error) => {
-            if registered && rejected(&error) {
-                undo_register(ecs, &task_definition, events).await;
+            if registered {
+                after_failed_change(ecs, &task_definition, &error, events).await;
             }
             return Err(error);
         }
@@ -493,6 +493,22 @@ pub fn rejected(error: &EcsError) -> bool {
         error.code(),
         Some("ClientException" | "InvalidParameterException")
     )
+}
+
+/// The change that was to use the revision `arn` this run registered failed: when AWS refused
+/// it, the revision is deregistered again ([`undo_register`]); otherwise (a network error, a
+/// 5xx) the change may have happened after all, so the revision is kept and a step says so,
+/// with the command that removes it if it is not in use (issue 14: say what was left behind).
+pub async fn after_failed_change(ecs: &Client, arn: &str, error: &EcsError, events: &Events) {
+    if rejected(error) {
+        undo_register(ecs, arn, events).await;
+    } else {
+        let short = short_task_definition(arn);
+        let revision = short.rsplit(':').next().unwrap_or_default();
+        events.step(format!(
+            "task definition {short} registered by this run is left ACTIVE: the change that was to use it failed and may not have happened; if nothing runs it, `ristretto deregister --revision {revision}` removes it"
+        ));
+    }
 }
 
 /// AWS refused the service change that would have used the revision `arn` this run registered:
