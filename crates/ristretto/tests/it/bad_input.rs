@@ -352,3 +352,38 @@ fn a_revision_left_behind_by_a_failed_service_change_is_named() {
         "{all}"
     );
 }
+
+// The same for a CODE_DEPLOY service: the revision is registered, then
+// CreateDeployment fails (AccessDeniedException from the fault rules), and
+// the output names the revision left behind.
+#[test]
+fn a_revision_left_behind_by_a_failed_codedeploy_deployment_is_named() {
+    let dir = crate::common::example_copy("codedeploy", None);
+    let example = dir.path().join("examples/codedeploy");
+    let config = "examples/codedeploy/config.yaml";
+    let first = crate::common::ristretto(dir.path())
+        .args(["--local", "--config", config, "deploy"])
+        .output()
+        .expect("runs");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let world = std::fs::read_to_string(example.join("local-world.yaml")).expect("world");
+    std::fs::write(
+        example.join("local-world.yaml"),
+        format!(
+            "{world}\nfaults:\n  - {{action: \"codedeploy:CreateDeployment\", status: 400, code: AccessDeniedException, times: 1}}\n"
+        ),
+    )
+    .expect("world");
+    let out = crate::common::ristretto(dir.path())
+        .args(["--local", "--config", config, "deploy"])
+        .env("IMAGE_TAG", "1.28")
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("task definition web:2 registered by this run is left ACTIVE")
+            && all.contains("`ristretto deregister --revision 2` removes it"),
+        "{all}"
+    );
+}
