@@ -44,6 +44,7 @@ pub mod clock;
 pub mod codec;
 pub mod codedeploy;
 pub mod ecs;
+pub mod elbv2;
 mod error;
 pub mod faults;
 pub mod s3;

@@ -1,5 +1,7 @@
 //! The HTTP side: a loopback HTTP/1.1 server that routes each request to a simulated service by
-//! its `X-Amz-Target` header (awsJson 1.1) or, without one, to S3 path-style GetObject; records
+//! its `X-Amz-Target` header (awsJson 1.1); without one, a POST whose SigV4 credential scope
+//! names ELBv2 (`…/elasticloadbalancing/aws4_request`) goes to ELBv2 (awsQuery: the action in
+//! the form body, XML answers), anything else to S3 path-style GetObject; records
 //! every request; applies throttling and injected faults; saves the state after each successful
 //! mutating call.
 
@@ -153,6 +155,28 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// Runs one ELBv2 (awsQuery) call against the world; `request_id` goes into the answer.
+    /// Its operations only read the world, so nothing is saved.
+    fn call_elbv2(
+        &self,
+        op: &str,
+        body: &[u8],
+        region: Option<String>,
+        request_id: &str,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut sim = lock(&self.sim);
+        let now = sim.clock.now();
+        sim.state.advance(now);
+        let ctx = Ctx {
+            now,
+            region: region.unwrap_or_else(|| sim.state.rules.region().to_owned()),
+            account: sim.state.rules.account_id().to_owned(),
+        };
+        crate::elbv2::handle(&mut sim.state, &ctx, op, body, request_id)
+    }
+}
+
 /// Read-only operations by AWS's naming convention.
 fn is_mutating(op: &str) -> bool {
     !["Describe", "List", "Get", "BatchGet", "Head"]
@@ -170,6 +194,17 @@ fn service_of(prefix: &str) -> Option<&'static str> {
         "secretsmanager" => "secretsmanager",
         _ => return None,
     })
+}
+
+/// The awsQuery service a SigV4 `Authorization` header's credential scope names
+/// (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`), when the simulator serves it.
+fn query_service_of(auth: &str) -> Option<&'static str> {
+    let scope = auth.split("Credential=").nth(1)?;
+    let scope = scope.split([',', ' ']).next()?;
+    match scope.split('/').nth(3)? {
+        "elasticloadbalancing" => Some("elasticloadbalancing"),
+        _ => None,
+    }
 }
 
 /// The region of a SigV4 `Authorization` header's credential scope.
@@ -243,11 +278,12 @@ async fn handle(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let region = req
+    let auth = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(region_of);
+        .map(str::to_owned);
+    let region = auth.as_deref().and_then(region_of);
     let method = req.method().clone();
     let path = req
         .uri()
@@ -263,6 +299,9 @@ async fn handle(
     };
 
     let Some(target) = target else {
+        if method == hyper::Method::POST && auth.as_deref().and_then(query_service_of).is_some() {
+            return Ok(elbv2(&shared, body, region).await);
+        }
         return Ok(s3(&shared, &method, &path).await);
     };
     let (prefix, op) = target.split_once('.').unwrap_or((target.as_str(), ""));
@@ -312,6 +351,50 @@ async fn handle(
         error,
     });
     Ok(response)
+}
+
+/// An ELBv2 call (awsQuery): the action from the form body, an XML answer or `ErrorResponse`.
+async fn elbv2(shared: &Arc<Shared>, body: Bytes, region: Option<String>) -> Response<Full<Bytes>> {
+    let service = "elasticloadbalancing";
+    let op = crate::elbv2::action_of(&body).unwrap_or_default();
+    let verdict = lock(&shared.faults).check(service, &op);
+    if let Some(latency) = verdict.latency {
+        tokio::time::sleep(latency).await;
+    }
+    let request_id = request_id();
+    let result = match verdict.error {
+        Some(err) => Err(err),
+        None => {
+            let shared2 = Arc::clone(shared);
+            let (op2, id2) = (op.clone(), request_id.clone());
+            tokio::task::spawn_blocking(move || shared2.call_elbv2(&op2, &body, region, &id2))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(ApiError::with_status(500, "InternalFailure", e.to_string()))
+                })
+        }
+    };
+    let (status, body, error) = match result {
+        Ok(body) => (200, body, None),
+        Err(err) => (
+            err.status,
+            crate::elbv2::error_body(&err, &request_id).into_bytes(),
+            Some(err.code.into_owned()),
+        ),
+    };
+    shared.record(RequestRecord {
+        service: service.to_owned(),
+        operation: op.clone(),
+        mutating: is_mutating(&op),
+        status,
+        error,
+    });
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/xml")
+        .header("x-amzn-requestid", request_id)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
 async fn s3(shared: &Shared, method: &hyper::Method, path: &str) -> Response<Full<Bytes>> {

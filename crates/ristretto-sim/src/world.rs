@@ -31,7 +31,17 @@
 //! codeDeploy:                    # inputs of CreateApplication / CreateDeploymentGroup (camelCase)
 //!   applications: [{applicationName: web, computePlatform: ECS}]
 //!   deploymentGroups: [{applicationName: web, deploymentGroupName: web, ecsServices: [...]}]
-//! targetGroups: [...]            # kept as written (ELBv2 target groups)
+//! targetGroups:                  # ELBv2 target groups (DescribeTargetGroups, target health)
+//!   - name: web                  # the only required key; AWS's defaults for the rest
+//!     arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+//!     port: 80                   # default 80
+//!     protocol: HTTP             # default HTTP
+//!     targetType: ip             # ip or instance; default instance
+//!     healthCheck: {intervalSeconds: 30, timeoutSeconds: 5, healthyThresholdCount: 5,
+//!                   unhealthyThresholdCount: 2, path: /, matcher: "200"}
+//!     deregistrationDelaySeconds: 300
+//!   # A group a service names that is not listed here is not modelled: its tasks count as
+//!   # soon as they are otherwise healthy, and ELBv2 answers TargetGroupNotFound for it.
 //! failures:                      # tasks whose container image matches exit
 //!   - image: "*:broken*"         # glob (`*`, `?`) on any container image of the task
 //!     family: "web*"             # optional glob on the task definition family
@@ -46,6 +56,9 @@
 //!     healthy: false             # its `healthCheck` fails: UNHEALTHY after startPeriod + retries × interval
 //!     crashAfterSeconds: 5       # it exits this long after RUNNING (essential: the task stops)
 //!     exitCode: 1                # exit code of that crash; default 1
+//!     targetHealthy: false       # its load-balancer health checks fail (target `unhealthy`)
+//!     targetReason: Target.ResponseCodeMismatch   # the default; or Target.Timeout, Target.FailedHealthChecks
+//!     targetResponseCode: 502    # the code the failed checks saw (ResponseCodeMismatch); default 502
 //! hookFailures:                  # AppSpec lifecycle hooks (Lambda functions) that fail
 //!   - function: "*smoke-test*"   # glob on the hook's function, as the AppSpec names it (name or ARN)
 //!     event: AfterAllowTestTraffic   # optional glob on the lifecycle event
@@ -88,7 +101,7 @@ pub struct World {
     #[serde(default)]
     pub code_deploy: CodeDeploySeed,
     #[serde(default)]
-    pub target_groups: Vec<serde_json::Value>,
+    pub target_groups: Vec<TargetGroupSeed>,
     #[serde(default)]
     pub failures: Vec<FailureRule>,
     #[serde(default)]
@@ -288,6 +301,56 @@ pub struct ContainerRule {
     pub crash_after_seconds: Option<f64>,
     #[serde(default = "default_exit_code")]
     pub exit_code: i32,
+    /// `false`: the load balancer's health checks of this container (the one a service's
+    /// `loadBalancers` entry names) fail. Default: they pass.
+    pub target_healthy: Option<bool>,
+    /// The `TargetHealth` reason code of the failure (default `Target.ResponseCodeMismatch`).
+    pub target_reason: Option<String>,
+    /// The HTTP code the failed checks saw, for `Target.ResponseCodeMismatch` (default 502).
+    pub target_response_code: Option<u16>,
+}
+
+/// An ELBv2 target group (the members of CreateTargetGroup that the simulator uses). What the
+/// world omits takes AWS's default (ELBv2 API reference, CreateTargetGroup and
+/// TargetGroupAttribute); see [`crate::elbv2::TargetGroup`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TargetGroupSeed {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheckSeed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deregistration_delay_seconds: Option<u32>,
+}
+
+/// A target group's health check settings (CreateTargetGroup's `HealthCheck*` members).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthCheckSeed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold_count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold_count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
 }
 
 /// A CodeDeploy lifecycle hook whose Lambda function matches `function` (and whose lifecycle
@@ -392,6 +455,14 @@ impl World {
             if rule.burst == 0 && rule.refill_per_second <= 0.0 {
                 tracing::debug!("throttle rule `{}` rejects every call", rule.action);
             }
+        }
+        for (i, group) in self.target_groups.iter().enumerate() {
+            crate::elbv2::TargetGroup::check(group).map_err(|message| {
+                SimError::InvalidWorld(format!(
+                    "targetGroups[{i}] (`{}`): {message}",
+                    group.name
+                ))
+            })?;
         }
         for fault in &self.faults {
             if let Some(status) = fault.status

@@ -70,7 +70,11 @@ pub fn seed(state: &mut State, world: &World) {
             ),
         }
     }
-    state.codedeploy.target_groups = world.target_groups.clone();
+    state.codedeploy.target_groups = world
+        .target_groups
+        .iter()
+        .filter_map(|g| serde_json::to_value(g).ok())
+        .collect();
 }
 
 fn application(input: &CreateApplicationInput, id: String, now: Epoch) -> ApplicationInfo {

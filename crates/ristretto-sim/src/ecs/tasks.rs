@@ -17,6 +17,7 @@ use crate::clock::Epoch;
 use crate::codec::{Sdk, decode, encode};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, Ids, State};
+use crate::elbv2::targets::{TargetPhase, TaskTarget};
 use crate::world::World;
 
 /// What happened to a task during [`TaskRecord::step`].
@@ -56,9 +57,14 @@ pub struct TaskHealth {
     /// Container changes after RUNNING, in time order, as offsets from RUNNING.
     #[serde(default)]
     pub steps: Vec<ContainerStep>,
-    /// It has counted as healthy at some point (RUNNING without a check, HEALTHY with one).
+    /// It has counted as healthy at some point (RUNNING without a check, HEALTHY with one,
+    /// and its load-balancer targets healthy).
     #[serde(default)]
     pub was_healthy: bool,
+    /// Its targets in the target groups of its service's load balancers
+    /// ([`crate::elbv2::targets`]), registered once RUNNING.
+    #[serde(default)]
+    pub targets: Vec<TaskTarget>,
 }
 
 /// One container change, `after` world seconds after the task became RUNNING.
@@ -257,16 +263,46 @@ impl TaskRecord {
     }
 
     /// Counts towards a deployment (ECS developer guide, "task health"): RUNNING without a
-    /// container health check on an essential container, HEALTHY with one.
+    /// container health check on an essential container, HEALTHY with one; and, behind a load
+    /// balancer, every target healthy in its target group.
     pub fn is_healthy(&self) -> bool {
-        self.is_running()
-            && (self.health.checked.is_empty()
-                || self.task.health_status() == Some(&HealthStatus::Healthy))
+        self.is_running() && self.checks_pass()
     }
 
-    /// RUNNING and UNHEALTHY: the service scheduler replaces it.
+    /// Its container health checks (if any) and its targets (if any) pass.
+    fn checks_pass(&self) -> bool {
+        (self.health.checked.is_empty()
+            || self.task.health_status() == Some(&HealthStatus::Healthy))
+            && self
+                .health
+                .targets
+                .iter()
+                .all(|t| t.phase == TargetPhase::Healthy)
+    }
+
+    /// RUNNING and UNHEALTHY, or with an unhealthy target: the service scheduler replaces it.
     pub fn is_unhealthy(&self) -> bool {
-        self.is_running() && self.task.health_status() == Some(&HealthStatus::Unhealthy)
+        self.is_running()
+            && (self.task.health_status() == Some(&HealthStatus::Unhealthy)
+                || self.unhealthy_target().is_some())
+    }
+
+    /// Its first target that failed its load balancer's health checks.
+    pub fn unhealthy_target(&self) -> Option<&TaskTarget> {
+        self.health
+            .targets
+            .iter()
+            .find(|t| t.phase == TargetPhase::Unhealthy)
+    }
+
+    /// When its first undecided target's health checks decide (world time).
+    fn target_verdict_at(&self, started: Epoch) -> Option<Epoch> {
+        self.health
+            .targets
+            .iter()
+            .filter(|t| t.phase == TargetPhase::Initial)
+            .map(|t| started + t.verdict_after)
+            .reduce(f64::min)
     }
 
     fn started(&self) -> Option<Epoch> {
@@ -291,10 +327,10 @@ impl TaskRecord {
         let exit = self.exit.as_ref().map(|e| e.at);
         if let Some(started) = self.started() {
             let step = self.health.steps.first().map(|s| started + s.after);
-            match (exit, step) {
-                (Some(e), Some(s)) => Some(e.min(s)),
-                (e, s) => e.or(s),
-            }
+            [exit, step, self.target_verdict_at(started)]
+                .into_iter()
+                .flatten()
+                .reduce(f64::min)
         } else {
             Some(exit.map_or(self.ready_at, |e| e.min(self.ready_at)))
         }
@@ -322,13 +358,48 @@ impl TaskRecord {
                 healthy: self.health.was_healthy,
             });
         }
-        if self.started().is_some() {
+        if let Some(started) = self.started() {
+            if self.target_verdict_at(started).is_some_and(|v| v <= at) {
+                return Some(self.target_verdict(started, at));
+            }
             return Some(self.container_step(at));
         }
         self.start_running(at);
         Some(TaskEvent::Running {
             healthy: self.health.was_healthy,
         })
+    }
+
+    /// The health checks of the targets due at `at` decide: healthy, or unhealthy with the
+    /// failure of the world's rule.
+    fn target_verdict(&mut self, started: Epoch, at: Epoch) -> TaskEvent {
+        let mut failed = false;
+        for t in &mut self.health.targets {
+            if t.phase == TargetPhase::Initial && started + t.verdict_after <= at {
+                t.phase = if t.failure.is_some() {
+                    failed = true;
+                    TargetPhase::Unhealthy
+                } else {
+                    TargetPhase::Healthy
+                };
+            }
+        }
+        self.task.version += 1;
+        if failed {
+            TaskEvent::Unhealthy
+        } else {
+            self.became_healthy()
+        }
+    }
+
+    /// `Healthy` the first time every check passes, else `Container`.
+    fn became_healthy(&mut self) -> TaskEvent {
+        if !self.health.was_healthy && self.checks_pass() {
+            self.health.was_healthy = true;
+            TaskEvent::Healthy
+        } else {
+            TaskEvent::Container
+        }
     }
 
     /// Applies the first container step (due at `at`).
@@ -378,10 +449,7 @@ impl TaskRecord {
         self.task.version += 1;
         let now = self.task.health_status.clone();
         match now {
-            Some(HealthStatus::Healthy) if now != before => {
-                self.health.was_healthy = true;
-                TaskEvent::Healthy
-            }
+            Some(HealthStatus::Healthy) if now != before => self.became_healthy(),
             Some(HealthStatus::Unhealthy) if now != before => TaskEvent::Unhealthy,
             _ => TaskEvent::Container,
         }
@@ -422,7 +490,11 @@ impl TaskRecord {
         // (API_HealthCheck).
         t.health_status = Some(HealthStatus::from("UNKNOWN"));
         t.version += 1;
-        self.health.was_healthy = self.health.checked.is_empty();
+        // ELBv2 API reference, TargetHealth: a registering target is `initial`
+        // (`Elb.RegistrationInProgress`) until its health checks decide.
+        for target in &mut self.health.targets {
+            target.phase = TargetPhase::Initial;
+        }
         for c in t.containers.iter_mut().flatten() {
             c.last_status = Some("RUNNING".to_owned());
             c.health_status = Some(HealthStatus::from("UNKNOWN"));
@@ -433,6 +505,7 @@ impl TaskRecord {
                 )
             });
         }
+        self.health.was_healthy = self.checks_pass();
     }
 
     fn exit_now(&mut self, exit: &TaskExit) {
@@ -471,6 +544,7 @@ impl TaskRecord {
             c.last_status = Some("STOPPED".to_owned());
         }
         self.health.steps.clear();
+        self.deregister_targets();
         self.exit = None;
         self.stopped_at = Some(exit.at);
     }
@@ -490,16 +564,38 @@ impl TaskRecord {
             c.last_status = Some("STOPPED".to_owned());
         }
         self.health.steps.clear();
+        self.deregister_targets();
         self.stop_at = None;
         self.exit = None;
         self.stopped_at = Some(at);
     }
 
-    /// Asks the task to stop; it is STOPPED `delay` world seconds later.
+    /// A stopped task's targets leave their groups.
+    fn deregister_targets(&mut self) {
+        for t in &mut self.health.targets {
+            if t.phase != TargetPhase::Unregistered {
+                t.phase = TargetPhase::Deregistered;
+            }
+        }
+    }
+
+    /// Asks the task to stop; it is STOPPED `delay` world seconds later, or, when it has
+    /// registered targets, after they drained for their groups' deregistration delay first
+    /// (ELB user guide, "deregistration delay": a deregistering target is `draining` for
+    /// `deregistration_delay.timeout_seconds`; ECS developer guide, "task lifecycle": the
+    /// task is DEACTIVATING while its targets are deregistered).
     pub fn request_stop(&mut self, now: Epoch, delay: f64, code: TaskStopCode, reason: &str) {
         if !self.is_alive() {
             return;
         }
+        let mut drain: f64 = 0.0;
+        for t in &mut self.health.targets {
+            if t.phase.is_registered() {
+                t.phase = TargetPhase::Draining;
+                drain = drain.max(t.deregistration_delay);
+            }
+        }
+        let delay = delay + drain;
         let t = &mut self.task;
         t.desired_status = Some("STOPPED".to_owned());
         t.last_status = Some(

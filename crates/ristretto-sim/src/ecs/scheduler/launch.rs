@@ -105,6 +105,9 @@ pub(super) fn launch_td(
     );
     rec.task.container_instance_arn = instance;
     let id = rec.id().to_owned();
+    if !super::is_task_set_service(svc) {
+        rec.health.targets = crate::elbv2::targets::plan(place.rules, &svc.service, &td, &id);
+    }
     svc.tasks.insert(id.clone(), rec);
     Some(id)
 }

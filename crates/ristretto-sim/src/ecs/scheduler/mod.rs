@@ -251,6 +251,9 @@ fn reconcile_service(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>) 
     if svc.service.status() == Some("INACTIVE") {
         return;
     }
+    // Target changes of the tasks' own timelines (registered, unhealthy) are reported before
+    // the scheduler acts on them, the ones it causes (draining) after.
+    crate::elbv2::targets::announce(svc, ids, now);
     if is_task_set_service(svc) {
         replace_unhealthy(svc, ids, now, place.rules.stop_delay());
         reconcile_task_sets(svc, ids, place);
@@ -261,6 +264,7 @@ fn reconcile_service(svc: &mut ServiceRecord, ids: &mut Ids, place: &Place<'_>) 
         complete_if_done(svc, ids, now);
         update_counts(svc, now);
     }
+    crate::elbv2::targets::announce(svc, ids, now);
     if svc.service.status() == Some("DRAINING") && svc.tasks.values().all(|t| t.is_stopped()) {
         svc.service.status = Some("INACTIVE".to_owned());
         svc.service.running_count = 0;
