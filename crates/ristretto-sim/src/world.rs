@@ -458,10 +458,7 @@ impl World {
         }
         for (i, group) in self.target_groups.iter().enumerate() {
             crate::elbv2::TargetGroup::check(group).map_err(|message| {
-                SimError::InvalidWorld(format!(
-                    "targetGroups[{i}] (`{}`): {message}",
-                    group.name
-                ))
+                SimError::InvalidWorld(format!("targetGroups[{i}] (`{}`): {message}", group.name))
             })?;
         }
         for fault in &self.faults {

@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::{ClusterRecord, TaskExit, TaskRecord, cluster_name, paginate, short_name};
 use crate::clock::Epoch;
 use crate::codec::{Sdk, decode, encode};
+use crate::elbv2::targets::{TargetPhase, TaskTarget};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, Ids, State};
-use crate::elbv2::targets::{TargetPhase, TaskTarget};
 use crate::world::World;
 
 /// What happened to a task during [`TaskRecord::step`].

@@ -90,14 +90,20 @@ impl TargetGroup {
         if let Some(d) = seed.deregistration_delay_seconds
             && d > 3600
         {
-            return Err(format!("deregistrationDelaySeconds {d}: between 0 and 3600"));
+            return Err(format!(
+                "deregistrationDelaySeconds {d}: between 0 and 3600"
+            ));
         }
         let hc = seed.health_check.clone().unwrap_or_default();
         for (key, value, range) in [
             ("intervalSeconds", hc.interval_seconds, 5..=300),
             ("timeoutSeconds", hc.timeout_seconds, 2..=120),
             ("healthyThresholdCount", hc.healthy_threshold_count, 2..=10),
-            ("unhealthyThresholdCount", hc.unhealthy_threshold_count, 2..=10),
+            (
+                "unhealthyThresholdCount",
+                hc.unhealthy_threshold_count,
+                2..=10,
+            ),
         ] {
             if let Some(v) = value
                 && !range.contains(&v)
@@ -153,9 +159,10 @@ impl TargetGroup {
                 .target_type
                 .clone()
                 .unwrap_or_else(|| "instance".to_owned()),
-            health_check_port: hc.port.clone().unwrap_or_else(|| {
-                if geneve { "80" } else { "traffic-port" }.to_owned()
-            }),
+            health_check_port: hc
+                .port
+                .clone()
+                .unwrap_or_else(|| if geneve { "80" } else { "traffic-port" }.to_owned()),
             health_check_path: http_check
                 .then(|| hc.path.clone().unwrap_or_else(|| "/".to_owned())),
             interval: hc.interval_seconds.unwrap_or(if geneve { 10 } else { 30 }),
@@ -164,7 +171,9 @@ impl TargetGroup {
                 "GENEVE" => 5,
                 _ => 10,
             }),
-            healthy_threshold: hc.healthy_threshold_count.unwrap_or(if geneve { 3 } else { 5 }),
+            healthy_threshold: hc
+                .healthy_threshold_count
+                .unwrap_or(if geneve { 3 } else { 5 }),
             unhealthy_threshold: hc
                 .unhealthy_threshold_count
                 .unwrap_or(if geneve { 3 } else { 2 }),
@@ -198,7 +207,13 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Answers one ELBv2 action; `request_id` goes into the answer's `ResponseMetadata`.
-pub fn handle(state: &mut State, ctx: &Ctx, action: &str, body: &[u8], request_id: &str) -> ApiResult {
+pub fn handle(
+    state: &mut State,
+    ctx: &Ctx,
+    action: &str,
+    body: &[u8],
+    request_id: &str,
+) -> ApiResult {
     let params = Params::parse(body);
     let answer = match action {
         "DescribeTargetGroups" => describe_target_groups(&state.rules, &params, request_id),
@@ -232,7 +247,11 @@ fn required_arn<'a>(params: &'a Params) -> Result<&'a str, ApiError> {
     })
 }
 
-fn describe_target_groups(rules: &World, params: &Params, request_id: &str) -> Result<String, ApiError> {
+fn describe_target_groups(
+    rules: &World,
+    params: &Params,
+    request_id: &str,
+) -> Result<String, ApiError> {
     let arns = params.list("TargetGroupArns");
     let names = params.list("Names");
     if params.get("LoadBalancerArn").is_some() {
@@ -248,10 +267,20 @@ fn describe_target_groups(rules: &World, params: &Params, request_id: &str) -> R
         chosen = all;
     } else {
         for arn in arns {
-            chosen.push(all.iter().find(|g| g.arn == arn).cloned().ok_or_else(not_found)?);
+            chosen.push(
+                all.iter()
+                    .find(|g| g.arn == arn)
+                    .cloned()
+                    .ok_or_else(not_found)?,
+            );
         }
         for name in names {
-            chosen.push(all.iter().find(|g| g.name == name).cloned().ok_or_else(not_found)?);
+            chosen.push(
+                all.iter()
+                    .find(|g| g.name == name)
+                    .cloned()
+                    .ok_or_else(not_found)?,
+            );
         }
     }
     Ok(response("DescribeTargetGroups", request_id, |w| {
@@ -266,10 +295,22 @@ fn describe_target_groups(rules: &World, params: &Params, request_id: &str) -> R
             leaf(&mut m, "HealthCheckProtocol", &g.health_check_protocol);
             leaf(&mut m, "HealthCheckPort", &g.health_check_port);
             leaf(&mut m, "HealthCheckEnabled", "true");
-            leaf(&mut m, "HealthCheckIntervalSeconds", &g.interval.to_string());
+            leaf(
+                &mut m,
+                "HealthCheckIntervalSeconds",
+                &g.interval.to_string(),
+            );
             leaf(&mut m, "HealthCheckTimeoutSeconds", &g.timeout.to_string());
-            leaf(&mut m, "HealthyThresholdCount", &g.healthy_threshold.to_string());
-            leaf(&mut m, "UnhealthyThresholdCount", &g.unhealthy_threshold.to_string());
+            leaf(
+                &mut m,
+                "HealthyThresholdCount",
+                &g.healthy_threshold.to_string(),
+            );
+            leaf(
+                &mut m,
+                "UnhealthyThresholdCount",
+                &g.unhealthy_threshold.to_string(),
+            );
             if let Some(path) = &g.health_check_path {
                 leaf(&mut m, "HealthCheckPath", path);
             }

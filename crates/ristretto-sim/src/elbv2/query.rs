@@ -89,7 +89,10 @@ pub(crate) fn response(
     let mut writer = XmlWriter::new(&mut doc);
     let root_tag = format!("{action}Response");
     let result_tag = format!("{action}Result");
-    let mut root = writer.start_el(&root_tag).write_ns(NAMESPACE, None).finish();
+    let mut root = writer
+        .start_el(&root_tag)
+        .write_ns(NAMESPACE, None)
+        .finish();
     let mut inner = root.start_el(&result_tag).finish();
     result(&mut inner);
     inner.finish();
@@ -113,7 +116,11 @@ pub fn error_body(err: &ApiError, request_id: &str) -> String {
     leaf(
         &mut error,
         "Type",
-        if err.status >= 500 { "Receiver" } else { "Sender" },
+        if err.status >= 500 {
+            "Receiver"
+        } else {
+            "Sender"
+        },
     );
     leaf(&mut error, "Code", &err.code);
     leaf(&mut error, "Message", &err.message);
@@ -144,7 +151,10 @@ mod tests {
     #[test]
     fn values_are_escaped() {
         let xml = response("DescribeX", "id", |w| leaf(w, "Name", "a<b&\"c\""));
-        assert!(xml.contains("<Name>a&lt;b&amp;&quot;c&quot;</Name>"), "{xml}");
+        assert!(
+            xml.contains("<Name>a&lt;b&amp;&quot;c&quot;</Name>"),
+            "{xml}"
+        );
         assert!(xml.starts_with("<DescribeXResponse xmlns=\"http://elasticloadbalancing"));
     }
 }

@@ -127,7 +127,12 @@ fn failure(reason: &str, code: u16) -> TargetFailure {
 }
 
 /// The targets of a new task of `service` (none for groups the world does not describe).
-pub fn plan(rules: &World, service: &Service, td: &TaskDefinition, task_id: &str) -> Vec<TaskTarget> {
+pub fn plan(
+    rules: &World,
+    service: &Service,
+    td: &TaskDefinition,
+    task_id: &str,
+) -> Vec<TaskTarget> {
     let family = td.family().unwrap_or_default();
     service
         .load_balancers()
@@ -286,7 +291,12 @@ mod tests {
 
     /// Service `web` of one task of `web:1` behind `group`, created at 0; returns the ARNs of
     /// `web:1` and of `web:2` (image `image2`).
-    fn create(kit: &mut Kit, group: &str, image2: &str, extra: serde_json::Value) -> (String, String) {
+    fn create(
+        kit: &mut Kit,
+        group: &str,
+        image2: &str,
+        extra: serde_json::Value,
+    ) -> (String, String) {
         let v1 = kit.register("web", "web:1");
         let v2 = kit.register("web", image2);
         let mut input = json!({
@@ -347,10 +357,9 @@ mod tests {
         );
         assert!(!t.is_healthy());
         assert_eq!(rollout(&kit), Some(DeploymentRolloutState::InProgress));
-        assert!(
-            kit.messages("web")
-                .contains(&format!("(service web) registered 1 targets in (target-group {group})"))
-        );
+        assert!(kit.messages("web").contains(&format!(
+            "(service web) registered 1 targets in (target-group {group})"
+        )));
         kit.step(29.0);
         assert_eq!(rollout(&kit), Some(DeploymentRolloutState::InProgress));
         kit.step(30.0); // 2 checks × 10 s
@@ -382,8 +391,13 @@ mod tests {
             Some("Target.DeregistrationInProgress")
         );
         let messages = kit.messages("web");
-        assert!(messages.contains(&"(service web) has begun draining connections on 1 tasks.".to_owned()));
-        assert!(messages.contains(&format!("(service web) deregistered 1 targets in (target-group {group})")));
+        assert!(
+            messages
+                .contains(&"(service web) has begun draining connections on 1 tasks.".to_owned())
+        );
+        assert!(messages.contains(&format!(
+            "(service web) deregistered 1 targets in (target-group {group})"
+        )));
         kit.step(101.9);
         assert!(!tasks(&kit, &old)[0].is_stopped(), "still draining");
         kit.step(102.0); // 30 s of draining + the 2 s stop
@@ -426,7 +440,11 @@ mod tests {
             "(service web) (task {id}) (port 80) is unhealthy in (target-group {group}) due to (reason Health checks failed with these codes: [502])"
         )));
         assert_eq!(kit.tasks_of("web", &new), (1, 0, 1), "replaced");
-        assert_eq!(kit.tasks_of("web", &old), (0, 1, 0), "the old task keeps serving");
+        assert_eq!(
+            kit.tasks_of("web", &old),
+            (0, 1, 0),
+            "the old task keeps serving"
+        );
         assert_eq!(kit.service("web").service.deployments()[0].failed_tasks, 1);
     }
 

@@ -8,6 +8,7 @@ mod common;
 mod api_errors;
 mod circuit_breaker;
 mod codedeploy;
+mod elbv2;
 mod native_strategies;
 mod other_services;
 mod persistence;
