@@ -62,11 +62,12 @@ pub fn assess(service: &Service, target: &Target) -> Assessment {
         ));
     }
     match ours.rollout_state() {
-        Some(DeploymentRolloutState::Failed) => Assessment::Failed(
-            ours.rollout_state_reason()
-                .unwrap_or("ECS marked the deployment FAILED")
-                .to_owned(),
-        ),
+        Some(DeploymentRolloutState::Failed) => {
+            let reason = ours
+                .rollout_state_reason()
+                .unwrap_or("ECS marked the deployment FAILED");
+            Assessment::Failed(with_unhealthy_target(reason, service, ours.id()))
+        }
         Some(DeploymentRolloutState::Completed) => finished(service, ours, target),
         _ if is_primary(ours)
             && let Some(reason) = unplaceable(service, ours) =>
@@ -118,11 +119,15 @@ fn gone(service: &Service, target: &Target) -> Assessment {
                 Assessment::InProgress
             }
         }
-        Some(p) => Assessment::Failed(format!(
-            "deployment {} was rolled back: the service runs {} again",
-            target.deployment.as_deref().unwrap_or("?"),
-            p.task_definition()
-                .map_or("?", ristretto_core::event::short_task_definition)
+        Some(p) => Assessment::Failed(with_unhealthy_target(
+            &format!(
+                "deployment {} was rolled back: the service runs {} again",
+                target.deployment.as_deref().unwrap_or("?"),
+                p.task_definition()
+                    .map_or("?", ristretto_core::event::short_task_definition)
+            ),
+            service,
+            target.deployment.as_deref(),
         )),
         None => Assessment::Failed("the service has no deployment".to_owned()),
     }
@@ -164,6 +169,53 @@ fn unplaceable(service: &Service, ours: &Deployment) -> Option<String> {
         return None;
     };
     (at >= since).then(|| message.to_owned())
+}
+
+/// What ECS writes when a task's load balancer target fails its health checks (ECS developer
+/// guide, "service unhealthy event messages": "(service service-name) (task task-id) (port
+/// port-number) is unhealthy in (target-group target-group-name) due to (reason
+/// failure-reason)", with an `(instance …)` part on EC2 and a `taskSet` part for task sets).
+const UNHEALTHY_IN_TARGET_GROUP: &str = ") is unhealthy in (target-group ";
+
+/// `reason`, and why our targets were unhealthy when ECS said so.
+fn with_unhealthy_target(reason: &str, service: &Service, deployment: Option<&str>) -> String {
+    match unhealthy_target(service, deployment) {
+        Some(why) => format!("{reason}; {why}"),
+        None => reason.to_owned(),
+    }
+}
+
+/// The newest service event about the deployment `deployment` saying that a task's load
+/// balancer target is unhealthy, and why: the reason a deployment whose targets never become
+/// healthy fails. The stopped tasks only say "Task failed ELB health checks in (target-group
+/// …)"; the event carries the load balancer's reason ("Health checks failed with these codes:
+/// [502]", "Request timed out", …). Events carry no code and no deployment ID, so, like the
+/// placement rule, the event is recognised by its text and tied to our deployment:
+/// - while the deployment is listed, by time: created at or after the deployment;
+/// - once it is gone (rolled back), by order: the newest such event before ECS's "(deployment
+///   ID) deployment failed" event of our deployment, and after any "deployment completed"
+///   event before it (which belongs to an earlier deployment).
+#[must_use]
+pub fn unhealthy_target<'a>(service: &'a Service, deployment: Option<&str>) -> Option<&'a str> {
+    let id = deployment?;
+    let events = service.events();
+    if let Some(ours) = service.deployments().iter().find(|d| d.id() == Some(id)) {
+        let since = ours.created_at()?;
+        return events
+            .iter()
+            .filter(|e| e.created_at().is_some_and(|at| at >= since))
+            .filter_map(|e| e.message())
+            .find(|m| m.contains(UNHEALTHY_IN_TARGET_GROUP));
+    }
+    let failed = format!("(deployment {id}) deployment failed");
+    let start = events
+        .iter()
+        .position(|e| e.message().is_some_and(|m| m.contains(&failed)))?;
+    events[start..]
+        .iter()
+        .filter_map(|e| e.message())
+        .take_while(|m| !m.contains(") deployment completed"))
+        .find(|m| m.contains(UNHEALTHY_IN_TARGET_GROUP))
 }
 
 fn is_primary(deployment: &Deployment) -> bool {
@@ -460,6 +512,92 @@ mod tests {
         assert_eq!(
             assess(&s, &target(WaitUntil::Deployed)),
             Assessment::InProgress
+        );
+    }
+
+    const UNHEALTHY: &str = "(service web) (task 0123456789abcdef0123456789abcdef) (port 80) is unhealthy in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef) due to (reason Health checks failed with these codes: [502])";
+
+    // ECS developer guide, "service unhealthy event messages" and "deployment-circuit-breaker":
+    // tasks whose targets never become healthy are stopped and counted until the breaker fails
+    // the deployment; the failure names the load balancer's reason from the event.
+    #[test]
+    fn a_breaker_failure_names_the_unhealthy_target_reason() {
+        let mut s = placing(
+            0,
+            vec![
+                event(150, "(service web) has stopped 1 running tasks: (task a)."),
+                event(140, UNHEALTHY),
+            ],
+        );
+        let ours = &mut s.deployments.as_mut().expect("deployments")[0];
+        ours.rollout_state = Some(DeploymentRolloutState::Failed);
+        ours.rollout_state_reason =
+            Some("ECS deployment circuit breaker: tasks failed to start.".into());
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Deployed)),
+            Assessment::Failed(format!(
+                "ECS deployment circuit breaker: tasks failed to start.; {UNHEALTHY}"
+            ))
+        );
+    }
+
+    #[test]
+    fn an_unhealthy_target_before_our_deployment_is_not_ours() {
+        let s = placing(0, vec![event(99, UNHEALTHY)]);
+        assert_eq!(unhealthy_target(&s, Some("ecs-svc/2")), None);
+        let s = placing(0, vec![event(100, UNHEALTHY), event(99, "older")]);
+        assert_eq!(unhealthy_target(&s, Some("ecs-svc/2")), Some(UNHEALTHY));
+        assert_eq!(unhealthy_target(&s, None), None, "no deployment: not ours");
+    }
+
+    // A breaker rollback that finished before we looked: our deployment is gone, ECS's
+    // "deployment failed" event names it, and the unhealthy event before it is ours.
+    #[test]
+    fn a_rolled_back_deployment_names_the_unhealthy_target_reason() {
+        let mut s = service(
+            OLD,
+            2,
+            vec![deployment(
+                "ecs-svc/3",
+                "PRIMARY",
+                OLD,
+                2,
+                DeploymentRolloutState::Completed,
+            )],
+        );
+        s.events = Some(vec![
+            event(
+                200,
+                "(service web) (deployment ecs-svc/3) deployment completed.",
+            ),
+            event(190, "(service web) rolling back to deployment ecs-svc/3."),
+            event(
+                190,
+                "(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.",
+            ),
+            event(180, UNHEALTHY),
+            event(
+                100,
+                "(service web) (deployment ecs-svc/1) deployment completed.",
+            ),
+            event(
+                90,
+                "(service web) (task x) (port 80) is unhealthy in (target-group old) due to (reason old)",
+            ),
+        ]);
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Deployed)),
+            Assessment::Failed(format!(
+                "deployment ecs-svc/2 was rolled back: the service runs web:1 again; {UNHEALTHY}"
+            ))
+        );
+        s.events.as_mut().expect("events").remove(3);
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Deployed)),
+            Assessment::Failed(
+                "deployment ecs-svc/2 was rolled back: the service runs web:1 again".into()
+            ),
+            "an unhealthy event of an earlier deployment is not ours"
         );
     }
 

@@ -121,9 +121,13 @@ pub async fn stopped_tasks(
     Ok(tasks
         .iter()
         // Tasks the scheduler or a user stopped explain nothing, unless the scheduler stopped
-        // them for failing their container health checks (healthStatus UNHEALTHY).
+        // them for failing their container health checks (healthStatus UNHEALTHY) or their
+        // load balancer's (no code for that: ECS's stoppedReason "Task failed ELB health
+        // checks in (target-group …)").
         .filter(|t| {
             t.health_status() == Some(&aws_sdk_ecs::types::HealthStatus::Unhealthy)
+                || t.stopped_reason()
+                    .is_some_and(|r| r.starts_with("Task failed ELB health checks"))
                 || !matches!(
                     t.stop_code(),
                     Some(TaskStopCode::ServiceSchedulerInitiated | TaskStopCode::UserInitiated)

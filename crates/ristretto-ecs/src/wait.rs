@@ -470,6 +470,12 @@ async fn diagnose(ecs: &Client, spec: &WaitSpec, service: &Service) -> Diagnosis
         .filter_map(|e| e.message().map(str::to_owned))
         .collect();
     events.reverse();
+    // Why our targets are unhealthy, even when newer events pushed it out of the last five.
+    if let Some(why) = crate::assess::unhealthy_target(service, spec.target.deployment.as_deref())
+        && !events.iter().any(|e| e == why)
+    {
+        events.push(why.to_owned());
+    }
     let stopped = match &spec.target.deployment {
         Some(id) => stopped_tasks(ecs, &spec.cluster, &spec.service, id, 5)
             .await

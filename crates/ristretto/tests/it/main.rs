@@ -13,3 +13,4 @@ mod readonly;
 mod rejected;
 mod render;
 mod secrets;
+mod target_health;
