@@ -1,5 +1,5 @@
 //! ristretto's local AWS simulator: ECS, CodeDeploy (ECS blue/green), Application Auto Scaling,
-//! SSM Parameter Store, Secrets Manager and S3 GetObject on loopback, speaking the real AWS wire protocol, with simulated
+//! SSM Parameter Store, Secrets Manager, S3 GetObject and ELBv2 target groups on loopback, speaking the real AWS wire protocol, with simulated
 //! time so that deployments roll, fail and roll back like on AWS — only faster.
 //!
 //! It is ristretto's embedded default (`ristretto --local ...` starts it in-process with
@@ -13,16 +13,15 @@
 //! - [`world`]: the world file (initial resources and rules); [`faults`]: throttling and
 //!   injected errors.
 //! - One module per AWS service: [`ecs`] (with its [`ecs::scheduler`]), [`autoscaling`],
-//!   [`ssm`], [`secrets`], [`s3`], and [`codedeploy`] (which drives the ECS task sets of
+//!   [`ssm`], [`secrets`], [`s3`], [`elbv2`] (awsQuery), and [`codedeploy`] (which drives the ECS task sets of
 //!   `CODE_DEPLOY` services through [`ecs::task_sets`]).
 //!
 //! # Fidelity
 //! Shapes are the SDK's own, so every answer parses like AWS's. Behaviour follows the AWS API
 //! reference where a deploy tool depends on it (error codes and messages of the common
 //! validation failures, deployments and their counts, service events, service deployments,
-//! circuit breaker thresholds, task stop codes and exit codes). Known simplifications: no load
-//! balancer health checks (a task is healthy once RUNNING, after `taskStartDelaySeconds` plus
-//! jitter); the circuit breaker counts tasks that failed to start and never resets; native
+//! circuit breaker thresholds, task stop codes and exit codes, target health in the world file's
+//! ELBv2 target groups). Known simplifications: no load balancers or listeners; native
 //! strategy lifecycle hooks are not invoked; CodeDeploy hooks always succeed; Application Auto
 //! Scaling never scales. Operations that are not simulated answer `UnknownOperationException`
 //! (HTTP 400), never a 5xx that clients would retry.

@@ -611,6 +611,28 @@ mod tests {
         );
     }
 
+    // ELBv2 API reference, CreateTargetGroup: HealthCheckIntervalSeconds 5–300, target types;
+    // a world file outside them is refused with the group's index and name.
+    #[test]
+    fn a_target_group_outside_aws_limits_is_refused_with_its_path() {
+        let err = World::from_yaml_str(
+            "targetGroups:\n  - {name: web}\n  - {name: api, healthCheck: {intervalSeconds: 3}}\n",
+        )
+        .expect_err("must fail");
+        let text = err.to_string();
+        assert!(text.contains("targetGroups[1] (`api`)"), "{text}");
+        assert!(
+            text.contains("healthCheck.intervalSeconds 3: between 5 and 300"),
+            "{text}"
+        );
+        let err = World::from_yaml_str("targetGroups:\n  - {name: web, targetType: lambda}\n")
+            .expect_err("must fail");
+        assert!(err.to_string().contains("targetType `lambda`"), "{err}");
+        let err = World::from_yaml_str("targetGroups:\n  - {name: web, healthcheck: {}}\n")
+            .expect_err("must fail");
+        assert!(err.to_string().contains("healthcheck"), "{err}");
+    }
+
     #[test]
     fn unknown_world_key_is_an_error() {
         let err = World::from_yaml_str("clustres: [a]").expect_err("must fail");
