@@ -238,7 +238,7 @@ fn not_found() -> ApiError {
 }
 
 /// The answer's `TargetGroupArn` (required by the three actions).
-fn required_arn<'a>(params: &'a Params) -> Result<&'a str, ApiError> {
+fn required_arn(params: &Params) -> Result<&str, ApiError> {
     params.get("TargetGroupArn").ok_or_else(|| {
         ApiError::new(
             "ValidationError",
@@ -352,7 +352,7 @@ fn describe_target_health(
     let asked = params.structs("Targets");
     // ELBv2 API reference, DescribeTargetHealth `Targets`: only these targets when given; a
     // target that is not registered is `unused` with `Target.NotRegistered` (TargetHealth).
-    let rows: Vec<(String, i32, (&str, Option<&str>, Option<&str>))> = if asked.is_empty() {
+    let rows: Vec<(String, i32, targets::Health<'_>)> = if asked.is_empty() {
         registered
             .iter()
             .map(|t| (t.id.clone(), t.port, t.health()))

@@ -46,6 +46,9 @@ impl TargetPhase {
     }
 }
 
+/// A TargetHealth: `State`, `Reason`, `Description`.
+pub type Health<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
+
 /// Why a target's health checks fail (TargetHealth `Reason` and `Description`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,7 +90,7 @@ impl TaskTarget {
     /// reason or description when healthy). The descriptions are the ones the ELB console and
     /// DescribeTargetHealth show; the reference lists the reason codes only, so their wording
     /// is unverified.
-    pub fn health(&self) -> (&'static str, Option<&str>, Option<&str>) {
+    pub fn health(&self) -> Health<'_> {
         match self.phase {
             TargetPhase::Unregistered | TargetPhase::Deregistered => (
                 "unused",
