@@ -17,6 +17,12 @@ work="$(mktemp -d)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/world.yaml" <<'YAML'
 clusters: [default]
+targetGroups:
+  - name: cli-tg
+    arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cli-tg/0123456789abcdef
+    targetType: ip
+    healthCheck: {intervalSeconds: 5, healthyThresholdCount: 2}
+    deregistrationDelaySeconds: 5
 codeDeploy:
   applications: [{applicationName: cli-app, computePlatform: ECS}]
   deploymentGroups:
@@ -100,4 +106,18 @@ status=$(deploy get-deployment --deployment-id "$deployment" --query deploymentI
 primary=$(ecs describe-services --services cli-bg --query 'services[0].taskSets[?status==`PRIMARY`].taskDefinition | [0]' --output text)
 echo "codedeploy: $status, primary task set runs $primary"
 [ "$status" = "Succeeded" ] && [ "$primary" = "$rev2" ] || { echo "unexpected CodeDeploy outcome" >&2; exit 1; }
+# ELBv2 (awsQuery, XML): a service behind the world's target group; the CLI's own waiter reads
+# DescribeTargetHealth until every target is healthy.
+tg=arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cli-tg/0123456789abcdef
+elbv2() { "$aws" --endpoint-url "http://127.0.0.1:$port" elbv2 "$@"; }
+[ "$(elbv2 describe-target-groups --names cli-tg --query 'TargetGroups[0].TargetGroupArn' --output text)" = "$tg" ] \
+  || { echo "describe-target-groups did not find cli-tg" >&2; exit 1; }
+ecs create-service --service-name cli-lb --task-definition "$rev1" --desired-count 1 --launch-type FARGATE \
+  --network-configuration 'awsvpcConfiguration={subnets=[subnet-1],securityGroups=[sg-1]}' \
+  --load-balancers "targetGroupArn=$tg,containerName=app,containerPort=80" > /dev/null
+ecs wait services-stable --services cli-lb
+elbv2 wait target-in-service --target-group-arn "$tg"
+health=$(elbv2 describe-target-health --target-group-arn "$tg" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text)
+echo "describe-target-health: $health"
+[ "$health" = "healthy" ] || { echo "unexpected target health: $health" >&2; exit 1; }
 echo "request log: $(wc -l < "$work/requests.jsonl") requests"

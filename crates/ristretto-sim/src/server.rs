@@ -531,6 +531,15 @@ mod tests {
         assert_eq!(s3_request_id().len(), 16);
     }
 
+    // ELBv2 speaks awsQuery: no X-Amz-Target; the service is the SigV4 scope's fourth part.
+    #[test]
+    fn elbv2_is_recognised_by_its_credential_scope() {
+        let elb = "AWS4-HMAC-SHA256 Credential=test/20261122/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=x";
+        assert_eq!(query_service_of(elb), Some("elasticloadbalancing"));
+        let s3 = "AWS4-HMAC-SHA256 Credential=test/20261122/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x";
+        assert_eq!(query_service_of(s3), None);
+    }
+
     #[test]
     fn reads_are_not_mutating() {
         assert!(!is_mutating("DescribeServices"));

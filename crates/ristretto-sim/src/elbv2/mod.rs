@@ -441,3 +441,48 @@ fn describe_target_group_attributes(
         }
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(body: &str) -> Result<String, ApiError> {
+        let world = World::from_yaml_str("targetGroups: [{name: web}]").expect("world");
+        let mut state = State::seeded(&world);
+        let ctx = Ctx {
+            now: state.now,
+            region: "us-east-1".to_owned(),
+            account: "123456789012".to_owned(),
+        };
+        let action = action_of(body.as_bytes()).unwrap_or_default();
+        handle(&mut state, &ctx, &action, body.as_bytes(), "rid")
+            .map(|b| String::from_utf8(b).expect("UTF-8"))
+    }
+
+    // ELBv2 API reference, Common Errors: InvalidAction (400) for an action the service does
+    // not have; a required member missing is a ValidationError.
+    #[test]
+    fn unknown_actions_and_missing_members_are_client_errors() {
+        let err = call("Action=CreateLoadBalancer&Version=2015-12-01").expect_err("unknown");
+        assert_eq!((err.status, err.code.as_ref()), (400, "InvalidAction"));
+        let err = call("Action=DescribeTargetHealth&Version=2015-12-01").expect_err("no ARN");
+        assert_eq!(err.code, "ValidationError");
+        let xml = error_body(&err, "rid");
+        assert!(
+            xml.contains("<Type>Sender</Type><Code>ValidationError</Code>"),
+            "{xml}"
+        );
+    }
+
+    // The derived ARN is stable across runs (a world file names it in service definitions).
+    #[test]
+    fn a_derived_arn_is_stable() {
+        let a = call("Action=DescribeTargetGroups&Names.member.1=web").expect("described");
+        let b = call("Action=DescribeTargetGroups&Names.member.1=web").expect("described");
+        assert_eq!(a, b);
+        assert!(
+            a.contains("<TargetGroupArn>arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/"),
+            "{a}"
+        );
+    }
+}
