@@ -401,6 +401,15 @@ mod tests {
         assert!(messages.contains(&format!(
             "(service web) deregistered 1 targets in (target-group {group})"
         )));
+        // Oldest first: draining, deregistered, then the stop (ECS's order in service events).
+        let at = |prefix: &str| {
+            messages
+                .iter()
+                .rposition(|m| m.starts_with(prefix))
+                .expect(prefix)
+        };
+        assert!(at("(service web) has begun draining") < at("(service web) deregistered"));
+        assert!(at("(service web) deregistered") < at("(service web) has stopped 1 running"));
         kit.step(101.9);
         assert!(!tasks(&kit, &old)[0].is_stopped(), "still draining");
         kit.step(102.0); // 30 s of draining + the 2 s stop

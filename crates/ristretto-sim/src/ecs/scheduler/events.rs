@@ -32,6 +32,10 @@ pub(super) fn report(
     stopped: &[String],
 ) {
     if !stopped.is_empty() {
+        // A stopped task's targets drain first: "has begun draining connections" and
+        // "deregistered … targets" come before "has stopped" (wording and order as ECS writes
+        // them in service events; see `crate::elbv2::targets::announce`).
+        crate::elbv2::targets::announce(svc, ids, now);
         let list: Vec<String> = stopped.iter().map(|id| format!("(task {id})")).collect();
         push_event(
             svc,
