@@ -133,6 +133,28 @@ def check_answer(model, status, body, parsed):
     return out
 
 
+def check_query_answer(model, status, parsed):
+    """Findings of one awsQuery (XML) answer: botocore's parser already read it against the
+    model, so the parsed answer is validated (required members, types, enums by ParamValidator),
+    and an error's code must be one the operation declares."""
+    out = []
+    if status >= 300:
+        checked["errors"] += 1
+        code = parsed.get("Error", {}).get("Code", "")
+        declared = {e.metadata.get("error", {}).get("code", e.name) for e in model.error_shapes}
+        if code not in declared and code not in COMMON_ERRORS | {"InvalidAction", "ValidationError"}:
+            out.append(f"error: {code!r} is not an error {model.name} declares ({sorted(declared)})")
+        if not parsed.get("Error", {}).get("Message"):
+            out.append("error: no message")
+        return out
+    checked["answers"] += 1
+    answer = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    report = ParamValidator().validate(answer, model.output_shape)
+    if report.has_errors():
+        out.extend(line.strip() for line in report.generate_report().splitlines()[1:] if line.strip())
+    return out
+
+
 def after_call(http_response, parsed, model, **_):
     """botocore's `after-call` hook: validates one answer of `model`."""
     op = f"{model.service_model.service_name}:{model.name}"
@@ -141,6 +163,9 @@ def after_call(http_response, parsed, model, **_):
     if not request_id or request_id in request_ids:
         findings.append(f"{op}: request ID {request_id!r} missing or not unique")
     request_ids.add(request_id)
+    if model.service_model.protocol == "query":
+        findings.extend(f"{op}: {line}" for line in check_query_answer(model, http_response.status_code, parsed))
+        return
     try:
         body = json.loads(http_response.content or b"{}")
     except ValueError as e:
@@ -484,6 +509,24 @@ expect_error("ParameterNotFound", ssm.get_parameter, Name="/missing")
 secrets.get_secret_value(SecretId="app/db")
 secrets.describe_secret(SecretId="app/db")
 expect_error("ResourceNotFoundException", secrets.get_secret_value, SecretId="missing")
+
+# ELBv2 (awsQuery, XML): the world's target group, its attributes and its targets.
+elb = client("elbv2")
+tg = elb.describe_target_groups(Names=["shapes-tg"])["TargetGroups"][0]["TargetGroupArn"]
+elb.describe_target_groups()
+elb.describe_target_group_attributes(TargetGroupArn=tg)
+ecs.create_service(
+    cluster="default", serviceName="lb", taskDefinition=fargate_td("lb", "nginx:1"), desiredCount=1,
+    launchType="FARGATE", networkConfiguration=NETWORK,
+    loadBalancers=[{"targetGroupArn": tg, "containerName": "app", "containerPort": 80}],
+)
+until("a healthy target", lambda: [
+    d for d in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    if d["TargetHealth"]["State"] == "healthy"
+])
+elb.describe_target_health(TargetGroupArn=tg, Targets=[{"Id": "10.9.9.9", "Port": 80}])
+expect_error("TargetGroupNotFound", elb.describe_target_groups, Names=["missing"])
+expect_error("TargetGroupNotFound", elb.describe_target_health, TargetGroupArn=tg.replace("shapes-tg", "missing"))
 
 # Clean-up paths.
 ecs.delete_task_set(cluster="default", service="ext", taskSet=ts["taskSetArn"], force=True)

@@ -19,6 +19,8 @@ clusters:
   - default
   - {name: small, containerInstances: [{cpu: 1024, memory: 256}]}
   - {name: empty, containerInstances: []}
+targetGroups:
+  - {name: shapes-tg, targetType: ip, healthCheck: {intervalSeconds: 5, healthyThresholdCount: 2}, deregistrationDelaySeconds: 5}
 parameters:
   - {name: /app/host, value: db.internal}
   - {name: /app/password, value: s3cret, type: SecureString}
