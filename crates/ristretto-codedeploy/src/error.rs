@@ -84,21 +84,34 @@ pub struct FailedDeployment {
     pub stopped: ristretto_core::diagnosis::Diagnosis,
 }
 
+impl ristretto_core::poll::LookError for CodeDeployError {
+    fn aws(&self) -> Option<&AwsError> {
+        match self {
+            Self::Aws(e) | Self::Ecs(EcsError::Aws(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 impl CodeDeployError {
     /// Wraps an SDK error of `operation`.
-    pub fn aws<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    pub fn aws<E>(
+        operation: &'static str,
+        error: SdkError<E, aws_sdk_ecs::config::http::HttpResponse>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + 'static,
     {
         Self::Aws(AwsError::from_sdk(operation, error))
     }
 
     /// Wraps an SDK error of an ECS `operation`.
-    pub fn aws_ecs<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    pub fn aws_ecs<E>(
+        operation: &'static str,
+        error: SdkError<E, aws_sdk_ecs::config::http::HttpResponse>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + 'static,
     {
         Self::Ecs(EcsError::aws(operation, error))
     }

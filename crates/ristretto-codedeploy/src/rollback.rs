@@ -93,7 +93,7 @@ pub async fn stop(
         no_progress: None,
         first_look: None,
     };
-    let found = poll(limits, async || {
+    let found = poll(limits, events, async || {
         let info = get_deployment(cd, deployment_id).await?;
         if let Some(id) = info
             .rollback_info()

@@ -103,7 +103,7 @@ pub async fn wait_for_deployment(
         no_progress: spec.no_progress_timeout,
         first_look: None,
     };
-    let ended = poll(limits, async || {
+    let ended = poll(limits, events, async || {
         polls += 1;
         let mut target = get_target(cd, spec).await?;
         let mut changed = false;
@@ -315,7 +315,7 @@ pub async fn wait_for_task_set(
         no_progress: None,
         first_look: None,
     };
-    let ended = poll(limits, async || {
+    let ended = poll(limits, events, async || {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
         let sets = service_task_sets(&service);
         let changed = last.as_ref() != Some(&sets);

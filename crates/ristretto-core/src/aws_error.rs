@@ -7,6 +7,7 @@
 use std::error::Error;
 use std::fmt;
 
+use aws_sdk_ecs::config::http::HttpResponse;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 
 /// What kind of failure an AWS call met; the CLI's hints depend on it.
@@ -34,6 +35,8 @@ pub struct AwsError {
     pub message: String,
     /// What kind of failure it was.
     pub failure: Failure,
+    /// The HTTP status of AWS's answer, when there was one.
+    pub status: Option<u16>,
     /// Where a transport failure came from, outermost first.
     #[source]
     pub cause: Option<Cause>,
@@ -41,12 +44,12 @@ pub struct AwsError {
 
 impl AwsError {
     /// Wraps an SDK error of `operation`.
-    pub fn from_sdk<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    pub fn from_sdk<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + Error + 'static,
-        R: fmt::Debug + 'static,
     {
         let code = error.code().map(str::to_owned);
+        let status = error.raw_response().map(|r| r.status().as_u16());
         let failure = match &error {
             SdkError::ServiceError(_) => Failure::Service,
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Failure::Network,
@@ -60,6 +63,7 @@ impl AwsError {
                 code,
                 message: message.to_owned(),
                 failure,
+                status,
                 cause: None,
             },
             None => Self {
@@ -67,6 +71,7 @@ impl AwsError {
                 code,
                 message: error.to_string(),
                 failure,
+                status,
                 cause: error
                     .source()
                     .and_then(|s| Cause::chain(s, &error.to_string())),
@@ -83,10 +88,47 @@ impl AwsError {
             code: None,
             message: message.into(),
             failure: Failure::Answer,
+            status: None,
             cause: None,
         }
     }
+
+    /// Whether the same call may well succeed if made again a little later:
+    /// no answer at all (connection, DNS, timeout), throttling, or a server
+    /// error (HTTP 5xx). Classified by error code and status, never by message.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        self.failure == Failure::Network
+            || self
+                .status
+                .is_some_and(|s| s == 429 || (500..600).contains(&s))
+            || self
+                .code
+                .as_deref()
+                .is_some_and(|c| TRANSIENT_CODES.contains(&c))
+    }
 }
+
+/// Error codes AWS services use for throttling and for their own passing
+/// failures (the AWS SDKs' retry behaviour reference lists the throttling
+/// codes; `ServerException` is ECS's and CodeDeploy's 5xx). A code here is
+/// transient whatever the HTTP status.
+const TRANSIENT_CODES: [&str; 14] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+    "ServerException",
+    "InternalFailure",
+    "InternalError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+];
 
 /// One cause of a transport failure, and the cause behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,5 +222,44 @@ mod tests {
             "CreateDeployment failed: the answer names no deployment ID"
         );
         assert_eq!(e.failure, Failure::Answer);
+        assert!(!e.is_transient(), "a malformed answer is not retried");
+    }
+
+    fn failed(failure: Failure, status: Option<u16>, code: Option<&str>) -> AwsError {
+        AwsError {
+            operation: "DescribeServices",
+            code: code.map(str::to_owned),
+            message: "m".to_owned(),
+            failure,
+            status,
+            cause: None,
+        }
+    }
+
+    #[test]
+    fn network_throttling_and_server_errors_are_transient_other_refusals_are_not() {
+        assert!(failed(Failure::Network, None, None).is_transient());
+        assert!(
+            failed(
+                Failure::Service,
+                Some(503),
+                Some("ServiceUnavailableException")
+            )
+            .is_transient()
+        );
+        assert!(failed(Failure::Service, Some(500), None).is_transient());
+        assert!(failed(Failure::Answer, Some(502), None).is_transient());
+        assert!(failed(Failure::Service, Some(400), Some("ThrottlingException")).is_transient());
+        assert!(failed(Failure::Service, Some(429), None).is_transient());
+        assert!(
+            !failed(
+                Failure::Service,
+                Some(400),
+                Some("ClusterNotFoundException")
+            )
+            .is_transient()
+        );
+        assert!(!failed(Failure::Service, Some(400), Some("AccessDeniedException")).is_transient());
+        assert!(!failed(Failure::Construction, None, None).is_transient());
     }
 }

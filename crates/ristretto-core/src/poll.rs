@@ -1,13 +1,20 @@
 //! The one poll loop behind every wait (an ECS deployment, a CodeDeploy
 //! deployment, a task set, a deleted service, a one-off task): the deadline,
-//! the no-progress timeout, back-off between looks, and Ctrl-C live here
-//! once. A wait supplies only what one look means: done, or "not yet, look
-//! again in this long", and whether anything changed.
+//! the no-progress timeout, back-off between looks, looks that fail on the
+//! way (throttling, 5xx, a dropped connection), and signals live here once.
+//! A wait supplies only what one look means: done, or "not yet, look again in
+//! this long", and whether anything changed.
 
 use std::future::Future;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::time::Instant;
+
+use crate::aws_error::AwsError;
+use crate::event::Events;
 
 /// How often to look.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,25 +116,88 @@ pub struct Limits {
     pub first_look: Option<Duration>,
 }
 
+/// The error of one look, and whether it may pass on its own: a look that
+/// failed to get an answer says nothing about the awaited thing, which goes
+/// on in AWS regardless.
+pub trait LookError: std::fmt::Display {
+    /// The failed AWS call, when this error is one.
+    fn aws(&self) -> Option<&AwsError>;
+
+    /// Whether looking again later may well succeed (throttling, a server
+    /// error, no answer at all); see [`AwsError::is_transient`].
+    fn is_transient(&self) -> bool {
+        self.aws().is_some_and(AwsError::is_transient)
+    }
+}
+
+/// The wait after the `failures`-th failed look in a row: 1 s, then doubling
+/// up to 15 s (the loop shortens it to the deadline).
+#[must_use]
+pub fn retry_interval(failures: u32) -> Duration {
+    const FIRST: Duration = Duration::from_secs(1);
+    const MAX: Duration = Duration::from_secs(15);
+    let doublings = failures.saturating_sub(1).min(4);
+    (FIRST * 2u32.pow(doublings)).min(MAX)
+}
+
 /// Looks until `look` says done, the deadline passes, or nothing changes for
 /// the no-progress timeout. A look that finds the wait over always wins over
 /// the deadline: the last look is taken even when the time is up.
 ///
+/// A look that fails with a transient error ([`LookError::is_transient`]) is
+/// taken again after [`retry_interval`], until the deadline: the first such
+/// failure of a run of them is reported once on `events`, and so is the
+/// first answer after it. A failed look changes nothing (it does not reset
+/// the no-progress timeout).
+///
 /// # Errors
-/// The first error `look` returns, as it is.
-pub async fn poll<T, E>(
+/// The first error `look` returns that is not transient, as it is; a
+/// transient one when the deadline (or the no-progress limit) passes while
+/// looks keep failing.
+pub async fn poll<T, E: LookError>(
     limits: Limits,
+    events: &Events,
     mut look: impl AsyncFnMut() -> Result<Look<T>, E>,
 ) -> Result<Result<T, GaveUp>, E> {
     let begun = Instant::now();
     let mut last_change = begun;
+    let mut failures: u32 = 0;
     if let Some(first) = limits.first_look {
         tokio::time::sleep(first.min(limits.deadline.saturating_duration_since(begun))).await;
     }
     loop {
-        let (changed, next) = match look().await? {
-            Look::Done(value) => return Ok(Ok(value)),
-            Look::Again { changed, next } => (changed, next),
+        let (changed, next) = match look().await {
+            Ok(Look::Done(value)) => return Ok(Ok(value)),
+            Ok(Look::Again { changed, next }) => {
+                if failures > 0 {
+                    events.step(format!(
+                        "answered again after {failures} failed {}",
+                        if failures == 1 { "look" } else { "looks" }
+                    ));
+                    failures = 0;
+                }
+                (changed, next)
+            }
+            Err(error) if error.is_transient() => {
+                failures += 1;
+                let sleep = decide(
+                    &limits,
+                    last_change,
+                    Instant::now(),
+                    retry_interval(failures),
+                );
+                let Ok(sleep) = sleep else {
+                    return Err(error);
+                };
+                if failures == 1 {
+                    events.step(format!(
+                        "{error}; looking again until the timeout (the deployment is not affected)"
+                    ));
+                }
+                tokio::time::sleep(sleep).await;
+                continue;
+            }
+            Err(error) => return Err(error),
         };
         let now = Instant::now();
         if changed {
@@ -164,25 +234,230 @@ fn decide(
     Ok(sleep)
 }
 
-/// Ctrl-C came while waiting; whatever was awaited goes on without us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Interrupted;
+/// A signal that asks the process to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Signal {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM (CI cancellation, `docker stop`, Kubernetes).
+    Terminate,
+    /// SIGHUP (the terminal went away).
+    Hangup,
+}
 
-/// Runs `work` until it ends or Ctrl-C arrives, whichever is first.
+impl Signal {
+    /// Its name, `SIGTERM`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Interrupt => "SIGINT",
+            Self::Terminate => "SIGTERM",
+            Self::Hangup => "SIGHUP",
+        }
+    }
+
+    /// The exit status of a process it ended: 128 + the signal's number
+    /// (130, 143, 129), as shells report it.
+    #[must_use]
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Interrupt => 130,
+            Self::Terminate => 143,
+            Self::Hangup => 129,
+        }
+    }
+}
+
+/// A signal came while waiting; whatever was awaited goes on without us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted(pub Signal);
+
+/// The first signal delivered to the waits, and how many waits listen.
+struct Stop {
+    signal: watch::Sender<Option<Signal>>,
+    listening: AtomicUsize,
+}
+
+fn stop() -> &'static Stop {
+    static STOP: OnceLock<Stop> = OnceLock::new();
+    STOP.get_or_init(|| Stop {
+        signal: watch::Sender::new(None),
+        listening: AtomicUsize::new(0),
+    })
+}
+
+/// Hands `signal` to the waits under way ([`interruptible`]). Whoever
+/// receives the process's signals calls this and ends the process at once
+/// when it returns `false`: no wait is listening (there is nothing to stop
+/// gracefully), or a signal was already delivered (a second Ctrl-C).
+pub fn deliver(signal: Signal) -> bool {
+    let stop = stop();
+    if stop.listening.load(Ordering::SeqCst) == 0 {
+        return false;
+    }
+    stop.signal.send_if_modified(|current| {
+        if current.is_some() {
+            return false;
+        }
+        *current = Some(signal);
+        true
+    })
+}
+
+/// Counts a listening wait for as long as it lives.
+struct Listening;
+
+impl Listening {
+    fn new() -> Self {
+        stop().listening.fetch_add(1, Ordering::SeqCst);
+        Listening
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        stop().listening.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs `work` until it ends or a signal is [`deliver`]ed, whichever is
+/// first. A signal delivered before `work` starts stops it at once.
 ///
 /// # Errors
-/// [`Interrupted`] at Ctrl-C; `work` is dropped (a deployment it followed
-/// goes on in AWS).
+/// [`Interrupted`] with the signal; `work` is dropped (a deployment it
+/// followed goes on in AWS).
 pub async fn interruptible<F: Future>(work: F) -> Result<F::Output, Interrupted> {
+    let _listening = Listening::new();
+    let mut signal = stop().signal.subscribe();
+    let delivered = async {
+        match signal.wait_for(Option::is_some).await {
+            Ok(s) => *s,
+            Err(_) => None,
+        }
+    };
     tokio::select! {
         out = work => Ok(out),
-        _ = tokio::signal::ctrl_c() => Err(Interrupted),
+        Some(s) = delivered => Err(Interrupted(s)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws_error::Failure;
+
+    /// An error that is never transient.
+    #[derive(Debug, PartialEq)]
+    struct Fatal(&'static str);
+
+    impl std::fmt::Display for Fatal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl LookError for Fatal {
+        fn aws(&self) -> Option<&AwsError> {
+            None
+        }
+    }
+
+    impl LookError for AwsError {
+        fn aws(&self) -> Option<&AwsError> {
+            Some(self)
+        }
+    }
+
+    fn unavailable() -> AwsError {
+        AwsError {
+            operation: "DescribeServices",
+            code: Some("ServiceUnavailableException".to_owned()),
+            message: "Service Unavailable".to_owned(),
+            failure: Failure::Service,
+            status: Some(503),
+            cause: None,
+        }
+    }
+
+    fn denied() -> AwsError {
+        AwsError {
+            operation: "DescribeServices",
+            code: Some("AccessDeniedException".to_owned()),
+            message: "not allowed".to_owned(),
+            failure: Failure::Service,
+            status: Some(400),
+            cause: None,
+        }
+    }
+
+    fn steps(mut rx: tokio::sync::mpsc::UnboundedReceiver<crate::event::Event>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(event) = rx.try_recv() {
+            if let crate::event::Event::Step { message } = event {
+                out.push(message);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn failed_looks_back_off_from_one_second_to_fifteen() {
+        let waits: Vec<u64> = (1..=7).map(|n| retry_interval(n).as_secs()).collect();
+        assert_eq!(waits, vec![1, 2, 4, 8, 15, 15, 15]);
+    }
+
+    // Regression (issue 14, item 7): eleven 503s on DescribeServices during a wait ended it.
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_are_looked_past_and_reported_once() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let events = Events::new(tx);
+        let t0 = Instant::now();
+        let mut looks = 0;
+        let done = poll(limits(t0, 600, Some(300)), &events, async || {
+            looks += 1;
+            match looks {
+                1..=11 => Err(unavailable()),
+                12 => Ok(Look::Again {
+                    changed: false,
+                    next: Duration::from_secs(1),
+                }),
+                _ => Ok(Look::Done(looks)),
+            }
+        })
+        .await;
+        assert_eq!(done.map_err(|e| e.to_string()), Ok(Ok(13)));
+        let said = steps(rx);
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(said[0].contains("Service Unavailable"), "{said:?}");
+        assert!(said[0].contains("looking again"), "{said:?}");
+        assert_eq!(said[1], "answered again after 11 failed looks");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_ends_the_wait_and_transient_failures_end_it_only_at_the_deadline() {
+        let refused = poll(
+            limits(Instant::now(), 600, None),
+            &Events::discard(),
+            async || Err::<Look<()>, _>(denied()),
+        )
+        .await;
+        assert_eq!(
+            refused.map_err(|e| e.code),
+            Err(Some("AccessDeniedException".to_owned()))
+        );
+
+        let t0 = Instant::now();
+        let mut looks = 0;
+        let down = poll(limits(t0, 60, None), &Events::discard(), async || {
+            looks += 1;
+            Err::<Look<()>, _>(unavailable())
+        })
+        .await;
+        assert_eq!(down.map_err(|e| e.status), Err(Some(503)));
+        assert_eq!(Instant::now() - t0, Duration::from_secs(60));
+        // 1 + 2 + 4 + 8 + 15 + 15 = 45 s, then the last 15 s are cut to the deadline.
+        assert_eq!(looks, 8);
+    }
 
     fn limits(now: Instant, deadline: u64, no_progress: Option<u64>) -> Limits {
         Limits {
@@ -239,9 +514,9 @@ mod tests {
     async fn poll_ends_on_done_and_on_timeout() {
         let t0 = Instant::now();
         let mut looks = 0;
-        let done = poll(limits(t0, 60, None), async || {
+        let done = poll(limits(t0, 60, None), &Events::discard(), async || {
             looks += 1;
-            Ok::<_, ()>(if looks == 3 {
+            Ok::<_, Fatal>(if looks == 3 {
                 Look::Done(looks)
             } else {
                 Look::Again {
@@ -254,8 +529,8 @@ mod tests {
         assert_eq!(done, Ok(Ok(3)));
 
         let t0 = Instant::now();
-        let timed_out = poll(limits(t0, 10, None), async || {
-            Ok::<Look<()>, ()>(Look::Again {
+        let timed_out = poll(limits(t0, 10, None), &Events::discard(), async || {
+            Ok::<Look<()>, Fatal>(Look::Again {
                 changed: true,
                 next: Duration::from_secs(3),
             })
@@ -268,8 +543,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn poll_gives_up_when_nothing_changes_and_passes_errors_through() {
         let t0 = Instant::now();
-        let stalled = poll(limits(t0, 600, Some(7)), async || {
-            Ok::<Look<()>, ()>(Look::Again {
+        let stalled = poll(limits(t0, 600, Some(7)), &Events::discard(), async || {
+            Ok::<Look<()>, Fatal>(Look::Again {
                 changed: false,
                 next: Duration::from_secs(2),
             })
@@ -278,11 +553,13 @@ mod tests {
         assert_eq!(stalled, Ok(Err(GaveUp::Stalled(Duration::from_secs(7)))));
         assert_eq!(Instant::now() - t0, Duration::from_secs(7));
 
-        let failed = poll(limits(Instant::now(), 600, None), async || {
-            Err::<Look<()>, _>("boom")
-        })
+        let failed = poll(
+            limits(Instant::now(), 600, None),
+            &Events::discard(),
+            async || Err::<Look<()>, _>(Fatal("boom")),
+        )
         .await;
-        assert_eq!(failed, Err("boom"));
+        assert_eq!(failed, Err(Fatal("boom")));
     }
 
     #[tokio::test(start_paused = true)]
@@ -290,7 +567,10 @@ mod tests {
         let t0 = Instant::now();
         let mut l = limits(t0, 60, None);
         l.first_look = Some(Duration::from_secs(2));
-        let seen = poll(l, async || Ok::<_, ()>(Look::Done(Instant::now() - t0))).await;
+        let seen = poll(l, &Events::discard(), async || {
+            Ok::<_, Fatal>(Look::Done(Instant::now() - t0))
+        })
+        .await;
         assert_eq!(seen, Ok(Ok(Duration::from_secs(2))));
     }
 }

@@ -77,7 +77,7 @@ pub async fn wait_inactive(
         no_progress: None,
         first_look: None,
     };
-    let ended = poll(limits, async || {
+    let ended = poll(limits, events, async || {
         let Some(live) = describe_service(ecs, cluster, service).await? else {
             return Ok(Look::Done(()));
         };

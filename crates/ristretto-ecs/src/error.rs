@@ -57,10 +57,12 @@ pub enum EcsError {
 
 impl EcsError {
     /// Wraps an SDK error of `operation`.
-    pub fn aws<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    pub fn aws<E>(
+        operation: &'static str,
+        error: SdkError<E, aws_sdk_ecs::config::http::HttpResponse>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + 'static,
     {
         Self::Aws(AwsError::from_sdk(operation, error))
     }
@@ -81,6 +83,15 @@ impl EcsError {
             Self::DeploymentFailed { diagnosis, .. }
             | Self::TimedOut { diagnosis, .. }
             | Self::Stalled { diagnosis, .. } => Some(diagnosis),
+            _ => None,
+        }
+    }
+}
+
+impl ristretto_core::poll::LookError for EcsError {
+    fn aws(&self) -> Option<&AwsError> {
+        match self {
+            Self::Aws(e) => Some(e),
             _ => None,
         }
     }

@@ -366,7 +366,7 @@ pub async fn follow(
         no_progress: None,
         first_look: None,
     };
-    let ended = poll(limits, async || {
+    let ended = poll(limits, events, async || {
         let out = ecs
             .describe_tasks()
             .cluster(cluster)

@@ -112,7 +112,7 @@ pub async fn wait_for_deployment(
     };
     let mut last: Option<Service> = None;
     let mut mark = ProgressMark::default();
-    let ended = poll(limits, async || {
+    let ended = poll(limits, events, async || {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
         let now = Instant::now();
         if last_progress.is_none()

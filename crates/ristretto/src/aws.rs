@@ -2,10 +2,17 @@
 //! endpoint, credentials for the local simulator, retries. Everything else
 //! receives ready clients.
 //!
-//! Throttling is retried with the SDK's adaptive retry mode (a client-side
-//! token bucket that slows down when AWS says `ThrottlingException`).
+//! Retries: each call is tried at most [`MAX_ATTEMPTS`] times, with the
+//! SDK's standard jittered back-off capped at [`MAX_BACKOFF`], so a throttled
+//! or refused call costs seconds, not a minute (the SDK's adaptive mode with
+//! ten attempts stretched two throttled polls to 28 s, and a refused
+//! connection to about a minute). Waits do not depend on it: the poll loop
+//! (`ristretto_core::poll`) looks again after a failed look until the timeout.
+
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -14,6 +21,27 @@ use crate::settings::Settings;
 
 /// Region used with `--local` when nothing else names one.
 pub const LOCAL_REGION: &str = "us-east-1";
+
+/// Tries per call, the first included.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// The longest pause between two tries of one call.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// The longest one try may take (connecting, sending, reading the answer):
+/// a server that accepts and never answers must not hold a wait past its
+/// timeout.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long connecting may take (the SDK's own default, kept when the
+/// attempt timeout is set).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// The retry configuration of every client.
+#[must_use]
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_max_backoff(MAX_BACKOFF)
+}
 
 /// Every AWS client ristretto uses, sharing one configuration.
 #[derive(Debug, Clone)]
@@ -73,7 +101,13 @@ async fn sdk_config(
     target: &Target,
 ) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(10));
+        .retry_config(retry_config())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .build(),
+        );
     let region = settings
         .region
         .clone()

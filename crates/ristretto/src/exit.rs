@@ -1,5 +1,7 @@
 //! The exit codes: a documented contract (README, `--help`), tested.
 
+use ristretto_core::poll::Signal;
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exit {
@@ -16,9 +18,8 @@ pub enum Exit {
     /// Timed out while the deployment was still going.
     #[allow(dead_code)] // the waiting commands (deploy, wait) return it
     TimedOut,
-    /// Interrupted (Ctrl-C).
-    #[allow(dead_code)] // the waiting commands (deploy, wait) return it
-    Interrupted,
+    /// Interrupted by a signal while waiting (Ctrl-C, SIGTERM, SIGHUP).
+    Interrupted(Signal),
 }
 
 impl Exit {
@@ -32,7 +33,7 @@ impl Exit {
             Self::BadInput => 2,
             Self::Differs => 3,
             Self::TimedOut => 4,
-            Self::Interrupted => 130,
+            Self::Interrupted(signal) => signal.exit_code(),
         }
     }
 }
@@ -45,5 +46,6 @@ Exit codes:
   2    bad input (flags, config, template, definition): nothing was changed
   3    `diff --exit-code` found differences
   4    timed out while the deployment was still going
-  130  interrupted (Ctrl-C)
+  130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM, 129 by SIGHUP: the deployment goes on
+       (auto scaling paused by --pause-auto-scaling is resumed first); a second signal exits at once
   `run` exits with the watched container's exit code when it is not 0";

@@ -14,6 +14,7 @@ mod printer;
 mod progress;
 mod report;
 mod settings;
+mod signals;
 mod view;
 
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ use crate::report::CliError;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    signals::listen();
     let command = Cli::command().after_long_help(format!("{}\n\n{}", exit::HELP, env_vars::help()));
     let cli = match command
         .try_get_matches()
@@ -163,6 +165,14 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Revisions(args) => commands::revisions::run(args, &ctx).await,
         Command::Version | Command::Completions(_) | Command::Local(_) => Ok(Exit::Success),
     };
+    let result = result.map_err(|e| {
+        let endpoint = match (&ctx.target, &ctx.settings.endpoint_url) {
+            (Target::Local(url), _) => report::Endpoint::Local(url),
+            (Target::Aws, Some(url)) => report::Endpoint::Given(url),
+            (Target::Aws, None) => report::Endpoint::Aws(ctx.settings.region.as_deref()),
+        };
+        report::with_endpoint(e, &endpoint)
+    });
     let stopped = match sim {
         Some(sim) => sim.stop().await,
         None => Ok(()),

@@ -4,6 +4,7 @@
 use ristretto_codedeploy::CodeDeployError;
 use ristretto_core::LoadError;
 use ristretto_core::aws_error::{AwsError, Failure};
+use ristretto_core::poll::Signal;
 use ristretto_ecs::EcsError;
 
 use crate::exit::Exit;
@@ -187,21 +188,25 @@ impl From<ristretto_core::definition::WireError> for CliError {
     }
 }
 
-/// Ctrl-C while waiting: exit 130, and `what` goes on without us
-/// (`the deployment goes on in ECS`).
-pub fn interrupted(what: &str, hint: Option<String>) -> CliError {
+/// A signal (Ctrl-C, SIGTERM, SIGHUP) while waiting: exit 128 + its number,
+/// and `what` goes on without us (`the deployment goes on in ECS`).
+pub fn interrupted(signal: Signal, what: &str, hint: Option<String>) -> CliError {
     CliError {
-        exit: Exit::Interrupted,
-        error: anyhow::anyhow!("interrupted; {what}"),
+        exit: Exit::Interrupted(signal),
+        error: anyhow::anyhow!("interrupted by {}; {what}", signal.name()),
         hint,
     }
 }
 
-/// Ctrl-C while following a deployment of `system` (ECS, CodeDeploy).
-pub fn deployment_interrupted(system: &str) -> CliError {
+/// A signal while following a deployment of `system` (ECS, CodeDeploy).
+pub fn deployment_interrupted(signal: Signal, system: &str) -> CliError {
     interrupted(
+        signal,
         &format!("the deployment goes on in {system}"),
-        Some("follow it with `ristretto wait` (same --config)".to_owned()),
+        Some(
+            "follow it with `ristretto wait` (same --config), or see it with `ristretto status`"
+                .to_owned(),
+        ),
     )
 }
 
@@ -212,6 +217,56 @@ pub fn bad_input(message: impl Into<String>, hint: Option<&str>) -> CliError {
         error: anyhow::anyhow!(message.into()),
         hint: hint.map(str::to_owned),
     }
+}
+
+/// The failed AWS call behind `error`, if that is what it is.
+fn aws_error(error: &anyhow::Error) -> Option<&AwsError> {
+    error.chain().find_map(|e| {
+        e.downcast_ref::<AwsError>()
+            .or_else(|| match e.downcast_ref::<EcsError>() {
+                Some(EcsError::Aws(aws)) => Some(aws),
+                _ => None,
+            })
+            .or_else(|| match e.downcast_ref::<CodeDeployError>() {
+                Some(CodeDeployError::Aws(aws) | CodeDeployError::Ecs(EcsError::Aws(aws))) => {
+                    Some(aws)
+                }
+                _ => None,
+            })
+    })
+}
+
+/// When `error` is a call that got no answer, the hint names where it was
+/// sent (`endpoint`: the `--endpoint-url`, the local simulator, or AWS) and
+/// what usually fixes it.
+#[must_use]
+pub fn with_endpoint(mut error: CliError, endpoint: &Endpoint<'_>) -> CliError {
+    if aws_error(&error.error).is_some_and(|aws| aws.failure == Failure::Network) {
+        error.hint = Some(match endpoint {
+            Endpoint::Given(url) => format!(
+                "nothing answered at {url}: check --endpoint-url (or RISTRETTO_ENDPOINT_URL); to use the built-in simulator, use --local instead"
+            ),
+            Endpoint::Local(url) => {
+                format!("the local simulator at {url} stopped answering")
+            }
+            Endpoint::Aws(region) => format!(
+                "AWS did not answer (region {}, or AWS_ENDPOINT_URL if set): check the network and the region; --local runs against the built-in simulator",
+                region.unwrap_or("from the environment")
+            ),
+        });
+    }
+    error
+}
+
+/// Where AWS calls were sent.
+#[derive(Debug, Clone, Copy)]
+pub enum Endpoint<'a> {
+    /// `--endpoint-url`.
+    Given(&'a str),
+    /// The `--local` simulator.
+    Local(&'a str),
+    /// AWS itself, in this region when known.
+    Aws(Option<&'a str>),
 }
 
 /// Prints `error` through `printer`.
@@ -258,6 +313,7 @@ mod tests {
             code: Some(code.to_owned()),
             message: "Fargate only supports network mode 'awsvpc'.".to_owned(),
             failure: Failure::Service,
+            status: Some(400),
             cause: None,
         }
     }

@@ -227,7 +227,9 @@ async fn interruptibly(
 ) -> Result<(), CliError> {
     match interruptible(wait).await {
         Ok(result) => result.map_err(CliError::from),
-        Err(Interrupted) => Err(crate::report::deployment_interrupted("CodeDeploy")),
+        Err(Interrupted(signal)) => {
+            Err(crate::report::deployment_interrupted(signal, "CodeDeploy"))
+        }
     }
 }
 

@@ -81,7 +81,8 @@ async fn delete_one(args: &DeleteArgs, ctx: &Context, config: &Config) -> Result
                 );
                 error
             }),
-            Err(Interrupted) => Err(crate::report::interrupted(
+            Err(Interrupted(signal)) => Err(crate::report::interrupted(
+                signal,
                 "the deletion goes on in ECS",
                 None,
             )),

@@ -319,7 +319,7 @@ pub(crate) async fn wait_interruptibly(
 ) -> Result<(), CliError> {
     match interruptible(wait_for_deployment(ecs, spec, events)).await {
         Ok(result) => result.map(|_| ()).map_err(CliError::from),
-        Err(Interrupted) => Err(crate::report::deployment_interrupted("ECS")),
+        Err(Interrupted(signal)) => Err(crate::report::deployment_interrupted(signal, "ECS")),
     }
 }
 

@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{PropagateTags, Tag, TaskOverride};
 use ristretto_core::definition::{api_json, parse_task_override, to_pretty_json};
 use ristretto_core::event::short_task_definition;
 use ristretto_core::event::{Event, Events, Outcome};
-use ristretto_core::poll::interruptible;
+use ristretto_core::poll::{Interrupted, interruptible};
 use ristretto_core::{Config, Definitions};
 use ristretto_ecs::EcsError;
 use ristretto_ecs::deploy::{TaskDefinitionChoice, register};
@@ -158,15 +158,19 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             deadline,
             &events,
         );
-        let Ok(followed) = interruptible(follow).await else {
-            return Err(crate::report::interrupted(
-                "the task goes on in ECS",
-                Some(format!(
-                    "stop it with `aws ecs stop-task --cluster {} --task {}`",
-                    config.cluster,
-                    arns.first().map_or("<task>", |a| short_task_definition(a))
-                )),
-            ));
+        let followed = match interruptible(follow).await {
+            Ok(followed) => followed,
+            Err(Interrupted(signal)) => {
+                return Err(crate::report::interrupted(
+                    signal,
+                    "the task goes on in ECS",
+                    Some(format!(
+                        "stop it with `aws ecs stop-task --cluster {} --task {}`",
+                        config.cluster,
+                        arns.first().map_or("<task>", |a| short_task_definition(a))
+                    )),
+                ));
+            }
         };
         let followed = followed?;
         outcome(followed, &watch, config, &events)

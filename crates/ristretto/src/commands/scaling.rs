@@ -124,7 +124,9 @@ impl Scaling {
         // before it is resumed, so Ctrl-C is caught here too.
         let result = interruptible(work)
             .await
-            .unwrap_or_else(|Interrupted| Err(crate::report::deployment_interrupted("ECS")));
+            .unwrap_or_else(|Interrupted(signal)| {
+                Err(crate::report::deployment_interrupted(signal, "ECS"))
+            });
         let resumed = autoscaling::apply(
             client,
             cluster,

@@ -314,33 +314,95 @@ fn pause_auto_scaling_resumes_after_success_failure_and_timeout() {
     assert_eq!(sim.scaling_suspended(), [false; 3]);
 }
 
+/// Starts `deploy --pause-auto-scaling` of `image_tag` and returns it once
+/// auto scaling is suspended and the deployment is under way.
 #[cfg(unix)]
-#[test]
-fn pause_auto_scaling_resumes_after_ctrl_c() {
-    let mut sim = Sim::start(WORLD);
-    assert_exit(&sim.run(&["create"], "1.27"), 0);
-    sim.calls();
+fn deploying_with_scaling_paused(sim: &Sim, image_tag: &str) -> Child {
     let child = sim
-        .command(&["deploy", "--pause-auto-scaling"], "1.28")
+        .command(&["deploy", "--pause-auto-scaling"], image_tag)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("starts");
-    // Interrupt once the deployment is under way.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !sim.scaling_suspended()[0] {
         assert!(Instant::now() < deadline, "never suspended");
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(500));
+    child
+}
+
+#[cfg(unix)]
+fn send(signal: &str, child: &Child) {
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());
+}
+
+// Regression (issue 14, item 6): SIGTERM, what CI cancellation and container runtimes send,
+// ended the process with auto scaling still suspended; only SIGINT was handled.
+#[cfg(unix)]
+#[test]
+fn sigint_sigterm_and_sighup_stop_the_wait_and_resume_paused_auto_scaling() {
+    // Tasks take 10 world minutes to start (30 s real time at 20x): the deployment is under
+    // way whenever the signal comes.
+    let mut sim =
+        Sim::start(&WORLD.replace("taskStartDelaySeconds: 4", "taskStartDelaySeconds: 600"));
+    assert_exit(&sim.run(&["create", "--no-wait"], "1.27"), 0);
+    for (signal, code, tag) in [
+        ("INT", 130, "1.28"),
+        ("TERM", 143, "1.29"),
+        ("HUP", 129, "1.30"),
+    ] {
+        sim.calls();
+        let child = deploying_with_scaling_paused(&sim, tag);
+        send(signal, &child);
+        let out = child.wait_with_output().expect("exits");
+        assert_exit(&out, code);
+        let (_, stderr) = text(&out);
+        assert!(
+            stderr.contains(&format!(
+                "interrupted by SIG{signal}; the deployment goes on in ECS"
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("ristretto wait"),
+            "how to follow it: {stderr}"
+        );
+        assert_eq!(sim.scaling_suspended(), [false; 3], "SIG{signal}: resumed");
+        let calls = sim.calls();
+        assert_eq!(
+            count(&calls, "RegisterScalableTarget"),
+            2,
+            "suspend, resume: {calls:?}"
+        );
+        assert_eq!(count(&calls, "UpdateService"), 1, "{calls:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_signal_exits_at_once() {
+    // Every RegisterScalableTarget answers after 4 s (real time): the second signal comes
+    // while the first one's resuming call is still on its way.
+    let world = format!(
+        "{}faults:\n  - {{action: \"application-autoscaling:RegisterScalableTarget\", latencyMs: 4000}}\n",
+        WORLD.replace("taskStartDelaySeconds: 4", "taskStartDelaySeconds: 600")
+    );
+    let sim = Sim::start(&world);
+    assert_exit(&sim.run(&["create", "--no-wait"], "1.27"), 0);
+    let child = deploying_with_scaling_paused(&sim, "1.28");
+    send("TERM", &child);
+    std::thread::sleep(Duration::from_millis(1000));
+    send("INT", &child);
     let out = child.wait_with_output().expect("exits");
     assert_exit(&out, 130);
-    assert_eq!(sim.scaling_suspended(), [false; 3]);
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("SIGINT: stopping at once"), "{stderr}");
 }
 
 #[test]
