@@ -166,18 +166,17 @@ pub async fn poll<T, E: LookError>(
         tokio::time::sleep(first.min(limits.deadline.saturating_duration_since(begun))).await;
     }
     loop {
-        let (changed, next) = match look().await {
+        let looked = look().await;
+        if looked.is_ok() && failures > 0 {
+            events.step(format!(
+                "answered again after {failures} failed {}",
+                if failures == 1 { "look" } else { "looks" }
+            ));
+            failures = 0;
+        }
+        let (changed, next) = match looked {
             Ok(Look::Done(value)) => return Ok(Ok(value)),
-            Ok(Look::Again { changed, next }) => {
-                if failures > 0 {
-                    events.step(format!(
-                        "answered again after {failures} failed {}",
-                        if failures == 1 { "look" } else { "looks" }
-                    ));
-                    failures = 0;
-                }
-                (changed, next)
-            }
+            Ok(Look::Again { changed, next }) => (changed, next),
             Err(error) if error.is_transient() => {
                 failures += 1;
                 let sleep = decide(

@@ -74,10 +74,14 @@ impl Faults {
             }
         }
         for (rule, count) in &mut self.faults {
-            if !matches(&rule.action, service, op) || rule.times.is_some_and(|t| *count >= t) {
+            if !matches(&rule.action, service, op) {
                 continue;
             }
             *count += 1;
+            let affected = count.saturating_sub(rule.skip);
+            if affected == 0 || rule.times.is_some_and(|t| affected > t) {
+                continue;
+            }
             if let Some(ms) = rule.latency_ms {
                 verdict.latency =
                     Some(verdict.latency.unwrap_or_default() + Duration::from_millis(ms));
@@ -132,5 +136,18 @@ mod tests {
             Some(503)
         );
         assert!(f.check("ecs", "UpdateService").error.is_none());
+    }
+
+    #[test]
+    fn fault_skips_the_first_calls_when_asked() {
+        let world = World::from_yaml_str(
+            "faults: [{action: DescribeServices, status: 503, skip: 2, times: 2}]",
+        )
+        .expect("world");
+        let mut f = Faults::new(&world);
+        let statuses: Vec<Option<u16>> = (0..5)
+            .map(|_| f.check("ecs", "DescribeServices").error.map(|e| e.status))
+            .collect();
+        assert_eq!(statuses, vec![None, None, Some(503), Some(503), None]);
     }
 }

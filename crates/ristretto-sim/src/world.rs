@@ -388,6 +388,9 @@ pub struct FaultRule {
     pub code: Option<String>,
     /// Only the first `times` matching requests are affected (all when absent).
     pub times: Option<u32>,
+    /// The first `skip` matching requests pass untouched; `times` counts from the next one.
+    #[serde(default)]
+    pub skip: u32,
     pub latency_ms: Option<u64>,
 }
 

@@ -405,6 +405,61 @@ fn a_second_signal_exits_at_once() {
     assert!(stderr.contains("SIGINT: stopping at once"), "{stderr}");
 }
 
+/// How many `DescribeServices` calls `create --no-wait` and then `deploy`
+/// make before the deploy starts waiting (reading the live service for the
+/// plan); faults skip them.
+fn describes_before_the_wait() -> usize {
+    let mut probe = Sim::start(WORLD);
+    assert_exit(&probe.run(&["create", "--no-wait"], "1.27"), 0);
+    assert_exit(&probe.run(&["deploy", "--no-wait"], "1.28"), 0);
+    count(&probe.calls(), "DescribeServices")
+}
+
+// Regression (issue 14, item 7): eleven 503s on DescribeServices during a wait ended it with
+// exit 1 while the deployment was healthy. A failed poll is retried until the timeout.
+#[test]
+fn a_wait_survives_eleven_503s_and_throttling() {
+    let before = describes_before_the_wait();
+    for fault in [
+        "{action: \"ecs:DescribeServices\", status: 503, times: 11",
+        "{action: \"ecs:DescribeServices\", code: ThrottlingException, status: 400, times: 6",
+    ] {
+        let world = format!("{WORLD}faults:\n  - {fault}, skip: {before}}}\n");
+        let sim = Sim::start(&world);
+        assert_exit(&sim.run(&["create", "--no-wait"], "1.27"), 0);
+        let out = sim.run(&["deploy"], "1.28");
+        let (_, stderr) = text(&out);
+        assert_exit(&out, 0);
+        let looking_again = stderr.matches("looking again until the timeout").count();
+        assert_eq!(looking_again, 1, "said once, not per retry: {stderr}");
+        assert!(stderr.contains("answered again after"), "{stderr}");
+    }
+}
+
+// Regression (issue 14, item 8): a refused connection took 53-63 s of retries and the message
+// did not name the endpoint.
+#[test]
+fn a_refused_connection_names_the_endpoint_and_hints_at_local() {
+    let sim = Sim::start(WORLD);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let url = format!("http://127.0.0.1:{closed}");
+    let out = sim
+        .command(&["status"], "1.27")
+        .args(["--endpoint-url", &url])
+        .output()
+        .expect("runs");
+    assert_exit(&out, 1);
+    let (_, stderr) = text(&out);
+    assert!(
+        stderr.contains(&format!("hint: nothing answered at {url}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--local"), "{stderr}");
+}
+
 #[test]
 fn suspend_and_resume_flags_leave_the_state_they_name() {
     let mut sim = Sim::start(WORLD);
