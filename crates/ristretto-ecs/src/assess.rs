@@ -76,14 +76,14 @@ pub fn assess(service: &Service, target: &Target) -> Assessment {
         }
         _ if !is_primary(ours) => {
             let primary = deployments.iter().find(|d| is_primary(d));
-            Assessment::Failed(format!(
-                "deployment {} was replaced by {} ({})",
-                ours.id().unwrap_or("?"),
-                primary
-                    .and_then(Deployment::id)
-                    .unwrap_or("another deployment"),
-                primary.and_then(Deployment::task_definition).unwrap_or("?"),
-            ))
+            match primary {
+                Some(p) if rolled_back_to(service, p) => rolled_back(service, target, p),
+                Some(p) => replaced(target, p),
+                None => Assessment::Failed(format!(
+                    "deployment {} is no longer the service's primary deployment",
+                    ours.id().unwrap_or("?")
+                )),
+            }
         }
         // Services without rollout state (no circuit breaker on old API
         // versions) are done when they are steady on our task definition.
@@ -119,18 +119,67 @@ fn gone(service: &Service, target: &Target) -> Assessment {
                 Assessment::InProgress
             }
         }
-        Some(p) => Assessment::Failed(with_unhealthy_target(
-            &format!(
-                "deployment {} was rolled back: the service runs {} again",
-                target.deployment.as_deref().unwrap_or("?"),
-                p.task_definition()
-                    .map_or("?", ristretto_core::event::short_task_definition)
-            ),
-            service,
-            target.deployment.as_deref(),
-        )),
+        Some(p) if rolled_back_to(service, p) => rolled_back(service, target, p),
+        Some(p) => replaced(target, p),
         None => Assessment::Failed("the service has no deployment".to_owned()),
     }
+}
+
+/// ECS rolled our deployment back (the circuit breaker with `rollback` on, or
+/// StopServiceDeployment with ROLLBACK) to `primary`, which runs what ran before.
+fn rolled_back(service: &Service, target: &Target, primary: &Deployment) -> Assessment {
+    Assessment::Failed(with_unhealthy_target(
+        &format!(
+            "deployment {} was rolled back: the service runs {} again",
+            target.deployment.as_deref().unwrap_or("?"),
+            primary
+                .task_definition()
+                .map_or("?", ristretto_core::event::short_task_definition)
+        ),
+        service,
+        target.deployment.as_deref(),
+    ))
+}
+
+/// Another deployment (someone else's `UpdateService`) took over from ours.
+fn replaced(target: &Target, primary: &Deployment) -> Assessment {
+    Assessment::Failed(format!(
+        "deployment {} was replaced by another deployment, {}, which runs {}",
+        target.deployment.as_deref().unwrap_or("?"),
+        primary.id().unwrap_or("?"),
+        primary
+            .task_definition()
+            .map_or("?", ristretto_core::event::short_task_definition)
+    ))
+}
+
+/// What ECS says when it rolls a deployment back: the new primary deployment's
+/// `rolloutStateReason` ("ECS deployment circuit breaker: rolling back to
+/// deploymentId ecs-svc/…."), and a service event "(service web) rolling back
+/// to deployment ecs-svc/….". AWS documents the rollback (API reference,
+/// `DeploymentCircuitBreaker`: "rolled back to the last deployment that
+/// completed successfully") but not these words, which are those seen in
+/// DescribeServices answers; neither carries a code, so the text is all there
+/// is to recognise.
+const ROLLING_BACK: &str = "rolling back to deployment";
+
+/// Whether `primary` is ECS's rollback rather than another deployment: its
+/// reason says so, or a service event since it began does.
+fn rolled_back_to(service: &Service, primary: &Deployment) -> bool {
+    if primary
+        .rollout_state_reason()
+        .is_some_and(|r| r.contains(ROLLING_BACK))
+    {
+        return true;
+    }
+    let since = primary
+        .created_at()
+        .map_or(f64::MIN, aws_smithy_types::DateTime::as_secs_f64);
+    service.events().iter().any(|e| {
+        e.message().is_some_and(|m| m.contains(ROLLING_BACK))
+            && e.created_at()
+                .is_some_and(|t| t.as_secs_f64() >= since - 1.0)
+    })
 }
 
 /// The first sentence of ECS's placement failure event (ECS developer guide, "Amazon ECS service
@@ -384,20 +433,79 @@ mod tests {
 
     #[test]
     fn a_rolled_back_service_that_looks_stable_is_still_a_failure() {
-        // Our deployment is gone and the service is steady on the old revision.
-        let s = service(
+        // Our deployment is gone and the service is steady on the old revision, in the
+        // rollback deployment the circuit breaker started (API reference,
+        // DeploymentCircuitBreaker: "rolled back to the last deployment that completed
+        // successfully").
+        let mut rollback = deployment(
+            "ecs-svc/3",
+            "PRIMARY",
             OLD,
             2,
+            DeploymentRolloutState::Completed,
+        );
+        rollback.rollout_state_reason =
+            Some("ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.".into());
+        let s = service(OLD, 2, vec![rollback]);
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Stable)),
+            Assessment::Failed(
+                "deployment ecs-svc/2 was rolled back: the service runs web:1 again".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_rollback_is_also_recognised_by_its_service_event() {
+        let mut rollback = deployment(
+            "ecs-svc/3",
+            "PRIMARY",
+            OLD,
+            2,
+            DeploymentRolloutState::Completed,
+        );
+        rollback.created_at = Some(aws_smithy_types::DateTime::from_secs(100));
+        rollback.rollout_state_reason = Some("ECS deployment ecs-svc/3 completed.".into());
+        let event = |secs: i64| {
+            aws_sdk_ecs::types::ServiceEvent::builder()
+                .message("(service web) rolling back to deployment ecs-svc/1.")
+                .created_at(aws_smithy_types::DateTime::from_secs(secs))
+                .build()
+        };
+        let mut s = service(OLD, 2, vec![rollback]);
+        s.events = Some(vec![event(100)]);
+        assert!(
+            matches!(assess(&s, &target(WaitUntil::Deployed)), Assessment::Failed(m) if m.contains("rolled back"))
+        );
+        // An old rollback, before this deployment began, says nothing about it.
+        s.events = Some(vec![event(10)]);
+        assert!(
+            matches!(assess(&s, &target(WaitUntil::Deployed)), Assessment::Failed(m) if m.contains("replaced"))
+        );
+    }
+
+    // Regression (issue 14, item 10): a deployment replaced by another one (web:3, which never
+    // ran before) was reported as "rolled back: the service runs web:3 again".
+    #[test]
+    fn a_deployment_gone_under_another_one_was_replaced_not_rolled_back() {
+        let other = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3";
+        let s = service(
+            other,
+            2,
             vec![deployment(
-                "ecs-svc/3",
+                "ecs-svc/4",
                 "PRIMARY",
-                OLD,
+                other,
                 2,
                 DeploymentRolloutState::Completed,
             )],
         );
-        assert!(
-            matches!(assess(&s, &target(WaitUntil::Stable)), Assessment::Failed(m) if m.contains("rolled back"))
+        assert_eq!(
+            assess(&s, &target(WaitUntil::Deployed)),
+            Assessment::Failed(
+                "deployment ecs-svc/2 was replaced by another deployment, ecs-svc/4, which runs web:3"
+                    .into()
+            )
         );
     }
 

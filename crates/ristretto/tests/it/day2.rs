@@ -460,6 +460,40 @@ fn a_refused_connection_names_the_endpoint_and_hints_at_local() {
     assert!(stderr.contains("--local"), "{stderr}");
 }
 
+// Regression (issue 14, item 10): a deployment replaced by another one was reported as
+// "rolled back: the service runs web:3 again", though web:3 never ran before.
+#[test]
+fn a_deployment_replaced_by_another_says_so_and_exits_1() {
+    let mut sim =
+        Sim::start(&WORLD.replace("taskStartDelaySeconds: 4", "taskStartDelaySeconds: 600"));
+    assert_exit(&sim.run(&["create", "--no-wait"], "1.27"), 0);
+    sim.calls();
+    let first = sim
+        .command(&["deploy"], "1.28")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(&sim.calls(), "UpdateService") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the first deploy never updated the service"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_exit(&sim.run(&["deploy", "--no-wait"], "1.29"), 0);
+    let out = first.wait_with_output().expect("exits");
+    assert_exit(&out, 1);
+    let (_, stderr) = text(&out);
+    assert!(
+        stderr.contains("was replaced by another deployment"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("which runs web:3"), "{stderr}");
+    assert!(!stderr.contains("rolled back"), "{stderr}");
+}
+
 #[test]
 fn suspend_and_resume_flags_leave_the_state_they_name() {
     let mut sim = Sim::start(WORLD);
