@@ -10,7 +10,6 @@ use std::fs::File;
 use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -25,13 +24,44 @@ use tokio::net::TcpListener;
 use crate::clock::{Clock, real_now};
 use crate::error::{ApiError, SimError};
 use crate::faults::Faults;
-use crate::state::{Ctx, State, write_state_file};
+use crate::state::{Ctx, State, StateFile};
 use crate::{RequestRecord, SimConfig};
 
-/// The running world and its clock.
+/// The running world, its clock, and the state file it is kept in.
 pub(crate) struct Sim {
     pub state: State,
     pub clock: Clock,
+    file: Option<StateFile>,
+}
+
+impl Sim {
+    /// Takes the state file's lock (held until the returned file is dropped)
+    /// and reads the state again when another process wrote it since.
+    fn sync(&mut self) -> Result<Option<File>, SimError> {
+        let Sim { state, file, .. } = self;
+        let Some(file) = file else {
+            return Ok(None);
+        };
+        let guard = file.lock()?;
+        if file.changed_elsewhere() {
+            *state = file.read(&state.rules)?;
+        }
+        Ok(Some(guard))
+    }
+
+    /// The world time now: the clock's, never behind what another process saved.
+    fn now(&self) -> crate::clock::Epoch {
+        self.clock.now().max(self.state.now)
+    }
+
+    /// Writes the state file (when there is one); call it holding the lock.
+    fn write(&mut self) -> Result<(), SimError> {
+        let Sim { state, file, .. } = self;
+        match file {
+            Some(file) => file.write(state),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Everything the connections share.
@@ -40,8 +70,6 @@ pub(crate) struct Shared {
     pub requests: Mutex<Vec<RequestRecord>>,
     log_file: Option<Mutex<File>>,
     faults: Mutex<Faults>,
-    state_file: Option<PathBuf>,
-    save_lock: Mutex<()>,
 }
 
 /// Locks a mutex, recovering the data if a handler panicked while holding it.
@@ -51,8 +79,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub(crate) fn new(config: &SimConfig) -> Result<Shared, SimError> {
-        let state = match &config.state_file {
-            Some(path) if path.exists() => State::load(path, &config.world)?,
+        // Two simulators started together on one file: the first seeds it, the second reads it.
+        let mut file = config.state_file.clone().map(StateFile::new);
+        let guard = file.as_ref().map(StateFile::lock).transpose()?;
+        let state = match &mut file {
+            Some(file) if file.exists() => file.read(&config.world)?,
             _ => State::seeded(&config.world),
         };
         // Resume the world clock where it stopped, plus the real time spent since, sped up.
@@ -71,30 +102,27 @@ impl Shared {
             )),
             None => None,
         };
-        let shared = Shared {
+        let mut sim = Sim { state, clock, file };
+        let now = sim.now();
+        sim.state.advance(now);
+        sim.write()?;
+        drop(guard);
+        Ok(Shared {
             faults: Mutex::new(Faults::new(&config.world)),
-            sim: Mutex::new(Sim { state, clock }),
+            sim: Mutex::new(sim),
             requests: Mutex::new(Vec::new()),
             log_file,
-            state_file: config.state_file.clone(),
-            save_lock: Mutex::new(()),
-        };
-        shared.save()?;
-        Ok(shared)
+        })
     }
 
-    /// Saves the state file (when there is one).
+    /// Saves the state file (when there is one), with what other processes
+    /// saved in it since kept.
     pub(crate) fn save(&self) -> Result<(), SimError> {
-        let Some(path) = &self.state_file else {
-            return Ok(());
-        };
         let mut sim = lock(&self.sim);
-        let now = sim.clock.now();
+        let _guard = sim.sync()?;
+        let now = sim.now();
         sim.state.advance(now);
-        let bytes = sim.state.to_bytes();
-        let _order = lock(&self.save_lock);
-        drop(sim);
-        write_state_file(path, &bytes)
+        sim.write()
     }
 
     fn record(&self, record: RequestRecord) {
@@ -118,7 +146,14 @@ impl Shared {
         region: Option<String>,
     ) -> Result<Vec<u8>, ApiError> {
         let mut sim = lock(&self.sim);
-        let now = sim.clock.now();
+        let _guard = sim.sync().map_err(|e| {
+            ApiError::with_status(
+                500,
+                "InternalFailure",
+                format!("the simulator cannot read its state: {e}"),
+            )
+        })?;
+        let now = sim.now();
         sim.state.advance(now);
         let ctx = Ctx {
             now,
@@ -142,14 +177,9 @@ impl Shared {
         });
         if result.is_ok()
             && is_mutating(op)
-            && let Some(path) = &self.state_file
+            && let Err(e) = sim.write()
         {
-            let bytes = sim.state.to_bytes();
-            let _order = lock(&self.save_lock);
-            drop(sim);
-            if let Err(e) = write_state_file(path, &bytes) {
-                tracing::warn!("{e}");
-            }
+            tracing::warn!("{e}");
         }
         result
     }

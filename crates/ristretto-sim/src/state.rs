@@ -5,7 +5,9 @@
 //! from the world file. Saving and loading go through serde, SDK values through the SDK codec
 //! ([`crate::codec::Sdk`]).
 
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -206,8 +208,10 @@ impl Ids {
     }
 }
 
-/// Writes the state file atomically (temporary file, then rename).
+/// Writes the state file atomically: a temporary file of a name no other
+/// writer uses (process ID and a counter), then a rename over the old one.
 pub fn write_state_file(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
     let err = |source| SimError::SaveState {
         path: path.to_owned(),
         source,
@@ -218,9 +222,126 @@ pub fn write_state_file(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, bytes).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    tmp.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        WRITES.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(err)
+}
+
+/// The state file shared by every simulator started on it (several `--local`
+/// commands in one folder, a `local serve`): each call takes an advisory lock
+/// on a lock file beside it (`local-state.json.lock`), reads the state again
+/// when another process wrote it since this one last read or wrote it, and a
+/// mutating call writes it before the lock is let go. So every call sees the
+/// other processes' changes and none is lost.
+#[derive(Debug)]
+pub struct StateFile {
+    path: PathBuf,
+    /// What the file was when this process last read or wrote it.
+    seen: Option<Stamp>,
+}
+
+/// Enough of a file's metadata to tell that it was replaced or rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: std::os::unix::fs::MetadataExt::ino(&meta),
+        })
+    }
+}
+
+impl StateFile {
+    /// The state file at `path` (not read yet).
+    #[must_use]
+    pub fn new(path: PathBuf) -> Self {
+        Self { path, seen: None }
+    }
+
+    /// Its path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Waits for the lock on the state file; it is let go when the returned
+    /// file is dropped.
+    ///
+    /// # Errors
+    /// The lock file cannot be created or locked.
+    pub fn lock(&self) -> Result<File, SimError> {
+        let mut lock_path = self.path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
+        let err = |source| SimError::SaveState {
+            path: lock_path.clone(),
+            source,
+        };
+        if let Some(dir) = lock_path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(err)?;
+        file.lock().map_err(err)?;
+        Ok(file)
+    }
+
+    /// Whether the file exists.
+    #[must_use]
+    pub fn exists(&self) -> bool {
+        self.path.exists()
+    }
+
+    /// Whether another process wrote the file since this one last read or wrote it.
+    #[must_use]
+    pub fn changed_elsewhere(&self) -> bool {
+        let now = Stamp::of(&self.path);
+        now.is_some() && now != self.seen
+    }
+
+    /// Reads the state (call it holding the lock).
+    ///
+    /// # Errors
+    /// See [`State::load`].
+    pub fn read(&mut self, world: &World) -> Result<State, SimError> {
+        let stamp = Stamp::of(&self.path);
+        let state = State::load(&self.path, world)?;
+        self.seen = stamp;
+        Ok(state)
+    }
+
+    /// Writes the state (call it holding the lock).
+    ///
+    /// # Errors
+    /// See [`write_state_file`].
+    pub fn write(&mut self, state: &mut State) -> Result<(), SimError> {
+        write_state_file(&self.path, &state.to_bytes())?;
+        self.seen = Stamp::of(&self.path);
+        Ok(())
+    }
 }
 
 /// splitmix64: spreads a counter over 64 bits.
