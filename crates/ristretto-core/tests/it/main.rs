@@ -4,4 +4,5 @@
 mod common;
 mod config;
 mod definitions;
+mod fuzz;
 mod skeleton;
