@@ -242,6 +242,57 @@ fn ctrl_c_while_waiting_exits_130_and_leaves_the_deployment_running() {
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
 }
 
+// Regression (issue 14, item 9): `--local register` run while a `--local deploy` waited in the
+// same folder was lost when the deploy saved its in-memory world at the end.
+#[cfg(unix)]
+#[test]
+fn a_local_register_during_a_local_deploy_is_kept() {
+    let dir = example_copy(Some("clusters: [default]\ntaskStartDelaySeconds: 600\n"));
+    let child = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let state = dir.path().join(".ristretto/local-state.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::fs::read_to_string(&state).is_ok_and(|s| s.contains("service/default/web")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deploy never created the service"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let registered = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "register"])
+        .env("IMAGE_TAG", "1.28")
+        .output()
+        .expect("runs");
+    assert_eq!(registered.status.code(), Some(0), "{}", text(&registered));
+    assert!(text(&registered).contains("web:2"), "{}", text(&registered));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("exits");
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    // The deploy saved its world on the way out; the registration is still there.
+    let out = ristretto(dir.path())
+        .args([
+            "--local",
+            "--config",
+            CONFIG,
+            "revisions",
+            "--format",
+            "tsv",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("web:2"), "{}", text(&out));
+}
+
 #[test]
 fn dry_run_prints_the_plan_and_changes_nothing() {
     let dir = example_copy(None);
