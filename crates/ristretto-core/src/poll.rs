@@ -400,6 +400,39 @@ mod tests {
     }
 
     #[test]
+    fn signals_exit_with_128_plus_their_number() {
+        assert_eq!(Signal::Interrupt.exit_code(), 130);
+        assert_eq!(Signal::Terminate.exit_code(), 143);
+        assert_eq!(Signal::Hangup.exit_code(), 129);
+    }
+
+    // The only test in this binary that delivers signals: their state is the process's.
+    #[tokio::test]
+    async fn the_first_signal_stops_the_waits_and_the_second_is_not_delivered() {
+        assert!(
+            !deliver(Signal::Terminate),
+            "nobody waits: the process may end at once"
+        );
+        let (started, waiting) = tokio::sync::oneshot::channel();
+        let wait = tokio::spawn(interruptible(async move {
+            let _ = started.send(());
+            std::future::pending::<()>().await;
+        }));
+        waiting.await.expect("the wait started");
+        assert!(deliver(Signal::Terminate));
+        assert_eq!(
+            wait.await.expect("joins"),
+            Err(Interrupted(Signal::Terminate))
+        );
+        // A wait that starts after the first signal stops at once, and a second signal is
+        // not delivered: whoever received it ends the process.
+        let later = interruptible(std::future::pending::<()>()).await;
+        assert_eq!(later, Err(Interrupted(Signal::Terminate)));
+        let _listening = Listening::new();
+        assert!(!deliver(Signal::Interrupt));
+    }
+
+    #[test]
     fn failed_looks_back_off_from_one_second_to_fifteen() {
         let waits: Vec<u64> = (1..=7).map(|n| retry_interval(n).as_secs()).collect();
         assert_eq!(waits, vec![1, 2, 4, 8, 15, 15, 15]);
