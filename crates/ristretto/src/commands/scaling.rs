@@ -111,8 +111,38 @@ impl Scaling {
         if self.is_empty() {
             return work.await;
         }
-        let applied =
-            autoscaling::apply(client, cluster, service, self.before(), false, events).await?;
+        let before = autoscaling::apply(client, cluster, service, self.before(), false, events);
+        let applied = if self.pause {
+            // A signal while scaling is being suspended: resume it (the suspension may have
+            // gone through) before ending; nothing else was changed yet.
+            match interruptible(before).await {
+                Ok(applied) => applied?,
+                Err(Interrupted(signal)) => {
+                    let resumed = autoscaling::apply(
+                        client,
+                        cluster,
+                        service,
+                        AutoScalingChange::resume(),
+                        false,
+                        events,
+                    )
+                    .await;
+                    if let Err(e) = resumed {
+                        ctx.printer.warn(&format!(
+                            "auto scaling may still be suspended: {e}; {}",
+                            resume_hint()
+                        ));
+                    }
+                    return Err(crate::report::interrupted(
+                        signal,
+                        "auto scaling was resumed; nothing was deployed",
+                        None,
+                    ));
+                }
+            }
+        } else {
+            before.await?
+        };
         if applied == Applied::NoTarget {
             no_target(ctx, cluster, service);
             return work.await;

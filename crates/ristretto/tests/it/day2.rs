@@ -134,6 +134,15 @@ impl Sim {
         new
     }
 
+    /// Every operation called so far (without moving the mark of [`Sim::calls`]).
+    fn calls_so_far(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(self.path().join("requests.jsonl")).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| v["operation"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// The suspended flags of the service's scalable target, from the saved state.
     fn scaling_suspended(&self) -> [bool; 3] {
         let text = std::fs::read_to_string(self.path().join("state.json")).expect("state");
@@ -382,6 +391,44 @@ fn sigint_sigterm_and_sighup_stop_the_wait_and_resume_paused_auto_scaling() {
         );
         assert_eq!(count(&calls, "UpdateService"), 1, "{calls:?}");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_while_scaling_is_being_suspended_resumes_it_and_deploys_nothing() {
+    // RegisterScalableTarget answers after 3 s (real time): the signal comes while the
+    // suspending call is on its way.
+    let world = format!(
+        "{}faults:\n  - {{action: \"application-autoscaling:RegisterScalableTarget\", latencyMs: 3000}}\n",
+        WORLD
+    );
+    let mut sim = Sim::start(&world);
+    assert_exit(&sim.run(&["create", "--no-wait"], "1.27"), 0);
+    sim.calls();
+    let child = sim
+        .command(&["deploy", "--pause-auto-scaling"], "1.28")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(&sim.calls_so_far(), "DescribeScalableTargets") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "never looked at the scalable target"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    send("TERM", &child);
+    let out = child.wait_with_output().expect("exits");
+    assert_exit(&out, 143);
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("nothing was deployed"), "{stderr}");
+    assert_eq!(sim.scaling_suspended(), [false; 3]);
+    let calls = sim.calls();
+    assert_eq!(count(&calls, "RegisterTaskDefinition"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "UpdateService"), 0, "{calls:?}");
 }
 
 #[cfg(unix)]
