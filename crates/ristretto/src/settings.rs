@@ -192,6 +192,17 @@ impl Settings {
                 Some("write `http://HOST:PORT` or `https://HOST`, e.g. `http://127.0.0.1:4566`"),
             ));
         }
+        // Without one of ours, the SDK reads `AWS_ENDPOINT_URL` itself: checked the same way.
+        if endpoint_url.is_none()
+            && let Ok(value) = std::env::var("AWS_ENDPOINT_URL")
+            && !value.is_empty()
+            && let Err(message) = check_endpoint_url(&value)
+        {
+            return Err(bad_input(
+                format!("AWS_ENDPOINT_URL: `{value}` is not an endpoint URL: {message}"),
+                Some("write `http://HOST:PORT` or `https://HOST`, e.g. `http://127.0.0.1:4566`"),
+            ));
+        }
 
         let config_args: Vec<String> = if args.config.is_empty() {
             env_vars::CONFIG.get().map(|c| vec![c]).unwrap_or_default()

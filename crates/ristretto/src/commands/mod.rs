@@ -90,6 +90,9 @@ impl Context {
         if let Some(region) = &self.settings.region {
             config.region = Some(region.clone());
         }
+        if config.region.is_none() {
+            check_sdk_region_variable()?;
+        }
         Ok(config)
     }
 
@@ -107,6 +110,29 @@ impl Context {
     pub async fn clients(&self, config: &Config) -> Clients {
         Clients::new(&self.settings, config.region.as_deref(), &self.target).await
     }
+}
+
+/// Without a region from a flag or the config, the SDK takes `AWS_REGION`, else
+/// `AWS_DEFAULT_REGION`: a malformed value there is bad input too, named by its variable,
+/// before anything is called (the SDK would put it into a host name and fail later, with
+/// exit 1 and no hint).
+fn check_sdk_region_variable() -> Result<(), CliError> {
+    for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        let Ok(value) = std::env::var(name) else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        return match ristretto_core::validate::region(&value) {
+            Some(message) => Err(crate::report::bad_input(
+                format!("{name}: {message}"),
+                Some("write a region such as `us-east-1`, or set `region` in the config"),
+            )),
+            None => Ok(()),
+        };
+    }
+    Ok(())
 }
 
 /// One service's share of a command.
