@@ -134,6 +134,10 @@ pub enum ClusterSeed {
         /// given neither a launch type nor a strategy).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         default_capacity_provider_strategy: Vec<CapacityProviderSeed>,
+        /// The capacity providers associated with the cluster (PutClusterCapacityProviders);
+        /// when absent, those its default strategy names.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        capacity_providers: Option<Vec<String>>,
     },
 }
 
@@ -162,6 +166,22 @@ impl ClusterSeed {
                     .collect(),
             ),
             _ => None,
+        }
+    }
+
+    /// The capacity providers associated with the cluster: those the world file lists, else
+    /// those its default strategy names.
+    pub fn capacity_providers(&self) -> Vec<String> {
+        match self {
+            ClusterSeed::Full {
+                capacity_providers: Some(list),
+                ..
+            } => list.clone(),
+            _ => self
+                .default_strategy()
+                .into_iter()
+                .map(|c| c.capacity_provider)
+                .collect(),
         }
     }
 

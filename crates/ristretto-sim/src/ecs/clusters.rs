@@ -8,8 +8,13 @@ use aws_sdk_ecs::operation::create_cluster::{CreateClusterInput, CreateClusterOu
 use aws_sdk_ecs::operation::delete_cluster::{DeleteClusterInput, DeleteClusterOutput};
 use aws_sdk_ecs::operation::describe_clusters::{DescribeClustersInput, DescribeClustersOutput};
 use aws_sdk_ecs::operation::list_clusters::{ListClustersInput, ListClustersOutput};
+use aws_sdk_ecs::operation::update_cluster::{UpdateClusterInput, UpdateClusterOutput};
+use aws_sdk_ecs::operation::update_cluster_settings::{
+    UpdateClusterSettingsInput, UpdateClusterSettingsOutput,
+};
 use aws_sdk_ecs::types::{
-    CapacityProviderStrategyItem, Cluster, ClusterField, Failure, LaunchType, Tag, TaskDefinition,
+    CapacityProviderStrategyItem, Cluster, ClusterField, ClusterServiceConnectDefaults,
+    ClusterSetting, ClusterSettingName, Failure, LaunchType, Tag, TaskDefinition,
 };
 
 use super::{
@@ -263,11 +268,28 @@ pub fn insert_cluster(ecs: &mut EcsState, ctx: &Ctx, name: &str, tags: Vec<Tag>)
     {
         return existing.cluster.0.clone();
     }
+    // API_CreateCluster, `settings`: without them the account's `containerInsights` setting
+    // (PutAccountSetting, PutAccountSettingDefault) decides.
+    let insights = super::account_settings::effective(
+        ecs,
+        ctx,
+        &format!("arn:aws:iam::{}:root", ctx.account),
+        "containerInsights",
+    )
+    .unwrap_or_else(|| "disabled".to_owned());
     let cluster = Cluster::builder()
         .cluster_arn(ctx.arn("ecs", &format!("cluster/{name}")))
         .cluster_name(name)
         .status("ACTIVE")
         .set_tags((!tags.is_empty()).then_some(tags))
+        .settings(
+            ClusterSetting::builder()
+                .name(ClusterSettingName::ContainerInsights)
+                .value(insights)
+                .build(),
+        )
+        .set_capacity_providers(Some(Vec::new()))
+        .set_default_capacity_provider_strategy(Some(Vec::new()))
         .build();
     ecs.clusters.insert(
         name.to_owned(),
@@ -283,23 +305,145 @@ pub fn insert_cluster(ecs: &mut EcsState, ctx: &Ctx, name: &str, tags: Vec<Tag>)
 pub fn create_cluster(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, CreateClusterInput::deserialize)?;
     let name = input.cluster_name().unwrap_or("default").to_owned();
-    let mut cluster = insert_cluster(&mut state.ecs, ctx, &name, input.tags().to_vec());
-    // API_CreateCluster: the capacity providers and the default strategy are kept on the
-    // cluster (RunTask without a launch type uses the strategy).
+    // API_CreateCluster, `capacityProviders`: FARGATE, FARGATE_SPOT or providers created with
+    // CreateCapacityProvider; `defaultCapacityProviderStrategy` may only name those.
+    for p in input.capacity_providers() {
+        if !super::capacity_providers::FARGATE_PROVIDERS.contains(&p.as_str())
+            && !state.ecs.capacity_providers.contains_key(p)
+        {
+            // The wording of AWS's message is not documented.
+            return Err(ApiError::invalid_parameter(format!(
+                "The specified capacity provider {p} does not exist."
+            )));
+        }
+    }
+    super::capacity_providers::check_strategy(
+        input.capacity_providers(),
+        input.default_capacity_provider_strategy(),
+    )?;
+    let existed = state
+        .ecs
+        .clusters
+        .get(&name)
+        .is_some_and(|c| c.cluster.status() == Some("ACTIVE"));
+    insert_cluster(&mut state.ecs, ctx, &name, input.tags().to_vec());
+    // API_CreateCluster: the capacity providers, the default strategy, `settings` and
+    // `configuration` are kept on the cluster. `settings`: "If this value is specified, it
+    // overrides the containerInsights value set with PutAccountSetting or
+    // PutAccountSettingDefault" (else [`insert_cluster`] took the account's).
     if let Some(rec) = state.ecs.clusters.get_mut(&name)
-        && (!input.capacity_providers().is_empty()
-            || !input.default_capacity_provider_strategy().is_empty())
+        && !existed
     {
         rec.cluster.capacity_providers = Some(input.capacity_providers().to_vec());
         rec.cluster.default_capacity_provider_strategy =
             Some(input.default_capacity_provider_strategy().to_vec());
-        cluster = rec.cluster.0.clone();
+        if !input.settings().is_empty() {
+            rec.cluster.settings = Some(merge_settings(rec.cluster.settings(), input.settings()));
+        }
+        rec.cluster.configuration = input.configuration().cloned();
+        rec.cluster.service_connect_defaults = input.service_connect_defaults().map(|d| {
+            ClusterServiceConnectDefaults::builder()
+                .namespace(d.namespace())
+                .build()
+        });
     }
+    let all = [ClusterField::Settings, ClusterField::Configurations, ClusterField::Tags];
     Ok(encode(
         &CreateClusterOutput::builder()
-            .cluster(with_counts(&state.ecs, &name, cluster))
+            .set_cluster(describe_one(&state.ecs, &state.rules, ctx, &name, &all))
             .build(),
     ))
+}
+
+/// The cluster as the Describe/Create/Update operations answer it: live counts, the effective
+/// default strategy, and `settings`, `configuration`, `tags` only when `include` asks for them
+/// (API_DescribeClusters, `include`).
+pub fn describe_one(
+    ecs: &EcsState,
+    rules: &World,
+    _ctx: &Ctx,
+    name: &str,
+    include: &[ClusterField],
+) -> Option<Cluster> {
+    let rec = ecs.clusters.get(name)?;
+    let mut c = with_counts(ecs, name, rec.cluster.0.clone());
+    // Both lists are always present, empty when the cluster has none.
+    c.capacity_providers.get_or_insert_with(Vec::new);
+    c.default_capacity_provider_strategy = Some(default_strategy(rec, name, rules));
+    if !include.contains(&ClusterField::Tags) {
+        c.tags = None;
+    }
+    if !include.contains(&ClusterField::Settings) {
+        c.settings = None;
+    }
+    if !include.contains(&ClusterField::Configurations) {
+        c.configuration = None;
+    }
+    Some(c)
+}
+
+pub fn update_cluster(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
+    let input = decode(body, UpdateClusterInput::deserialize)?;
+    let name = super::cluster_name(&state.ecs, input.cluster())?;
+    let rec = state
+        .ecs
+        .clusters
+        .get_mut(&name)
+        .ok_or_else(cluster_not_found)?;
+    // API_UpdateCluster: `settings`, `configuration` and `serviceConnectDefaults` replace what
+    // the cluster had; members not given are left as they are.
+    if !input.settings().is_empty() {
+        rec.cluster.settings = Some(merge_settings(rec.cluster.settings(), input.settings()));
+    }
+    if let Some(c) = input.configuration() {
+        rec.cluster.configuration = Some(c.clone());
+    }
+    if let Some(d) = input.service_connect_defaults() {
+        rec.cluster.service_connect_defaults = Some(
+            ClusterServiceConnectDefaults::builder()
+                .namespace(d.namespace())
+                .build(),
+        );
+    }
+    let all = [ClusterField::Settings, ClusterField::Configurations, ClusterField::Tags];
+    Ok(encode(
+        &UpdateClusterOutput::builder()
+            .set_cluster(describe_one(&state.ecs, &state.rules, ctx, &name, &all))
+            .build(),
+    ))
+}
+
+pub fn update_cluster_settings(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
+    let input = decode(body, UpdateClusterSettingsInput::deserialize)?;
+    let name = super::cluster_name(&state.ecs, input.cluster())?;
+    // API_UpdateClusterSettings: `settings` is required.
+    if input.settings().is_empty() {
+        return Err(ApiError::invalid_parameter("Settings cannot be empty."));
+    }
+    let rec = state
+        .ecs
+        .clusters
+        .get_mut(&name)
+        .ok_or_else(cluster_not_found)?;
+    rec.cluster.settings = Some(merge_settings(rec.cluster.settings(), input.settings()));
+    let all = [ClusterField::Settings, ClusterField::Configurations, ClusterField::Tags];
+    Ok(encode(
+        &UpdateClusterSettingsOutput::builder()
+            .set_cluster(describe_one(&state.ecs, &state.rules, ctx, &name, &all))
+            .build(),
+    ))
+}
+
+/// The cluster's settings with `new` ones replacing those of the same name.
+fn merge_settings(old: &[ClusterSetting], new: &[ClusterSetting]) -> Vec<ClusterSetting> {
+    let mut out = old.to_vec();
+    for s in new {
+        match out.iter_mut().find(|o| o.name() == s.name()) {
+            Some(o) => *o = s.clone(),
+            None => out.push(s.clone()),
+        }
+    }
+    out
 }
 
 /// A cluster with its live counts (services, running and pending tasks).
@@ -335,17 +479,10 @@ pub fn describe_clusters(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult
     } else {
         input.clusters().to_vec()
     };
-    let with_tags = input.include().contains(&ClusterField::Tags);
     let mut out = DescribeClustersOutput::builder();
     for id in &wanted {
-        match state.ecs.clusters.get(short_name(id)) {
-            Some(rec) => {
-                let mut c = with_counts(&state.ecs, short_name(id), rec.cluster.0.clone());
-                if !with_tags {
-                    c.tags = None;
-                }
-                out = out.clusters(c);
-            }
+        match describe_one(&state.ecs, &state.rules, ctx, short_name(id), input.include()) {
+            Some(c) => out = out.clusters(c),
             None => {
                 out = out.failures(
                     Failure::builder()

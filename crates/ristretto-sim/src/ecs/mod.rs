@@ -12,6 +12,8 @@
 //! [`task_sets::delete_task_set`]); the scheduler then starts and stops the tasks and reports
 //! each task set's `runningCount` and `stabilityStatus`.
 
+pub mod account_settings;
+pub mod capacity_providers;
 pub mod clusters;
 pub mod scheduler;
 pub mod service_deployments;
@@ -41,6 +43,13 @@ pub struct EcsState {
     pub clusters: BTreeMap<String, ClusterRecord>,
     /// Task definition revisions by family, in revision order (index = revision - 1).
     pub task_definitions: BTreeMap<String, Vec<TaskDefRecord>>,
+    /// Capacity providers created with CreateCapacityProvider, by name (FARGATE and
+    /// FARGATE_SPOT are not stored: every account has them).
+    #[serde(default)]
+    pub capacity_providers: BTreeMap<String, Sdk<aws_sdk_ecs::types::CapacityProvider>>,
+    /// Account settings changed with PutAccountSetting(Default): principal ARN → name → value.
+    #[serde(default)]
+    pub account_settings: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -171,6 +180,9 @@ pub fn seed(state: &mut State, ctx: &Ctx, world: &World) {
             crate::world::ClusterSeed::Name(_) => Vec::new(),
         };
         clusters::insert_cluster(&mut state.ecs, ctx, seed.name(), tags);
+        if let Some(rec) = state.ecs.clusters.get_mut(seed.name()) {
+            rec.cluster.capacity_providers = Some(seed.capacity_providers());
+        }
     }
 }
 
@@ -181,6 +193,17 @@ pub fn handle(state: &mut State, ctx: &Ctx, op: &str, body: &[u8]) -> Option<Api
         "DescribeClusters" => clusters::describe_clusters(state, ctx, body),
         "ListClusters" => clusters::list_clusters(state, body),
         "DeleteCluster" => clusters::delete_cluster(state, body),
+        "UpdateCluster" => clusters::update_cluster(state, ctx, body),
+        "UpdateClusterSettings" => clusters::update_cluster_settings(state, ctx, body),
+        "CreateCapacityProvider" => capacity_providers::create(state, ctx, body),
+        "DescribeCapacityProviders" => capacity_providers::describe(state, ctx, body),
+        "PutClusterCapacityProviders" => {
+            capacity_providers::put_cluster_capacity_providers(state, ctx, body)
+        }
+        "PutAccountSetting" => account_settings::put(state, ctx, body),
+        "PutAccountSettingDefault" => account_settings::put_default(state, ctx, body),
+        "DeleteAccountSetting" => account_settings::delete(state, ctx, body),
+        "ListAccountSettings" => account_settings::list(state, ctx, body),
         "RegisterTaskDefinition" => task_definitions::register(state, ctx, body),
         "DescribeTaskDefinition" => task_definitions::describe(state, body),
         "ListTaskDefinitions" => task_definitions::list(state, body),

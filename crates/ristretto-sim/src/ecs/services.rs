@@ -105,6 +105,10 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
         ));
     }
+    super::capacity_providers::check_strategy(
+        &super::capacity_providers::associated(&state.ecs.clusters[&cluster]),
+        input.capacity_provider_strategy(),
+    )?;
     let mut service = convert(&input, Service::deserialize)?;
     let controller = controller_type(&service);
     super::validate::service_settings(
@@ -285,6 +289,10 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             "Service was not ACTIVE.",
         ));
     }
+    super::capacity_providers::check_strategy(
+        &super::capacity_providers::associated(&state.ecs.clusters[&cluster]),
+        input.capacity_provider_strategy(),
+    )?;
     let controller = controller_type(&current.service);
     let mut images = Vec::new();
     if let Some(td) = input.task_definition() {

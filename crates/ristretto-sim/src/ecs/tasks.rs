@@ -787,6 +787,7 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let super::EcsState {
         clusters,
         task_definitions,
+        ..
     } = ecs;
     let cluster = clusters
         .get_mut(&name)
@@ -806,6 +807,23 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
                 .map(|c| c.capacity_provider()),
         )),
     };
+    // The strategy the tasks are started with (the request's, else the cluster's default when
+    // no launch type is given); a request's strategy may only name providers associated with
+    // the cluster (API reference, CapacityProviderStrategyItem).
+    let strategy = if input.capacity_provider_strategy().is_empty() {
+        if input.launch_type().is_none() {
+            super::clusters::default_strategy(cluster, &name, rules)
+        } else {
+            Vec::new()
+        }
+    } else {
+        super::capacity_providers::check_strategy(
+            &super::capacity_providers::associated(cluster),
+            input.capacity_provider_strategy(),
+        )?;
+        input.capacity_provider_strategy().to_vec()
+    };
+    let mut by_provider = std::collections::BTreeMap::new();
     let mut out = RunTaskOutput::builder();
     if let Some(token) = input.client_token() {
         let earlier: Vec<Task> = cluster
@@ -873,6 +891,12 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         );
         rec.task.overrides = input.overrides().cloned();
         rec.task.container_instance_arn = instance;
+        // Spread over the strategy's providers by base and weight, within this call.
+        rec.task.capacity_provider_name =
+            super::capacity_providers::choose(&strategy, &by_provider);
+        if let Some(p) = &rec.task.capacity_provider_name {
+            *by_provider.entry(p.clone()).or_insert(0) += 1;
+        }
         rec.client_token = input.client_token().map(str::to_owned);
         out = out.tasks(rec.task.0.clone());
         cluster.tasks.insert(rec.id().to_owned(), rec);

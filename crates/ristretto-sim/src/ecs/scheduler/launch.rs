@@ -104,12 +104,33 @@ pub(super) fn launch_td(
         },
     );
     rec.task.container_instance_arn = instance;
+    rec.task.capacity_provider_name = provider_for(svc, owner);
     let id = rec.id().to_owned();
     if !super::is_task_set_service(svc) {
         rec.health.targets = crate::elbv2::targets::plan(place.rules, &svc.service, &td, &id);
     }
     svc.tasks.insert(id.clone(), rec);
     Some(id)
+}
+
+/// The capacity provider of the next task of deployment (or task set) `owner`: the service's
+/// strategy spread by base and weight over the tasks `owner` already runs (ECS developer guide,
+/// "Capacity provider strategies"); `None` for a service with a launch type.
+fn provider_for(svc: &ServiceRecord, owner: &str) -> Option<String> {
+    let strategy = svc.service.capacity_provider_strategy();
+    if strategy.is_empty() {
+        return None;
+    }
+    let mut running = std::collections::BTreeMap::new();
+    for t in svc.tasks.values() {
+        if t.owner.as_deref() == Some(owner)
+            && t.is_alive()
+            && let Some(p) = t.task.capacity_provider_name()
+        {
+            *running.entry(p.to_owned()).or_insert(0) += 1;
+        }
+    }
+    crate::ecs::capacity_providers::choose(strategy, &running)
 }
 
 /// The launch type of a service's tasks: its `launchType`, else that of its capacity provider
@@ -391,6 +412,13 @@ mod tests {
             json!({"cluster": "spot", "taskDefinition": td}),
         );
         assert_eq!(launch_type(&out).as_deref(), Some("FARGATE"));
+        // API_CreateCluster, capacityProviders: an Auto Scaling group provider must exist.
+        kit.call(
+            "ecs",
+            "CreateCapacityProvider",
+            0.0,
+            json!({"name": "my-asg", "autoScalingGroupProvider": {"autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/asg"}}),
+        );
         kit.call(
             "ecs",
             "CreateCluster",
@@ -578,5 +606,69 @@ mod tests {
             kit.service("web").tasks.is_empty(),
             "EC2: no instance to place it on"
         );
+    }
+
+    // ECS developer guide, "Capacity provider strategies": the provider with a base runs that
+    // many tasks first, the rest are spread in the ratio of the weights; each task carries its
+    // `capacityProviderName` (API_Task). Each deployment spreads its own tasks.
+    #[test]
+    fn service_tasks_are_spread_over_the_strategy_by_base_and_weight() {
+        let mut kit = Kit::new(
+            "clusters: [{name: default, capacityProviders: [FARGATE, FARGATE_SPOT]}]\ntaskStartDelaySeconds: 10\ntaskStartJitter: 0\n",
+        );
+        let td = kit.register("web", "web:1");
+        let strategy = json!([
+            {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 3}
+        ]);
+        create(
+            &mut kit,
+            &td,
+            5,
+            json!({"capacityProviderStrategy": strategy,
+                   "networkConfiguration": crate::testkit::network()}),
+        );
+        kit.step(20.0);
+        let count = |kit: &Kit, owner: &str, p: &str| {
+            kit.service("web")
+                .tasks
+                .values()
+                .filter(|t| t.owner.as_deref() == Some(owner) && t.is_alive())
+                .filter(|t| t.task.capacity_provider_name() == Some(p))
+                .count()
+        };
+        let first = kit.deployment_ids("web")[0].clone();
+        assert_eq!(count(&kit, &first, "FARGATE"), 2);
+        assert_eq!(count(&kit, &first, "FARGATE_SPOT"), 3);
+        assert!(
+            kit.service("web")
+                .tasks
+                .values()
+                .all(|t| t.task.launch_type().map(|l| l.as_str()) == Some("FARGATE"))
+        );
+        let td2 = kit.register("web", "web:2");
+        let second = kit.update(30.0, &td2);
+        kit.step_all(200.0);
+        assert_eq!(count(&kit, &second, "FARGATE"), 2);
+        assert_eq!(count(&kit, &second, "FARGATE_SPOT"), 3);
+    }
+
+    // API reference, CapacityProviderStrategyItem: "Only capacity providers that are already
+    // associated with a cluster ... can be used in a capacity provider strategy."
+    #[test]
+    fn a_strategy_naming_a_provider_not_associated_is_refused() {
+        let mut kit = Kit::new(WORLD);
+        let td = kit.register("web", "web:1");
+        let err = kit
+            .try_call(
+                "ecs",
+                "RunTask",
+                0.0,
+                json!({"taskDefinition": td,
+                       "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}),
+            )
+            .expect_err("FARGATE_SPOT is not associated with the default cluster");
+        assert_eq!(err.code, "InvalidParameterException");
+        assert!(kit.state.ecs.clusters["default"].tasks.is_empty());
     }
 }

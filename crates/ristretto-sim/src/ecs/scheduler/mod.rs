@@ -116,6 +116,7 @@ fn step_all(ecs: &mut EcsState, ids: &mut Ids, rules: &World, now: Epoch) {
     let EcsState {
         clusters,
         task_definitions,
+        ..
     } = ecs;
     for (name, cluster) in clusters.iter_mut() {
         step_cluster(cluster, name, task_definitions, ids, rules, now);
@@ -168,6 +169,7 @@ pub fn reconcile_now(state: &mut State, ctx: &Ctx, cluster: &str, service: &str)
     let EcsState {
         clusters,
         task_definitions,
+        ..
     } = ecs;
     let Some(c) = clusters.get_mut(cluster) else {
         return;
