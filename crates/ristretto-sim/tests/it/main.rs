@@ -6,6 +6,7 @@
 mod common;
 
 mod api_errors;
+mod capacity;
 mod circuit_breaker;
 mod codedeploy;
 mod elbv2;
