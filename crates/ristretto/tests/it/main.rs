@@ -4,6 +4,7 @@
 //! examples, transcripts with stable placeholders for times and IDs).
 
 mod bad_input;
+mod capacity;
 mod codedeploy;
 mod common;
 mod day2;
