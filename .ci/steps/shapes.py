@@ -335,6 +335,43 @@ expect_error("InvalidParameterException", ecs.run_task, cluster="empty", taskDef
 ecs.stop_task(cluster="default", task=run["tasks"][0]["taskArn"], reason="shapes")
 expect_error("InvalidParameterException", ecs.list_tasks, cluster="default", startedBy="x", serviceName="web")
 
+# Capacity providers, cluster settings and account settings.
+ecs.describe_capacity_providers()
+ecs.describe_capacity_providers(capacityProviders=["FARGATE_SPOT", "missing"], include=["TAGS"])
+ecs.create_capacity_provider(
+    name="shapes-asg",
+    autoScalingGroupProvider={"autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/shapes"},
+)
+ecs.create_cluster(
+    clusterName="spot",
+    capacityProviders=["FARGATE", "FARGATE_SPOT"],
+    defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "base": 1, "weight": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 3}],
+    settings=[{"name": "containerInsights", "value": "enabled"}],
+    configuration={"executeCommandConfiguration": {"logging": "DEFAULT"}},
+)
+spread = ecs.run_task(cluster="spot", taskDefinition=web1, count=4, networkConfiguration=NETWORK)
+assert all(t.get("capacityProviderName") for t in spread["tasks"]), spread
+ecs.put_cluster_capacity_providers(
+    cluster="spot",
+    capacityProviders=["FARGATE", "FARGATE_SPOT"],
+    defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+)
+expect_error(
+    "InvalidParameterException",
+    ecs.run_task,
+    cluster="default",
+    taskDefinition=web1,
+    capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+)
+ecs.update_cluster_settings(cluster="spot", settings=[{"name": "containerInsights", "value": "enhanced"}])
+ecs.update_cluster(cluster="spot", configuration={"executeCommandConfiguration": {"logging": "NONE"}})
+ecs.describe_clusters(clusters=["spot"], include=["SETTINGS", "CONFIGURATIONS"])
+ecs.list_account_settings(effectiveSettings=True)
+ecs.put_account_setting(name="containerInsights", value="enabled")
+ecs.put_account_setting_default(name="awsvpcTrunking", value="enabled")
+ecs.list_account_settings(name="containerInsights")
+ecs.delete_account_setting(name="containerInsights")
+
 # Tags.
 ecs.tag_resource(resourceArn=web1, tags=[{"key": "x", "value": "y"}])
 ecs.untag_resource(resourceArn=web1, tagKeys=["x"])

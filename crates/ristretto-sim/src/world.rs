@@ -15,6 +15,8 @@
 //!   # EC2 capacity is unlimited.
 //!   # - {name: ec2, containerInstances: [{cpu: 2048, memory: 4096, count: 2}],
 //!   #    defaultCapacityProviderStrategy: [{capacityProvider: FARGATE, weight: 1}]}
+//!   # `capacityProviders` associates providers (default: those of the default strategy):
+//!   # - {name: spot, capacityProviders: [FARGATE, FARGATE_SPOT]}
 //! taskStartDelaySeconds: 10      # world seconds from PENDING to RUNNING (health grace included)
 //! taskStopDelaySeconds: 2        # world seconds from a stop request to STOPPED
 //! taskStartJitter: 0.5           # each task's start delay is longer by up to this fraction
