@@ -58,15 +58,18 @@ fn root(ctx: &Ctx) -> String {
 /// The value of setting `name` for `principal`: its own, else the root user's (the account
 /// default), else AWS's default.
 pub fn effective(ecs: &EcsState, ctx: &Ctx, principal: &str, name: &str) -> Option<String> {
-    let own = |p: &str| ecs.account_settings.get(p).and_then(|s| s.get(name)).cloned();
-    own(principal)
-        .or_else(|| own(&root(ctx)))
-        .or_else(|| {
-            DEFAULTS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
-        })
+    let own = |p: &str| {
+        ecs.account_settings
+            .get(p)
+            .and_then(|s| s.get(name))
+            .cloned()
+    };
+    own(principal).or_else(|| own(&root(ctx))).or_else(|| {
+        DEFAULTS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
 }
 
 /// Checks a setting's name and value against the values API_PutAccountSetting lists.
@@ -114,7 +117,9 @@ fn setting(name: &str, value: &str, principal: &str) -> Setting {
 pub fn put(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, PutAccountSettingInput::deserialize)?;
     let (name, value) = check(input.name(), input.value())?;
-    let principal = input.principal_arn().map_or_else(|| root(ctx), str::to_owned);
+    let principal = input
+        .principal_arn()
+        .map_or_else(|| root(ctx), str::to_owned);
     store(&mut state.ecs, &principal, &name, &value);
     Ok(encode(
         &PutAccountSettingOutput::builder()
@@ -148,7 +153,9 @@ pub fn delete(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         .name()
         .map(|n| n.as_str().to_owned())
         .unwrap_or_default();
-    let principal = input.principal_arn().map_or_else(|| root(ctx), str::to_owned);
+    let principal = input
+        .principal_arn()
+        .map_or_else(|| root(ctx), str::to_owned);
     let removed = state
         .ecs
         .account_settings
@@ -185,7 +192,9 @@ pub fn list(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             "maxResults must be between 1 and 10.",
         ));
     }
-    let principal = input.principal_arn().map_or_else(|| root(ctx), str::to_owned);
+    let principal = input
+        .principal_arn()
+        .map_or_else(|| root(ctx), str::to_owned);
     let wanted = |n: &str| input.name().is_none_or(|w| w.as_str() == n);
     let mut settings: BTreeMap<String, String> = BTreeMap::new();
     if input.effective_settings() == Some(true) {

@@ -52,7 +52,11 @@ pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     // API_CreateCapacityProvider, `name`: "The name can't be prefixed with "aws", "ecs", or
     // "fargate"." The wording of AWS's error message is not documented.
     let lower = name.to_ascii_lowercase();
-    if name.is_empty() || ["aws", "ecs", "fargate"].iter().any(|p| lower.starts_with(p)) {
+    if name.is_empty()
+        || ["aws", "ecs", "fargate"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+    {
         return Err(ApiError::client(format!(
             "The capacity provider name '{name}' is not valid: it cannot be prefixed with \"aws\", \"ecs\", or \"fargate\"."
         )));

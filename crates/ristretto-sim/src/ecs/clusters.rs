@@ -347,7 +347,11 @@ pub fn create_cluster(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
                 .build()
         });
     }
-    let all = [ClusterField::Settings, ClusterField::Configurations, ClusterField::Tags];
+    let all = [
+        ClusterField::Settings,
+        ClusterField::Configurations,
+        ClusterField::Tags,
+    ];
     Ok(encode(
         &CreateClusterOutput::builder()
             .set_cluster(describe_one(&state.ecs, &state.rules, ctx, &name, &all))
@@ -405,7 +409,11 @@ pub fn update_cluster(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
                 .build(),
         );
     }
-    let all = [ClusterField::Settings, ClusterField::Configurations, ClusterField::Tags];
+    let all = [
+        ClusterField::Settings,
+        ClusterField::Configurations,
+        ClusterField::Tags,
+    ];
     Ok(encode(
         &UpdateClusterOutput::builder()
             .set_cluster(describe_one(&state.ecs, &state.rules, ctx, &name, &all))
@@ -426,7 +434,11 @@ pub fn update_cluster_settings(state: &mut State, ctx: &Ctx, body: &[u8]) -> Api
         .get_mut(&name)
         .ok_or_else(cluster_not_found)?;
     rec.cluster.settings = Some(merge_settings(rec.cluster.settings(), input.settings()));
-    let all = [ClusterField::Settings, ClusterField::Configurations, ClusterField::Tags];
+    let all = [
+        ClusterField::Settings,
+        ClusterField::Configurations,
+        ClusterField::Tags,
+    ];
     Ok(encode(
         &UpdateClusterSettingsOutput::builder()
             .set_cluster(describe_one(&state.ecs, &state.rules, ctx, &name, &all))
@@ -481,7 +493,13 @@ pub fn describe_clusters(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult
     };
     let mut out = DescribeClustersOutput::builder();
     for id in &wanted {
-        match describe_one(&state.ecs, &state.rules, ctx, short_name(id), input.include()) {
+        match describe_one(
+            &state.ecs,
+            &state.rules,
+            ctx,
+            short_name(id),
+            input.include(),
+        ) {
             Some(c) => out = out.clusters(c),
             None => {
                 out = out.failures(

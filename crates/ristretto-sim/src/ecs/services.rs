@@ -331,6 +331,13 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             }
         }
     }
+    // API_UpdateService, `capacityProviderStrategy`: a service moves from a launch type to a
+    // strategy with it (the two never coexist).
+    if !input.capacity_provider_strategy().is_empty()
+        && let Some(m) = merged.as_object_mut()
+    {
+        m.remove("launchType");
+    }
     let merged_bytes = serde_json::to_vec(&merged).unwrap_or_default();
     let updated = decode(&merged_bytes, Service::deserialize)?;
     // The service as it would be after the update must pass CreateService's checks

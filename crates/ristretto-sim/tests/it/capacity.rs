@@ -85,7 +85,10 @@ async fn run_task_spreads_the_cluster_default_strategy_and_names_each_provider()
         .map(|t| t.capacity_provider_name().unwrap())
         .collect();
     assert_eq!(providers.iter().filter(|p| **p == "FARGATE").count(), 2);
-    assert_eq!(providers.iter().filter(|p| **p == "FARGATE_SPOT").count(), 3);
+    assert_eq!(
+        providers.iter().filter(|p| **p == "FARGATE_SPOT").count(),
+        3
+    );
     assert!(
         out.tasks()
             .iter()
@@ -132,7 +135,11 @@ async fn strategies_the_cluster_cannot_use_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("InvalidParameterException"));
-    assert!(err.message().unwrap().contains("not associated with the cluster"));
+    assert!(
+        err.message()
+            .unwrap()
+            .contains("not associated with the cluster")
+    );
     let err = ecs
         .create_service()
         .service_name("web")
@@ -208,6 +215,47 @@ async fn a_fargate_spot_service_runs_its_tasks_on_fargate_spot() {
     );
 }
 
+// API_UpdateService, `capacityProviderStrategy`: a service started with a launch type moves to
+// a strategy (with a new deployment); it then has no launch type.
+#[tokio::test]
+async fn a_launch_type_service_moves_to_a_strategy() {
+    let sim =
+        start("clusters: [{name: default, capacityProviders: [FARGATE, FARGATE_SPOT]}]\n").await;
+    let ecs = sim.ecs();
+    let td = register(&ecs, "web", "web:1").await;
+    ecs.create_service()
+        .service_name("web")
+        .task_definition(&td)
+        .desired_count(1)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network())
+        .send()
+        .await
+        .unwrap();
+    let out = ecs
+        .update_service()
+        .service("web")
+        .capacity_provider_strategy(item("FARGATE_SPOT", 1, 0))
+        .force_new_deployment(true)
+        .send()
+        .await
+        .unwrap();
+    let service = out.service().unwrap();
+    assert_eq!(service.launch_type(), None);
+    assert_eq!(
+        service.capacity_provider_strategy()[0].capacity_provider(),
+        "FARGATE_SPOT"
+    );
+    let err = ecs
+        .update_service()
+        .service("web")
+        .capacity_provider_strategy(item("nope", 1, 0))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidParameterException"));
+}
+
 // API_CreateCluster: `settings` and `configuration` are returned; API_DescribeClusters
 // `include`: SETTINGS and CONFIGURATIONS add them; `capacityProviders` and
 // `defaultCapacityProviderStrategy` are always there. API_UpdateClusterSettings and
@@ -241,8 +289,16 @@ async fn cluster_settings_and_configuration_round_trip() {
     assert_eq!(c.settings(), [insights("enabled")]);
     assert_eq!(c.configuration(), Some(&configuration));
     assert!(c.capacity_providers().is_empty());
-    assert!(c.tags().is_empty() && c.tags.is_none(), "no tags: no member");
-    let plain = ecs.describe_clusters().clusters("prod").send().await.unwrap();
+    assert!(
+        c.tags().is_empty() && c.tags.is_none(),
+        "no tags: no member"
+    );
+    let plain = ecs
+        .describe_clusters()
+        .clusters("prod")
+        .send()
+        .await
+        .unwrap();
     assert!(plain.clusters()[0].settings.is_none());
     assert!(plain.clusters()[0].configuration.is_none());
     assert!(plain.clusters()[0].capacity_providers.is_some());
@@ -270,7 +326,10 @@ async fn cluster_settings_and_configuration_round_trip() {
         .unwrap();
     let c = &full.clusters()[0];
     assert_eq!(c.settings(), [insights("enhanced")]);
-    assert_eq!(c.configuration(), Some(&ClusterConfiguration::builder().build()));
+    assert_eq!(
+        c.configuration(),
+        Some(&ClusterConfiguration::builder().build())
+    );
     let err = ecs
         .update_cluster_settings()
         .cluster("nope")

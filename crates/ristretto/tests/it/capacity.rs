@@ -12,7 +12,9 @@ const CONFIG: &str = "examples/fargate-spot/config.yaml";
 fn providers(dir: &Path) -> (usize, usize) {
     let state = std::fs::read_to_string(dir.join(".ristretto/local-state.json")).expect("state");
     (
-        state.matches("\"capacityProviderName\":\"FARGATE\"").count(),
+        state
+            .matches("\"capacityProviderName\":\"FARGATE\"")
+            .count(),
         state
             .matches("\"capacityProviderName\":\"FARGATE_SPOT\"")
             .count(),
@@ -48,7 +50,9 @@ fn the_fargate_spot_example_deploys_and_spreads_its_tasks() {
 #[test]
 fn run_without_a_strategy_takes_the_cluster_default() {
     let dir = common::example_copy("fargate-spot", None);
-    let def = dir.path().join("examples/fargate-spot/ecs-service-def.json");
+    let def = dir
+        .path()
+        .join("examples/fargate-spot/ecs-service-def.json");
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&def).expect("read")).expect("json");
     json.as_object_mut()
