@@ -43,7 +43,13 @@ async fn unknown_operation_is_a_400_with_unknown_operation_exception() {
     assert!(out.starts_with("HTTP/1.1 400"), "{out}");
 
     // Through the SDK: an ECS operation the simulator does not implement.
-    let err = sim.ecs().list_account_settings().send().await.unwrap_err();
+    let err = sim
+        .ecs()
+        .list_attributes()
+        .target_type(aws_sdk_ecs::types::TargetType::ContainerInstance)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("UnknownOperationException"));
     let log = sim.handle.requests();
     assert_eq!(
