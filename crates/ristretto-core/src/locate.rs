@@ -92,18 +92,7 @@ pub fn in_yaml(text: &str, path: &JsonPath) -> Option<Position> {
             line: line + 1,
             column: indent + 1,
         });
-        block = match segment {
-            Segment::Key(_) => Block {
-                from: line + 1,
-                min_indent: indent + 1,
-                item_line: None,
-            },
-            Segment::Index(_) => Block {
-                from: line,
-                min_indent: indent,
-                item_line: Some(line),
-            },
-        };
+        block = Block::under(segment, line, indent);
     }
     found.or(Some(Position { line: 1, column: 1 }))
 }
@@ -130,18 +119,7 @@ pub fn all_in_yaml(text: &str, path: &JsonPath) -> Vec<Position> {
         let Some((line, indent)) = hit else {
             return Vec::new();
         };
-        block = match segment {
-            Segment::Key(_) => Block {
-                from: line + 1,
-                min_indent: indent + 1,
-                item_line: None,
-            },
-            Segment::Index(_) => Block {
-                from: line,
-                min_indent: indent,
-                item_line: Some(line),
-            },
-        };
+        block = Block::under(segment, line, indent);
     }
     let Some((_, first_indent)) = find_yaml_key(&lines, &block, key) else {
         return Vec::new();
@@ -161,6 +139,25 @@ struct Block {
     from: usize,
     min_indent: usize,
     item_line: Option<usize>,
+}
+
+impl Block {
+    /// The block that holds what is under `segment`, found at `line` with `indent`: a key's
+    /// value starts on the next line, deeper; a list item's on its own line.
+    fn under(segment: &Segment, line: usize, indent: usize) -> Block {
+        match segment {
+            Segment::Key(_) => Block {
+                from: line + 1,
+                min_indent: indent + 1,
+                item_line: None,
+            },
+            Segment::Index(_) => Block {
+                from: line,
+                min_indent: indent,
+                item_line: Some(line),
+            },
+        }
+    }
 }
 
 /// Indentation and content of a line; `- ` item markers count as indentation.

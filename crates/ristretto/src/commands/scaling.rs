@@ -112,21 +112,23 @@ impl Scaling {
             return work.await;
         }
         let before = autoscaling::apply(client, cluster, service, self.before(), false, events);
+        let resume = || {
+            autoscaling::apply(
+                client,
+                cluster,
+                service,
+                AutoScalingChange::resume(),
+                false,
+                events,
+            )
+        };
         let applied = if self.pause {
             // A signal while scaling is being suspended: resume it (the suspension may have
             // gone through) before ending; nothing else was changed yet.
             match interruptible(before).await {
                 Ok(applied) => applied?,
                 Err(Interrupted(signal)) => {
-                    let resumed = autoscaling::apply(
-                        client,
-                        cluster,
-                        service,
-                        AutoScalingChange::resume(),
-                        false,
-                        events,
-                    )
-                    .await;
+                    let resumed = resume().await;
                     if let Err(e) = resumed {
                         ctx.printer.warn(&format!(
                             "auto scaling may still be suspended: {e}; {}",
@@ -157,15 +159,7 @@ impl Scaling {
             .unwrap_or_else(|Interrupted(signal)| {
                 Err(crate::report::deployment_interrupted(signal, "ECS"))
             });
-        let resumed = autoscaling::apply(
-            client,
-            cluster,
-            service,
-            AutoScalingChange::resume(),
-            false,
-            events,
-        )
-        .await;
+        let resumed = resume().await;
         match (result, resumed) {
             (result, Ok(_)) => result,
             (Ok(()), Err(e)) => {
