@@ -4,6 +4,7 @@
 # code we did not write.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. .ci/steps/serve.bash
 
 venv="${TMPDIR:-/tmp}/ristretto-ci-venv"
 if [ ! -x "$venv/bin/aws" ]; then
@@ -14,7 +15,6 @@ aws="$venv/bin/aws"
 "$aws" --version
 
 work="$(mktemp -d)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/world.yaml" <<'YAML'
 clusters: [default]
 targetGroups:
@@ -40,24 +40,7 @@ codeDeploy:
           - targetGroups: [{name: cli-blue}, {name: cli-green}]
             prodTrafficRoute: {listenerArns: [arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/cli/1/2]}
 YAML
-# The binary `cargo test --workspace` built (same features: a plain `cargo build` resolves
-# without dev-dependencies and would compile the SDK a second time).
-cargo test --quiet --workspace --no-run
-ristretto="${CARGO_TARGET_DIR:-target}/debug/ristretto"
-"$ristretto" local serve --port "$port" --world "$work/world.yaml" --speed 50 \
-  --request-log "$work/requests.jsonl" > "$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-up=""
-for _ in $(seq 300); do
-  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then up=1; break; fi
-  sleep 0.1
-done
-if [ -z "$up" ]; then
-  echo "ristretto local serve did not start on port $port:" >&2
-  cat "$work/serve.log" >&2
-  exit 1
-fi
+serve_local
 
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 ecs() { "$aws" --endpoint-url "http://127.0.0.1:$port" ecs "$@"; }

@@ -5,6 +5,7 @@
 # through the SDK's standard `AWS_ENDPOINT_URL`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. .ci/steps/serve.bash
 
 venv="${TMPDIR:-/tmp}/ristretto-ci-clients-venv"
 if [ ! -x "$venv/bin/ecs" ]; then
@@ -13,25 +14,8 @@ if [ ! -x "$venv/bin/ecs" ]; then
 fi
 
 work="$(mktemp -d)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf 'clusters: [default]\n' > "$work/world.yaml"
-# The binary `cargo test --workspace` built (see aws-cli.sh).
-cargo test --quiet --workspace --no-run
-ristretto="${CARGO_TARGET_DIR:-target}/debug/ristretto"
-"$ristretto" local serve --port "$port" --world "$work/world.yaml" --speed 50 \
-  --request-log "$work/requests.jsonl" > "$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-up=""
-for _ in $(seq 300); do
-  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then up=1; break; fi
-  sleep 0.1
-done
-if [ -z "$up" ]; then
-  echo "ristretto local serve did not start on port $port:" >&2
-  cat "$work/serve.log" >&2
-  exit 1
-fi
+serve_local
 
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
   AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL="http://127.0.0.1:$port"

@@ -4,6 +4,7 @@
 # Application Auto Scaling, SSM and Secrets Manager, validated by shapes.py after each call.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. .ci/steps/serve.bash
 
 venv="${TMPDIR:-/tmp}/ristretto-ci-shapes-venv"
 if ! "$venv/bin/python" -c "import boto3" 2>/dev/null; then
@@ -13,7 +14,6 @@ fi
 "$venv/bin/python" -c 'import botocore; print("botocore", botocore.__version__)'
 
 work="$(mktemp -d)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/world.yaml" <<'YAML'
 clusters:
   - default
@@ -46,23 +46,7 @@ codeDeploy:
           - targetGroups: [{name: blue}, {name: green}]
             prodTrafficRoute: {listenerArns: [arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shapes/1/2]}
 YAML
-# The binary `cargo test --workspace` built (see aws-cli.sh).
-cargo test --quiet --workspace --no-run
-ristretto="${CARGO_TARGET_DIR:-target}/debug/ristretto"
-"$ristretto" local serve --port "$port" --world "$work/world.yaml" --speed 50 \
-  > "$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-up=""
-for _ in $(seq 300); do
-  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then up=1; break; fi
-  sleep 0.1
-done
-if [ -z "$up" ]; then
-  echo "ristretto local serve did not start on port $port:" >&2
-  cat "$work/serve.log" >&2
-  exit 1
-fi
+serve_local
 
 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
   AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL="http://127.0.0.1:$port" \
