@@ -250,8 +250,28 @@ pub(super) fn batch_get_deployments(state: &mut State, body: &[u8]) -> ApiResult
 
 pub(super) fn list_deployments(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, ListDeploymentsInput::deserialize)?;
-    if let Some(app) = input.application_name() {
-        app_exists(state, app)?;
+    // API_ListDeployments, `applicationName`: "If applicationName is specified, then
+    // deploymentGroupName must be specified. If it is not specified, then deploymentGroupName
+    // must not be specified." The model declares ApplicationNameRequiredException and
+    // DeploymentGroupNameRequiredException for it (the messages are ours: AWS's are not known).
+    match (input.application_name(), input.deployment_group_name()) {
+        (Some(app), Some(group)) => {
+            find_group(state, app, group)?;
+        }
+        (Some(app), None) => {
+            app_exists(state, app)?;
+            return Err(cd_error(
+                "DeploymentGroupNameRequiredException",
+                "Deployment Group name is required when an application name is given",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(cd_error(
+                "ApplicationNameRequiredException",
+                "Application name is required when a deployment group name is given",
+            ));
+        }
+        (None, None) => {}
     }
     let ids: Vec<String> = state
         .codedeploy
@@ -343,6 +363,43 @@ mod tests {
     use serde_json::json;
 
     use crate::testkit::{Kit, code_deploy_world};
+
+    // API_ListDeployments, `applicationName`: "If applicationName is specified, then
+    // deploymentGroupName must be specified. If it is not specified, then deploymentGroupName
+    // must not be specified." (both exceptions are declared for the operation in the model).
+    #[test]
+    fn list_deployments_takes_an_application_and_its_group_together_or_neither() {
+        let mut kit = Kit::new(&code_deploy_world(""));
+        let (_, v2) = kit.code_deploy_service();
+        let id = kit.create_deployment(20.0, &v2);
+        let code = |kit: &mut Kit, body| {
+            kit.try_call("codedeploy", "ListDeployments", 21.0, body)
+                .map(|_| ())
+                .map_err(|e| e.code)
+        };
+        assert_eq!(
+            code(&mut kit, json!({"applicationName": "web"})),
+            Err("DeploymentGroupNameRequiredException".into())
+        );
+        assert_eq!(
+            code(&mut kit, json!({"deploymentGroupName": "web-dg"})),
+            Err("ApplicationNameRequiredException".into())
+        );
+        assert_eq!(
+            code(
+                &mut kit,
+                json!({"applicationName": "web", "deploymentGroupName": "nope"})
+            ),
+            Err("DeploymentGroupDoesNotExistException".into())
+        );
+        for body in [
+            json!({}),
+            json!({"applicationName": "web", "deploymentGroupName": "web-dg"}),
+        ] {
+            let listed = kit.call("codedeploy", "ListDeployments", 21.0, body);
+            assert_eq!(listed["deployments"], json!([id]));
+        }
+    }
 
     // API_StopDeployment (autoRollbackEnabled): the deployment is Stopped, what was under way
     // fails, the rest is skipped, and the original (blue) task set serves again.
