@@ -501,6 +501,12 @@ until(
 )
 deploy.batch_get_deployments(deploymentIds=[deployment])
 deploy.list_deployments(applicationName="bg-app", deploymentGroupName="bg-group")
+deploy.list_deployments()
+bg_app = "arn:aws:codedeploy:us-east-1:123456789012:application:bg-app"
+deploy.tag_resource(ResourceArn=bg_app, Tags=[{"Key": "team", "Value": "web"}])
+deploy.list_tags_for_resource(ResourceArn=bg_app)
+deploy.untag_resource(ResourceArn=bg_app, TagKeys=["team"])
+expect_error("DeploymentGroupNameRequiredException", deploy.list_deployments, applicationName="bg-app")
 ecs.describe_services(cluster="default", services=["bg"])
 second = deploy.create_deployment(
     applicationName="bg-app",

@@ -90,6 +90,7 @@ shapes!(
     aws_sdk_codedeploy::types::DeploymentGroupInfo,
     aws_sdk_codedeploy::types::DeploymentInfo,
     aws_sdk_codedeploy::types::EcsTarget,
+    aws_sdk_codedeploy::types::Tag,
 );
 
 /// An SDK value stored in the simulator's state; serialised through the SDK codec.

@@ -153,6 +153,11 @@ pub(super) fn create_application(state: &mut State, ctx: &Ctx, body: &[u8]) -> A
         .codedeploy
         .applications
         .push(Sdk(application(&input, id.clone(), ctx.now)));
+    super::tags::put(
+        state,
+        &super::tags::application_arn(ctx, name),
+        input.tags(),
+    );
     Ok(encode(
         &CreateApplicationOutput::builder()
             .application_id(id)
@@ -216,7 +221,7 @@ pub(super) fn list_applications(state: &mut State, body: &[u8]) -> ApiResult {
     ))
 }
 
-pub(super) fn create_group(state: &mut State, body: &[u8]) -> ApiResult {
+pub(super) fn create_group(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, CreateDeploymentGroupInput::deserialize)?;
     let app = input.application_name().unwrap_or_default();
     app_exists(state, app)?;
@@ -248,6 +253,7 @@ pub(super) fn create_group(state: &mut State, body: &[u8]) -> ApiResult {
     info.deployment_config_name
         .get_or_insert_with(|| "CodeDeployDefault.ECSAllAtOnce".to_owned());
     state.codedeploy.deployment_groups.push(Sdk(info));
+    super::tags::put(state, &super::tags::group_arn(ctx, app, name), input.tags());
     Ok(encode(
         &CreateDeploymentGroupOutput::builder()
             .deployment_group_id(id)

@@ -33,6 +33,7 @@ mod applications;
 mod configs;
 mod deployments;
 mod lifecycle;
+mod tags;
 mod targets;
 mod traffic;
 
@@ -86,6 +87,9 @@ pub struct CodeDeployState {
     /// Target groups of the world file, kept as written.
     #[serde(default)]
     pub target_groups: Vec<serde_json::Value>,
+    /// Tags of applications and deployment groups, by ARN.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, Vec<Sdk<aws_sdk_codedeploy::types::Tag>>>,
 }
 
 /// A deployment, its one ECS target, and where it is in its lifecycle.
@@ -124,7 +128,7 @@ pub fn handle(state: &mut State, ctx: &Ctx, op: &str, body: &[u8]) -> Option<Api
         "GetApplication" => apps::get_application(state, body),
         "ListApplications" => apps::list_applications(state, body),
         "BatchGetApplications" => apps::batch_get_applications(state, body),
-        "CreateDeploymentGroup" => apps::create_group(state, body),
+        "CreateDeploymentGroup" => apps::create_group(state, ctx, body),
         "GetDeploymentGroup" => apps::get_group(state, body),
         "BatchGetDeploymentGroups" => apps::batch_get_groups(state, body),
         "ListDeploymentGroups" => apps::list_groups(state, body),
@@ -138,6 +142,9 @@ pub fn handle(state: &mut State, ctx: &Ctx, op: &str, body: &[u8]) -> Option<Api
         "BatchGetDeploymentTargets" => targets::batch_get_targets(state, body),
         "StopDeployment" => deps::stop_deployment(state, ctx, body),
         "ContinueDeployment" => deps::continue_deployment(state, ctx, body),
+        "TagResource" => tags::tag_resource(state, body),
+        "UntagResource" => tags::untag_resource(state, body),
+        "ListTagsForResource" => tags::list_tags(state, body),
         _ => return None,
     })
 }
