@@ -71,19 +71,28 @@ impl Kit {
 
     /// Registers a Fargate task definition of one essential container; returns its ARN.
     pub fn register(&mut self, family: &str, image: &str) -> String {
-        let out = self.call(
-            "ecs",
-            "RegisterTaskDefinition",
-            0.0,
-            json!({
-                "family": family,
-                "containerDefinitions": [{"name": "app", "image": image, "essential": true}],
-                "cpu": "256",
-                "memory": "512",
-                "networkMode": "awsvpc",
-                "requiresCompatibilities": ["FARGATE"],
-            }),
-        );
+        self.register_container(
+            family,
+            json!({"name": "app", "image": image, "essential": true}),
+        )
+    }
+
+    /// Registers a Fargate task definition (256 CPU units, 512 MiB, awsvpc) of the one
+    /// container `container`; returns its ARN.
+    pub fn register_container(&mut self, family: &str, container: Value) -> String {
+        self.register_definition(json!({
+            "family": family,
+            "containerDefinitions": [container],
+            "cpu": "256",
+            "memory": "512",
+            "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"],
+        }))
+    }
+
+    /// Registers `definition` (RegisterTaskDefinition's input) at time 0; returns its ARN.
+    pub fn register_definition(&mut self, definition: Value) -> String {
+        let out = self.call("ecs", "RegisterTaskDefinition", 0.0, definition);
         out["taskDefinition"]["taskDefinitionArn"]
             .as_str()
             .expect("ARN")

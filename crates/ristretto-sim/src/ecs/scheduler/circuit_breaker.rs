@@ -397,24 +397,13 @@ mod tests {
     }
 
     fn register(kit: &mut Kit, image: &str, interval: i32) -> String {
-        let out = kit.call(
-            "ecs",
-            "RegisterTaskDefinition",
-            0.0,
+        kit.register_container(
+            "web",
             json!({
-                "family": "web",
-                "containerDefinitions": [{
-                    "name": "app", "image": image, "essential": true,
-                    "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": interval},
-                }],
-                "cpu": "256", "memory": "512", "networkMode": "awsvpc",
-                "requiresCompatibilities": ["FARGATE"],
+                "name": "app", "image": image, "essential": true,
+                "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": interval},
             }),
-        );
-        out["taskDefinition"]["taskDefinitionArn"]
-            .as_str()
-            .expect("ARN")
-            .to_owned()
+        )
     }
 
     // ECS developer guide, "deployment-circuit-breaker" (stage 2: tasks that reach RUNNING but

@@ -80,21 +80,7 @@ mod tests {
         if !hc.is_null() {
             app["healthCheck"] = hc;
         }
-        let out = kit.call(
-            "ecs",
-            "RegisterTaskDefinition",
-            0.0,
-            json!({
-                "family": "web",
-                "containerDefinitions": [app],
-                "cpu": "256", "memory": "512", "networkMode": "awsvpc",
-                "requiresCompatibilities": ["FARGATE"],
-            }),
-        );
-        out["taskDefinition"]["taskDefinitionArn"]
-            .as_str()
-            .expect("ARN")
-            .to_owned()
+        kit.register_container("web", app)
     }
 
     fn check(interval: i32) -> Value {

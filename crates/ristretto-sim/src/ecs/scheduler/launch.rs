@@ -272,21 +272,12 @@ mod tests {
 
     /// Registers an EC2 task definition `web` reserving 512 CPU units and 1024 MiB.
     fn register_ec2(kit: &mut Kit) -> String {
-        let out = kit.call(
-            "ecs",
-            "RegisterTaskDefinition",
-            0.0,
-            json!({
-                "family": "web",
-                "containerDefinitions": [{"name": "app", "image": "web:1", "essential": true,
-                                          "cpu": 512, "memory": 1024}],
-                "requiresCompatibilities": ["EC2"],
-            }),
-        );
-        out["taskDefinition"]["taskDefinitionArn"]
-            .as_str()
-            .expect("ARN")
-            .to_owned()
+        kit.register_definition(json!({
+            "family": "web",
+            "containerDefinitions": [{"name": "app", "image": "web:1", "essential": true,
+                                      "cpu": 512, "memory": 1024}],
+            "requiresCompatibilities": ["EC2"],
+        }))
     }
 
     fn create(kit: &mut Kit, td: &str, desired: i32, extra: Value) {

@@ -176,24 +176,13 @@ mod tests {
     /// Registers `web` with one essential container of `image` and a container health check
     /// whose first check runs 10 s after RUNNING; returns its ARN.
     fn register_checked(kit: &mut Kit, image: &str) -> String {
-        let out = kit.call(
-            "ecs",
-            "RegisterTaskDefinition",
-            0.0,
+        kit.register_container(
+            "web",
             json!({
-                "family": "web",
-                "containerDefinitions": [{
-                    "name": "app", "image": image, "essential": true,
-                    "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 10, "retries": 3},
-                }],
-                "cpu": "256", "memory": "512", "networkMode": "awsvpc",
-                "requiresCompatibilities": ["FARGATE"],
+                "name": "app", "image": image, "essential": true,
+                "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 10, "retries": 3},
             }),
-        );
-        out["taskDefinition"]["taskDefinitionArn"]
-            .as_str()
-            .expect("ARN")
-            .to_owned()
+        )
     }
 
     fn create_set(kit: &mut Kit, at: f64, td: &str) -> String {
