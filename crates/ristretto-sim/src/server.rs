@@ -270,15 +270,7 @@ pub(crate) fn request_id() -> String {
     let bits = (fresh_bits() & !(0xf_u128 << 76) & !(0x3_u128 << 62))
         | (0x4_u128 << 76)
         | (0x2_u128 << 62);
-    let h = format!("{bits:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    crate::state::uuid_form(&format!("{bits:032x}"))
 }
 
 /// S3's `x-amz-request-id`: 16 upper-case hex digits, fresh per call.

@@ -183,15 +183,7 @@ impl Ids {
 
     /// A UUID-shaped ID.
     pub fn uuid(&mut self) -> String {
-        let h = self.hex_id();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        uuid_form(&self.hex_id())
     }
 
     /// `n` alphanumeric characters (Secrets Manager ARN suffixes, service deployment IDs).
@@ -350,4 +342,16 @@ fn mix(n: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// 32 hex digits in the 8-4-4-4-12 groups of a UUID.
+pub(crate) fn uuid_form(h: &str) -> String {
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
