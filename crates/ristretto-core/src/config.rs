@@ -226,7 +226,8 @@ pub fn parse(
     format: Format,
     binary_version: &semver::Version,
 ) -> Result<(Config, Vec<Warning>), LoadError> {
-    let value = parse_document(text, file, format)?;
+    let mut value = parse_document(text, file, format)?;
+    drop_nulls(&mut value);
     let position = |path: &JsonPath| match format {
         Format::Yaml => locate::in_yaml(text, path),
         Format::Jsonnet => locate::in_json(text, path),
@@ -237,6 +238,7 @@ pub fn parse(
         Format::Jsonnet => Vec::new(),
     };
     check_keys(&value, &mut problems);
+    check_plugin_names(&value, &mut problems);
     if problems.is_empty() {
         return build(value, file, binary_version, &position);
     }
@@ -284,6 +286,69 @@ fn parse_document(text: &str, file: &Path, format: Format) -> Result<Value, Load
                 },
             }],
         }),
+    }
+}
+
+/// Removes the keys whose value is null, in every block: a template that
+/// renders nothing after `plugins:` or `ignore:` leaves a null there, and
+/// ecspresso (Go's YAML and JSON decoders) reads a null as the key's zero
+/// value: no plugins, nothing ignored.
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+/// The plugins that are always loaded first; a config that lists them again
+/// adds nothing, and their functions never clash (ecspresso skips them).
+const DEFAULT_PLUGINS: &[&str] = &["ssm", "secretsmanager"];
+
+/// Two plugins of the same kind with the same `func_prefix` would define the
+/// same template functions twice: ecspresso refuses such a config when it
+/// loads it, whatever the command, so ristretto does too, before anything
+/// is rendered.
+fn check_plugin_names(value: &Value, problems: &mut Vec<Problem>) {
+    let Some(Value::Array(plugins)) = value.get("plugins") else {
+        return;
+    };
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
+    for (i, plugin) in plugins.iter().enumerate() {
+        let Some(name) = plugin.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let name = name.to_ascii_lowercase();
+        if DEFAULT_PLUGINS.contains(&name.as_str()) {
+            continue;
+        }
+        let prefix = plugin
+            .get("func_prefix")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let Some((_, _, first)) = seen.iter().find(|(n, p, _)| *n == name && *p == prefix) {
+            let functions = if prefix.is_empty() {
+                format!("the `{name}` plugin's functions")
+            } else {
+                format!("the `{name}` plugin's functions with prefix `{prefix}`")
+            };
+            problems.push(Problem {
+                path: JsonPath::root().key("plugins").index(i),
+                position: None,
+                kind: ProblemKind::Invalid {
+                    message: format!(
+                        "{functions} are already defined by plugins[{first}]; set a different \
+                         `func_prefix` on one of them (e.g. `func_prefix: {name}{i}_`)"
+                    ),
+                },
+            });
+        } else {
+            seen.push((name, prefix, i));
+        }
     }
 }
 

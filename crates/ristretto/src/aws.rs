@@ -95,6 +95,35 @@ impl Clients {
     }
 }
 
+/// The region the clients of a config talk to, as far as it is known without
+/// calling anything: `--region`, else the config's, else `AWS_REGION` /
+/// `AWS_DEFAULT_REGION`, else the profile's (`--profile` / `AWS_PROFILE`),
+/// else, with `--local`, the simulator's. `render config` shows it, as
+/// ecspresso prints the region it will use.
+pub async fn region(
+    settings: &Settings,
+    config_region: Option<&str>,
+    target: &Target,
+) -> Option<String> {
+    use aws_config::meta::region::RegionProviderChain;
+    if let Some(region) = settings.region.as_deref().or(config_region) {
+        return Some(region.to_owned());
+    }
+    let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(name) = &settings.profile {
+        profile = profile.profile_name(name);
+    }
+    let chain = RegionProviderChain::first_try(
+        aws_config::environment::region::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else(profile.build());
+    chain
+        .region()
+        .await
+        .map(|r| r.to_string())
+        .or_else(|| matches!(target, Target::Local(_)).then(|| LOCAL_REGION.to_owned()))
+}
+
 async fn sdk_config(
     settings: &Settings,
     config_region: Option<&str>,

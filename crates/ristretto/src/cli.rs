@@ -210,11 +210,12 @@ pub struct DeployArgs {
     /// Desired count (default: the service definition's, else unchanged)
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = task_count)]
     pub tasks: Option<i32>,
-    /// Keep the live task definition (do not register the file's)
+    /// Keep the live task definition (do not register the file's); with
+    /// `--revision` or `--latest-task-definition`, deploy that one instead
     #[arg(long)]
     pub skip_task_definition: bool,
     /// Deploy revision N of the live task definition family
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = revision_number, conflicts_with_all = ["latest_task_definition", "skip_task_definition"])]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = revision_number, conflicts_with = "latest_task_definition")]
     pub revision: Option<i64>,
     /// Deploy the latest registered revision of the family
     #[arg(long)]

@@ -129,7 +129,9 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         target,
     };
     let result = match &cli.command {
-        Command::Render(args) => commands::render::run(args, &ctx).map(|()| Exit::Success),
+        Command::Render(args) => commands::render::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
         Command::Deploy(args) => commands::deploy::deploy(args, &ctx)
             .await
             .map(|()| Exit::Success),

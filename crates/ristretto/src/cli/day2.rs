@@ -162,10 +162,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(1..=10))]
     pub count: i32,
     /// Run the family's latest registered revision (do not register the file)
-    #[arg(long, conflicts_with_all = ["skip_task_definition", "revision"])]
-    pub latest_task_definition: bool,
-    /// Run the service's current revision (do not register the file)
     #[arg(long, conflicts_with = "revision")]
+    pub latest_task_definition: bool,
+    /// Run the service's current revision (do not register the file); with
+    /// `--revision` or `--latest-task-definition`, run that one instead
+    #[arg(long)]
     pub skip_task_definition: bool,
     /// Run revision N of the family
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::revision_number)]

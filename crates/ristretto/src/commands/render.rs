@@ -13,9 +13,9 @@ use crate::report::CliError;
 ///
 /// # Errors
 /// Load errors (exit code 2).
-pub fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
+pub async fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
     for file in &ctx.settings.configs {
-        let config = ctx.load_config(file)?;
+        let mut config = ctx.load_config(file)?;
         let needs_definitions = args.targets.iter().any(|t| *t != RenderTarget::Config);
         let definitions = if needs_definitions {
             Some(
@@ -29,6 +29,11 @@ pub fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
         for target in &args.targets {
             let text = match (target, &definitions) {
                 (RenderTarget::Config, _) => {
+                    // The region every command of this config will use,
+                    // wherever it comes from (issue 15, item 4).
+                    if config.region.is_none() {
+                        config.region = crate::aws::region(&ctx.settings, None, &ctx.target).await;
+                    }
                     yaml_serde::to_string(&config).map_err(|e| CliError {
                         exit: Exit::Failure,
                         error: e.into(),

@@ -834,3 +834,116 @@ fn every_day2_command_has_help() {
         assert_exit(&out, 0);
     }
 }
+
+/// A value of the simulator's saved state, by path.
+fn saved(sim: &Sim, path: &[&str]) -> serde_json::Value {
+    let text = std::fs::read_to_string(sim.path().join("state.json")).expect("state");
+    let mut value: serde_json::Value = serde_json::from_str(&text).expect("state json");
+    for key in path {
+        value = value[*key].take();
+    }
+    value
+}
+
+// Issue 15, item 2: ecspresso documents `--revision` as "the revision to use when
+// --skip-task-definition", so the two go together (as do `--skip-task-definition` and
+// `--latest-task-definition`); only `--revision` with `--latest-task-definition` contradicts.
+#[test]
+fn skip_task_definition_takes_the_revision_or_the_latest_it_is_given() {
+    let mut sim = Sim::start(WORLD);
+    assert_exit(&sim.run(&["create", "--no-wait"], "1.27"), 0); // web:1
+    for tag in ["1.28", "1.29"] {
+        assert_exit(&sim.run(&["deploy", "--no-wait"], tag), 0); // web:2, web:3
+    }
+    sim.calls();
+    let service_td = |sim: &Sim| {
+        saved(
+            sim,
+            &[
+                "ecs",
+                "clusters",
+                "default",
+                "services",
+                "web",
+                "service",
+                "taskDefinition",
+            ],
+        )
+        .as_str()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+    };
+
+    let out = sim.run(
+        &[
+            "deploy",
+            "--skip-task-definition",
+            "--revision",
+            "1",
+            "--no-wait",
+        ],
+        "ignored",
+    );
+    assert_exit(&out, 0);
+    assert_eq!(service_td(&sim), "web:1");
+    let out = sim.run(
+        &[
+            "deploy",
+            "--skip-task-definition",
+            "--latest-task-definition",
+            "--no-wait",
+        ],
+        "ignored",
+    );
+    assert_exit(&out, 0);
+    assert_eq!(service_td(&sim), "web:3");
+    assert_eq!(count(&sim.calls(), "RegisterTaskDefinition"), 0);
+
+    let out = sim.run(
+        &[
+            "run",
+            "--skip-task-definition",
+            "--revision",
+            "2",
+            "--no-wait",
+        ],
+        "ignored",
+    );
+    assert_exit(&out, 0);
+    let arn = text(&out).0.trim().to_owned();
+    let id = arn.rsplit('/').next().unwrap_or_default();
+    let task_td = saved(
+        &sim,
+        &[
+            "ecs",
+            "clusters",
+            "default",
+            "tasks",
+            id,
+            "task",
+            "taskDefinitionArn",
+        ],
+    );
+    assert!(
+        task_td.as_str().unwrap_or_default().ends_with("/web:2"),
+        "{task_td}"
+    );
+    assert_eq!(count(&sim.calls(), "RegisterTaskDefinition"), 0);
+
+    for command in ["run", "deploy"] {
+        let out = sim.run(
+            &[command, "--latest-task-definition", "--revision", "1"],
+            "ignored",
+        );
+        assert_exit(&out, 2);
+        assert!(
+            text(&out).1.contains("cannot be used with"),
+            "{}",
+            text(&out).1
+        );
+    }
+    assert!(sim.calls().is_empty());
+}

@@ -350,3 +350,124 @@ fn long_help_lists_the_environment_variables() {
         assert!(help.contains(name), "{name} in --help:\n{help}");
     }
 }
+
+// Issue 15, item 1: ecspresso's published configs put the tfstate plugin behind a template
+// condition; when it renders nothing, `plugins:` (and likewise `ignore:`, `codedeploy:`) is
+// null, which ecspresso reads as "none".
+#[test]
+fn keys_a_template_leaves_empty_load_as_absent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "ecspresso.yml",
+        "region: ap-northeast-1\ncluster: default\nservice: web\n\
+         task_definition: ecs-task-def.json\n\
+         plugins:\n\
+         {{ if env \"TFSTATE_BUCKET\" \"\" }}\
+         \x20 - name: tfstate\n    config:\n      url: s3://{{ must_env \"TFSTATE_BUCKET\" }}/terraform.tfstate\n\
+         {{ end }}\
+         ignore:\ncodedeploy:\n",
+    );
+    let out = run_in(dir.path(), &["render", "config"], &[]);
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert!(out.contains("service: web"), "{out}");
+    assert!(!out.contains("plugins"), "{out}");
+    assert!(!out.contains("codedeploy"), "{out}");
+
+    // With the variable set, the plugin is there.
+    let with = run_in(
+        dir.path(),
+        &["render", "config"],
+        &[("TFSTATE_BUCKET", "my-bucket")],
+    );
+    assert!(
+        with.contains("url: s3://my-bucket/terraform.tfstate"),
+        "{with}"
+    );
+}
+
+// Issue 15, item 3: ecspresso's tests/config_duplicate_plugins.yaml (two tfstate plugins without
+// a func_prefix) fails while the config loads, so every command fails, `render config` too.
+#[test]
+fn two_plugins_defining_the_same_functions_fail_every_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "terraform.tfstate",
+        "{\"version\": 4, \"resources\": []}",
+    );
+    write(
+        dir.path(),
+        "ecspresso.yml",
+        "region: ap-northeast-1\nservice: web\ntask_definition: td.json\nplugins:\n\
+         \x20 - name: tfstate\n    config:\n      path: terraform.tfstate\n\
+         \x20 - name: tfstate\n    config:\n      path: terraform.tfstate\n",
+    );
+    for args in [
+        &["render", "config"][..],
+        &["diff"],
+        &["deploy", "--dry-run"],
+    ] {
+        let out = run_in(dir.path(), args, &[]);
+        assert!(out.starts_with("exit: 2"), "{args:?}: {out}");
+        assert!(
+            out.contains("ecspresso.yml:8:5: `plugins[1]`: the `tfstate` plugin's functions are already defined by plugins[0]; set a different `func_prefix`"),
+            "{args:?}: {out}"
+        );
+    }
+    // Distinct prefixes are fine.
+    write(
+        dir.path(),
+        "ecspresso.yml",
+        "region: ap-northeast-1\nservice: web\ntask_definition: td.json\nplugins:\n\
+         \x20 - name: tfstate\n    config:\n      path: terraform.tfstate\n    func_prefix: a_\n\
+         \x20 - name: tfstate\n    config:\n      path: terraform.tfstate\n    func_prefix: b_\n",
+    );
+    let out = run_in(dir.path(), &["render", "config"], &[]);
+    assert!(out.starts_with("exit: 0"), "{out}");
+}
+
+// Issue 15, item 4: ecspresso prints the region it will use; a config without `region` takes it
+// from AWS_REGION, else from the profile (AWS SDK configuration docs: "region" setting).
+#[test]
+fn render_config_shows_the_region_from_the_environment_or_the_profile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "ecspresso.yml",
+        "service: web\ntask_definition: td.json\n",
+    );
+    write(
+        dir.path(),
+        "aws-config",
+        "[profile staging]\nregion = eu-central-1\n",
+    );
+    let region_line = |env: &[(&str, &str)]| {
+        let out = run_in(dir.path(), &["render", "config"], env);
+        assert!(out.starts_with("exit: 0"), "{out}");
+        out.lines()
+            .find(|l| l.starts_with("region:"))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        region_line(&[("AWS_REGION", "eu-west-1")]).as_deref(),
+        Some("region: eu-west-1")
+    );
+    let config_file = dir.path().join("aws-config");
+    let config_file = config_file.to_str().expect("utf-8 path");
+    assert_eq!(
+        region_line(&[("AWS_CONFIG_FILE", config_file), ("AWS_PROFILE", "staging")]).as_deref(),
+        Some("region: eu-central-1")
+    );
+    assert_eq!(
+        region_line(&[
+            ("AWS_CONFIG_FILE", config_file),
+            ("AWS_PROFILE", "staging"),
+            ("AWS_REGION", "ap-northeast-1")
+        ])
+        .as_deref(),
+        Some("region: ap-northeast-1")
+    );
+    // Nothing names a region: none is shown (none would be used).
+    assert_eq!(region_line(&[("AWS_CONFIG_FILE", "/nonexistent")]), None);
+}
