@@ -31,9 +31,9 @@ pub async fn run(args: &RenderArgs, ctx: &Context) -> Result<(), CliError> {
                 (RenderTarget::Config, _) => {
                     // The region every command of this config will use,
                     // wherever it comes from (issue 15, item 4).
-                    if config.region.is_none() {
-                        config.region = crate::aws::region(&ctx.settings, None, &ctx.target).await;
-                    }
+                    config.region =
+                        crate::aws::region(&ctx.settings, config.region.as_deref(), &ctx.target)
+                            .await;
                     yaml_serde::to_string(&config).map_err(|e| CliError {
                         exit: Exit::Failure,
                         error: e.into(),
