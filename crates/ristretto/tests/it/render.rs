@@ -468,6 +468,13 @@ fn render_config_shows_the_region_from_the_environment_or_the_profile() {
         .as_deref(),
         Some("region: ap-northeast-1")
     );
+    // The flag wins over everything, as it does for the AWS clients.
+    let out = run_in(
+        dir.path(),
+        &["--region", "us-west-2", "render", "config"],
+        &[("AWS_REGION", "eu-west-1")],
+    );
+    assert!(out.contains("\nregion: us-west-2\n"), "{out}");
     // Nothing names a region: none is shown (none would be used).
     assert_eq!(region_line(&[("AWS_CONFIG_FILE", "/nonexistent")]), None);
 }
