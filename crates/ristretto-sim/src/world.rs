@@ -66,6 +66,11 @@
 //!     event: AfterAllowTestTraffic   # optional glob on the lifecycle event
 //!     timedOut: false            # true: the hook never reports and times out instead of reporting Failed
 //!     afterSeconds: 5            # world seconds until it fails; default 5, or 3600 when timedOut
+//! ecsHookFailures:               # native ECS lifecycle hooks (AWS_LAMBDA targets) that fail
+//!   - function: "*:function:smoke*"   # glob on the hook's `hookTargetArn`
+//!     stage: POST_SCALE_UP       # optional glob on the lifecycle hook stage
+//!     timedOut: false            # true: the function never answers; the hook is TIMED_OUT at its timeout
+//!     afterSeconds: 5            # world seconds until it reports FAILED; default 5
 //! throttling:                    # token buckets in *real* time, like AWS's API quotas
 //!   - {action: "ecs:DescribeServices", burst: 20, refillPerSecond: 1}   # action: glob, service prefix optional
 //! faults:                        # injected errors and latency
@@ -110,6 +115,8 @@ pub struct World {
     pub containers: Vec<ContainerRule>,
     #[serde(default)]
     pub hook_failures: Vec<HookFailureRule>,
+    #[serde(default)]
+    pub ecs_hook_failures: Vec<EcsHookFailureRule>,
     #[serde(default)]
     pub throttling: Vec<ThrottleRule>,
     #[serde(default)]
@@ -388,6 +395,20 @@ pub struct HookFailureRule {
     pub after_seconds: Option<f64>,
 }
 
+/// A native ECS lifecycle hook (`AWS_LAMBDA` target) whose `hookTargetArn` matches `function`
+/// (at a hook stage matching `stage`, when given) fails: its function answers `FAILED` after
+/// `after_seconds`, or, with `timed_out`, never answers, so the hook is `TIMED_OUT` once its
+/// `timeoutConfiguration.timeoutInMinutes` has passed. Without a rule a Lambda hook succeeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EcsHookFailureRule {
+    pub function: String,
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub timed_out: bool,
+    pub after_seconds: Option<f64>,
+}
+
 /// A token bucket on the actions matching `action` (`DescribeServices`, `ecs:Describe*`, `*`).
 /// Each matching rule has its own bucket; AWS's ECS quotas are of this form (for example
 /// DescribeClusters: a bucket of 50 refilled at 20 per second).
@@ -566,6 +587,20 @@ impl World {
     }
 }
 
+impl World {
+    /// The failure rule for the native ECS lifecycle hook `function` at hook stage `stage`.
+    pub(crate) fn ecs_hook_failure_for(
+        &self,
+        stage: &str,
+        function: &str,
+    ) -> Option<&EcsHookFailureRule> {
+        self.ecs_hook_failures.iter().find(|rule| {
+            glob_match(&rule.function, function)
+                && rule.stage.as_deref().is_none_or(|s| glob_match(s, stage))
+        })
+    }
+}
+
 /// Matches `text` against a glob with `*` (any run of characters) and `?` (one character).
 pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
@@ -632,6 +667,23 @@ mod tests {
         assert!(
             world
                 .hook_failure_for("AfterAllowTestTraffic", "other")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn ecs_hook_failures_match_function_and_stage() {
+        let world = World::from_yaml_str(
+            "ecsHookFailures:\n  - {function: \"*:function:smoke*\", stage: POST_SCALE_UP, timedOut: true}\n",
+        )
+        .expect("parse");
+        let smoke = "arn:aws:lambda:us-east-1:1:function:smoke-test";
+        let rule = world.ecs_hook_failure_for("POST_SCALE_UP", smoke);
+        assert!(rule.is_some_and(|r| r.timed_out));
+        assert!(world.ecs_hook_failure_for("PRE_SCALE_UP", smoke).is_none());
+        assert!(
+            world
+                .ecs_hook_failure_for("POST_SCALE_UP", "other")
                 .is_none()
         );
     }

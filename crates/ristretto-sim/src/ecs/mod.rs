@@ -132,6 +132,9 @@ pub struct Rollout {
     /// Production traffic on this deployment, in percent (native strategies).
     #[serde(default)]
     pub traffic: f64,
+    /// Lifecycle hook runs and traffic shift steps (native strategies).
+    #[serde(default)]
+    pub lifecycle: scheduler::hooks::Lifecycle,
 }
 
 /// A task and its timeline.
@@ -219,6 +222,7 @@ pub fn handle(state: &mut State, ctx: &Ctx, op: &str, body: &[u8]) -> Option<Api
         "DescribeServiceDeployments" => service_deployments::describe(state, body),
         "DescribeServiceRevisions" => service_deployments::describe_revisions(state, body),
         "StopServiceDeployment" => service_deployments::stop(state, ctx, body),
+        "ContinueServiceDeployment" => service_deployments::continue_deployment(state, ctx, body),
         "ListTasks" => tasks::list_tasks(state, body),
         "DescribeTasks" => tasks::describe_tasks(state, body),
         "RunTask" => tasks::run_task(state, ctx, body),

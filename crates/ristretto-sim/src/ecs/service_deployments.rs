@@ -1,7 +1,10 @@
 //! Service deployments and revisions: ListServiceDeployments, DescribeServiceDeployments,
-//! DescribeServiceRevisions, StopServiceDeployment. The scheduler keeps their status,
-//! lifecycle stage and revision counts current.
+//! DescribeServiceRevisions, StopServiceDeployment, ContinueServiceDeployment. The scheduler
+//! keeps their status, lifecycle stage, lifecycle hooks and revision counts current.
 
+use aws_sdk_ecs::operation::continue_service_deployment::{
+    ContinueServiceDeploymentInput, ContinueServiceDeploymentOutput,
+};
 use aws_sdk_ecs::operation::describe_service_deployments::{
     DescribeServiceDeploymentsInput, DescribeServiceDeploymentsOutput,
 };
@@ -15,8 +18,8 @@ use aws_sdk_ecs::operation::stop_service_deployment::{
     StopServiceDeploymentInput, StopServiceDeploymentOutput,
 };
 use aws_sdk_ecs::types::{
-    DeploymentRolloutState, Failure, Rollback, ServiceDeploymentBrief, ServiceDeploymentStatus,
-    StopServiceDeploymentStopType,
+    DeploymentLifecycleHookAction, DeploymentRolloutState, Failure, Rollback,
+    ServiceDeploymentBrief, ServiceDeploymentStatus, StopServiceDeploymentStopType,
 };
 use aws_smithy_types::DateTime;
 
@@ -114,6 +117,112 @@ pub fn describe_revisions(state: &mut State, body: &[u8]) -> ApiResult {
         };
     }
     Ok(encode(&out.build()))
+}
+
+/// The cluster and service names of the service deployment `arn`.
+fn locate(state: &State, arn: &str) -> Option<(String, String)> {
+    state.ecs.clusters.iter().find_map(|(cname, c)| {
+        c.services.iter().find_map(|(sname, s)| {
+            s.service_deployments
+                .iter()
+                .any(|sd| sd.service_deployment_arn() == Some(arn))
+                .then(|| (cname.clone(), sname.clone()))
+        })
+    })
+}
+
+fn deployment_not_found() -> ApiError {
+    ApiError::new(
+        "ServiceDeploymentNotFoundException",
+        "The service deployment does not exist.",
+    )
+}
+
+/// API_ContinueServiceDeployment and the developer guide, "continue-service-deployment": a
+/// PAUSE hook AWAITING_ACTION of a deployment IN_PROGRESS is resolved: CONTINUE (the default)
+/// moves the deployment on to its next stage, ROLLBACK rolls it back to the previous
+/// revision. AWS's messages for the refused cases are not documented: plain ones.
+pub fn continue_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
+    let input = decode(body, ContinueServiceDeploymentInput::deserialize)?;
+    let arn = input
+        .service_deployment_arn()
+        .unwrap_or_default()
+        .to_owned();
+    let hook_id = input.hook_id().unwrap_or_default().to_owned();
+    if hook_id.is_empty() {
+        return Err(ApiError::invalid_parameter("hookId is required."));
+    }
+    let action = input
+        .action()
+        .cloned()
+        .unwrap_or(DeploymentLifecycleHookAction::Continue);
+    if !matches!(
+        action,
+        DeploymentLifecycleHookAction::Continue | DeploymentLifecycleHookAction::Rollback
+    ) {
+        return Err(ApiError::invalid_parameter(format!(
+            "Invalid action {}: valid values are CONTINUE and ROLLBACK.",
+            action.as_str()
+        )));
+    }
+    let (cluster, name) = locate(state, &arn).ok_or_else(deployment_not_found)?;
+    let State { ecs, ids, .. } = state;
+    let svc = ecs
+        .clusters
+        .get_mut(&cluster)
+        .and_then(|c| c.services.get_mut(&name))
+        .ok_or_else(service_not_found)?;
+    let in_progress = svc.service_deployments.iter().any(|sd| {
+        sd.service_deployment_arn() == Some(arn.as_str())
+            && sd.status() == Some(&ServiceDeploymentStatus::InProgress)
+    });
+    if !in_progress {
+        return Err(ApiError::invalid_parameter(
+            "The service deployment is not in progress.",
+        ));
+    }
+    let run = svc
+        .rollouts
+        .first_mut()
+        .filter(|r| r.service_deployment_arn == arn)
+        .and_then(|r| r.lifecycle.hooks.iter_mut().find(|h| h.hook_id == hook_id))
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(format!(
+                "The lifecycle hook {hook_id} does not exist in the service deployment."
+            ))
+        })?;
+    if run.status != "AWAITING_ACTION" {
+        return Err(ApiError::invalid_parameter(format!(
+            "The lifecycle hook {hook_id} is not awaiting action (status {}).",
+            run.status
+        )));
+    }
+    let now = ctx.now;
+    // The hook's status after a ROLLBACK action is not documented; FAILED is assumed (the
+    // hook decided against the deployment, as a Lambda hook answering FAILED does).
+    run.status = match action {
+        DeploymentLifecycleHookAction::Rollback => "FAILED",
+        _ => "SUCCEEDED",
+    }
+    .to_owned();
+    scheduler::sync_hook_details(svc);
+    if action == DeploymentLifecycleHookAction::Rollback {
+        // Reason wording not documented by AWS.
+        scheduler::roll_back_primary(
+            svc,
+            ids,
+            now,
+            &format!(
+                "Service deployment rolled back by ContinueServiceDeployment on lifecycle hook {hook_id}."
+            ),
+        );
+    }
+    scheduler::reconcile_now(state, ctx, &cluster, &name);
+    Ok(encode(
+        &ContinueServiceDeploymentOutput::builder()
+            .service_deployment_arn(arn)
+            .build(),
+    ))
 }
 
 pub fn stop(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {

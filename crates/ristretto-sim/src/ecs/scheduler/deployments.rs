@@ -139,6 +139,7 @@ pub fn start_deployment(
             stage: None,
             stage_until: 0.0,
             traffic: 0.0,
+            lifecycle: super::hooks::Lifecycle::default(),
         },
     );
     svc.service.current_service_deployment = Some(sd_arn);
@@ -163,6 +164,79 @@ pub fn roll_back_to(
         "ECS deployment circuit breaker: rolling back to deploymentId {}.",
         good.deployment_id
     );
+    reinstate(svc, ids, now, good, sd_arn, reason);
+}
+
+/// Where a rollback of the PRIMARY deployment goes: the last completed deployment, else the
+/// deployment before the PRIMARY one (the source revision).
+pub fn rollback_target(svc: &ServiceRecord) -> Option<LastGood> {
+    svc.last_good.clone().or_else(|| {
+        let r = svc.rollouts.get(1)?;
+        let td = svc.service.deployments().get(1)?.task_definition()?;
+        Some(LastGood {
+            deployment_id: r.deployment_id.clone(),
+            task_definition: td.to_owned(),
+            revision_arn: r.revision_arn.clone(),
+        })
+    })
+}
+
+/// Rolls the PRIMARY deployment back because of `reason` (a lifecycle hook, or
+/// ContinueServiceDeployment with ROLLBACK): its service deployment becomes
+/// ROLLBACK_IN_PROGRESS with its `rollback` information, its deployment FAILED, and the
+/// target of [`rollback_target`] PRIMARY again; the scheduler then completes the rollback
+/// (ROLLBACK_SUCCESSFUL) as it does the circuit breaker's. Returns false, changing nothing,
+/// when there is nothing to roll back to.
+pub fn roll_back_primary(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoch, reason: &str) -> bool {
+    let Some(good) = rollback_target(svc) else {
+        return false;
+    };
+    let Some(arn) = svc
+        .rollouts
+        .first()
+        .map(|r| r.service_deployment_arn.clone())
+    else {
+        return false;
+    };
+    if let Some(sd) = svc
+        .service_deployments
+        .iter_mut()
+        .find(|sd| sd.service_deployment_arn() == Some(arn.as_str()))
+    {
+        sd.status = Some(ServiceDeploymentStatus::RollbackInProgress);
+        sd.status_reason = Some(reason.to_owned());
+        sd.updated_at = Some(ts(now));
+        sd.rollback = Some(
+            aws_sdk_ecs::types::Rollback::builder()
+                .reason(reason)
+                .started_at(ts(now))
+                .service_revision_arn(&good.revision_arn)
+                .build(),
+        );
+    }
+    if let Some(d) = svc.service.deployments.iter_mut().flatten().next() {
+        d.rollout_state = Some(DeploymentRolloutState::Failed);
+        d.rollout_state_reason = Some(reason.to_owned());
+        d.updated_at = Some(ts(now));
+    }
+    // The wording AWS gives a deployment reinstated by a lifecycle hook or
+    // ContinueServiceDeployment is not documented.
+    let reinstated = format!(
+        "ECS deployment rolling back to deploymentId {}.",
+        good.deployment_id
+    );
+    reinstate(svc, ids, now, &good, &arn, reinstated);
+    true
+}
+
+fn reinstate(
+    svc: &mut ServiceRecord,
+    ids: &mut Ids,
+    now: Epoch,
+    good: &LastGood,
+    sd_arn: &str,
+    reason: String,
+) {
     let existing = svc.service.deployments().iter().position(|d| {
         d.status() == Some("ACTIVE") && d.task_definition() == Some(good.task_definition.as_str())
     });
@@ -185,6 +259,7 @@ pub fn roll_back_to(
             r.is_rollback = true;
             r.stage = None;
             r.traffic = 100.0;
+            r.lifecycle = super::hooks::Lifecycle::default();
             r.service_deployment_arn = sd_arn.to_owned();
             svc.rollouts.insert(0, r);
             id
@@ -222,6 +297,7 @@ pub fn roll_back_to(
                     stage: None,
                     stage_until: 0.0,
                     traffic: 0.0,
+                    lifecycle: super::hooks::Lifecycle::default(),
                 },
             );
             id

@@ -13,7 +13,8 @@
 //! - **Native blue/green, linear, canary**: the green deployment is scaled to the full desired
 //!   count, then production traffic moves (all at once, by `stepPercent` every
 //!   `stepBakeTimeInMinutes`, or `canaryPercent` then the rest after `canaryBakeTimeInMinutes`),
-//!   then `bakeTimeInMinutes` passes, then the blue tasks are stopped.
+//!   then `bakeTimeInMinutes` passes, then the blue tasks are stopped; the ten lifecycle stages
+//!   and their lifecycle hooks are walked by `native` and `hooks`.
 //! - **Circuit breaker**: failed tasks of the PRIMARY deployment are counted; at the threshold
 //!   (by default half the desired count, at least 3 and at most 200) the deployment is FAILED and,
 //!   with rollback, the last completed task definition becomes PRIMARY again.
@@ -36,6 +37,7 @@ mod completion;
 mod deployments;
 mod events;
 mod health;
+pub mod hooks;
 mod launch;
 mod native;
 mod rolling;
@@ -55,8 +57,9 @@ use health::{replace_unhealthy, unhealthy_until};
 use rolling::reconcile_deployments;
 use task_sets::reconcile_task_sets;
 
-pub use deployments::{roll_back_to, start_deployment};
+pub use deployments::{roll_back_primary, roll_back_to, start_deployment};
 pub use events::push_event;
+pub use hooks::sync_details as sync_hook_details;
 
 /// Stopped tasks stay visible this long (world seconds), like on AWS.
 const STOPPED_TASK_RETENTION: f64 = 3600.0;
@@ -95,6 +98,9 @@ pub fn next_event(ecs: &EcsState, now: Epoch) -> Option<Epoch> {
                 if let Some(t) = unhealthy_until(svc, task).filter(|t| *t > now) {
                     consider(t);
                 }
+            }
+            if let Some(t) = hooks::next_resolution(svc, now) {
+                consider(t);
             }
             for r in &svc.rollouts {
                 if r.stage.is_some() && r.stage_until > now {

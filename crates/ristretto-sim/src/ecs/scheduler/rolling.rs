@@ -8,7 +8,7 @@ use aws_sdk_ecs::types::DeploymentStrategy;
 
 use super::events::report;
 use super::launch::{alive_ids, launch, stop_some, stop_tasks};
-use super::native::advance_stages;
+use super::native::{Walk, advance_stages, may_scale_up};
 use super::{Place, ceil_pct, counts, floor_pct, healthy_count, strategy, svc_name};
 use crate::clock::Epoch;
 use crate::ecs::{ServiceRecord, TaskRecord};
@@ -33,7 +33,7 @@ pub(super) fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, plac
         report(svc, ids, now, &name, &[], &stopped);
         return;
     }
-    let Some(primary) = svc.rollouts.first().cloned() else {
+    let Some(mut primary) = svc.rollouts.first().cloned() else {
         return;
     };
     let desired = svc.service.desired_count.max(0);
@@ -42,14 +42,44 @@ pub(super) fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, plac
         .tasks
         .values()
         .any(|t| t.is_alive() && t.owner.as_deref() != Some(primary.deployment_id.as_str()));
+    let mut stopped = Vec::new();
+    // Native strategies walk their lifecycle stages first: green starts only from SCALE_UP.
+    let walking = native && old_alive && !primary.halted;
+    if walking {
+        let (p_pending, _) = counts(svc, &primary.deployment_id);
+        let green_ready = healthy_count(svc, &primary.deployment_id) >= desired && p_pending == 0;
+        let mut walk = Walk {
+            ids,
+            rules: place.rules,
+            now,
+            green_ready,
+            stop_delay,
+        };
+        let rolled_back = advance_stages(svc, &mut walk, &mut stopped);
+        match svc.rollouts.first().cloned() {
+            Some(p) => primary = p,
+            None => return,
+        }
+        if rolled_back {
+            stopped.extend(drain_old(
+                svc,
+                &primary.deployment_id,
+                desired,
+                now,
+                stop_delay,
+            ));
+            report(svc, ids, now, &name, &[], &stopped);
+            return;
+        }
+    }
     let mut started = Vec::new();
-    if !primary.halted && now >= primary.launch_after {
+    let may_launch = !walking || may_scale_up(primary.stage.as_deref());
+    if !primary.halted && now >= primary.launch_after && may_launch {
         // Native strategies start the whole green deployment beside blue.
         let unbounded = native && old_alive;
         started = scale_up(svc, ids, place, &primary.deployment_id, desired, unbounded);
     }
     let (p_pending, p_running) = counts(svc, &primary.deployment_id);
-    let mut stopped = Vec::new();
     if p_pending + p_running > desired {
         let extra = (p_pending + p_running - desired) as usize;
         stopped.extend(stop_some(
@@ -61,10 +91,7 @@ pub(super) fn reconcile_deployments(svc: &mut ServiceRecord, ids: &mut Ids, plac
             "Scaling activity initiated by (deployment {id})",
         ));
     }
-    if native && old_alive && !primary.halted {
-        let green_ready = healthy_count(svc, &primary.deployment_id) >= desired && p_pending == 0;
-        advance_stages(svc, now, green_ready, &mut stopped, stop_delay);
-    } else if !primary.halted || primary.is_rollback {
+    if !walking && (!primary.halted || primary.is_rollback) {
         stopped.extend(drain_old(
             svc,
             &primary.deployment_id,
