@@ -94,13 +94,15 @@ pub(super) fn complete_if_done(svc: &mut ServiceRecord, ids: &mut Ids, now: Epoc
         sd.finished_at = Some(ts(now));
         sd.updated_at = Some(ts(now));
         sd.lifecycle_stage = None;
-        // A native strategy ends with all production traffic on the target revision.
+        // A native strategy ends with all production traffic on the target revision, a
+        // rolled-back one with all of it on the source revision (blue).
+        let target_weight = if primary.is_rollback { 0.0 } else { 100.0 };
         if let Some(t) = sd.target_service_revision.as_mut()
             && t.requested_production_traffic_weight.is_some()
         {
-            t.requested_production_traffic_weight = Some(100.0);
+            t.requested_production_traffic_weight = Some(target_weight);
             for s in sd.source_service_revisions.iter_mut().flatten() {
-                s.requested_production_traffic_weight = Some(0.0);
+                s.requested_production_traffic_weight = Some(100.0 - target_weight);
             }
         }
         if let Some(cb) = sd.deployment_circuit_breaker.as_mut()
@@ -197,10 +199,17 @@ pub(super) fn update_counts(svc: &mut ServiceRecord, now: Epoch) {
                 .set_requested_production_traffic_weight(traffic)
                 .build()
         };
-        let green_traffic = primary
-            .as_ref()
-            .filter(|p| p.stage.is_some())
-            .map(|p| p.traffic);
+        // Native strategies: the target's share of production traffic; a rollback of a
+        // native deployment puts all of it back on the source revision.
+        let shifted = sd
+            .target_service_revision()
+            .and_then(|t| t.requested_production_traffic_weight())
+            .is_some();
+        let green_traffic = match primary.as_ref() {
+            Some(p) if p.stage.is_some() => Some(p.traffic),
+            Some(p) if p.is_rollback && shifted => Some(0.0),
+            _ => None,
+        };
         if let Some(target) = sd
             .target_service_revision
             .as_ref()

@@ -496,6 +496,14 @@ mod tests {
             Some(ServiceDeploymentStatus::RollbackSuccessful)
         );
         assert_eq!(kit.deployment_ids("web"), [blue]);
+        // All production traffic stays on the source revision.
+        let weights = (
+            sd(&kit)
+                .target_service_revision()
+                .and_then(|t| t.requested_production_traffic_weight()),
+            sd(&kit).source_service_revisions()[0].requested_production_traffic_weight(),
+        );
+        assert_eq!(weights, (Some(0.0), Some(100.0)));
     }
 
     // API_DeploymentLifecycleHookTimeoutConfiguration: timeoutInMinutes default 1440, action
