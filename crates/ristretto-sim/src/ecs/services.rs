@@ -116,6 +116,11 @@ pub fn create_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         &controller,
         input.deployment_configuration(),
     )?;
+    super::validate::deployment_strategy(
+        &controller,
+        input.deployment_configuration(),
+        input.load_balancers(),
+    )?;
     let td = match (input.task_definition(), &controller) {
         (Some(td), _) => Some(task_definition_for_service(&state.ecs, td)?),
         (None, DeploymentControllerType::External) => None,
@@ -346,6 +351,11 @@ pub fn update_service(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         input.desired_count(),
         &controller,
         updated.deployment_configuration(),
+    )?;
+    super::validate::deployment_strategy(
+        &controller,
+        updated.deployment_configuration(),
+        updated.load_balancers(),
     )?;
     if let Some(td) = updated.task_definition() {
         check_placement(

@@ -16,7 +16,8 @@
 
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
 use aws_sdk_ecs::types::{
-    Compatibility, DeploymentConfiguration, DeploymentControllerType, LaunchType,
+    Compatibility, DeploymentConfiguration, DeploymentControllerType, DeploymentLifecycleHookStage,
+    DeploymentLifecycleHookTargetType, DeploymentStrategy, LaunchType, LoadBalancer,
     NetworkConfiguration, NetworkMode, TaskDefinition,
 };
 
@@ -306,6 +307,109 @@ pub fn service_settings(
     Ok(())
 }
 
+/// API_CreateService / API_UpdateService, the native deployment strategies and their lifecycle
+/// hooks (API_DeploymentConfiguration, API_DeploymentLifecycleHook, API_AdvancedConfiguration;
+/// developer guide, "blue-green-deployment-implementation"):
+///
+/// - BLUE_GREEN needs `bakeTimeInMinutes` ("You must provide this parameter when you use the
+///   BLUE_GREEN deployment strategy"); LINEAR and CANARY do not;
+/// - a native strategy (BLUE_GREEN, LINEAR, CANARY) with a load balancer needs the load
+///   balancer's `advancedConfiguration`: the alternate target group, the production listener
+///   rule and the role ECS shifts traffic with. A service without load balancers ("headless")
+///   may use them without managed traffic shifting, as the developer guide says;
+/// - each lifecycle hook names its `lifecycleStages`; an `AWS_LAMBDA` hook (the default target
+///   type) its `hookTargetArn`; a `PAUSE` hook is not allowed at TEST_TRAFFIC_SHIFT or
+///   PRODUCTION_TRAFFIC_SHIFT. `roleArn` is not required by the reference, nor is a range of
+///   `timeoutInMinutes` documented: neither is checked.
+///
+/// AWS's exact messages are not known: plain ones.
+pub fn deployment_strategy(
+    controller: &DeploymentControllerType,
+    deployment_configuration: Option<&DeploymentConfiguration>,
+    load_balancers: &[LoadBalancer],
+) -> Result<(), ApiError> {
+    let Some(dc) = deployment_configuration else {
+        return Ok(());
+    };
+    for (i, hook) in dc.lifecycle_hooks().iter().enumerate() {
+        let at = format!("deploymentConfiguration.lifecycleHooks[{i}]");
+        if hook.lifecycle_stages().is_empty() {
+            return Err(ApiError::invalid_parameter(format!(
+                "{at}.lifecycleStages must be provided for a deployment lifecycle hook."
+            )));
+        }
+        let target = hook
+            .target_type()
+            .cloned()
+            .unwrap_or(DeploymentLifecycleHookTargetType::AwsLambda);
+        match target {
+            DeploymentLifecycleHookTargetType::Pause => {
+                if let Some(stage) = hook.lifecycle_stages().iter().find(|s| {
+                    matches!(
+                        s,
+                        DeploymentLifecycleHookStage::TestTrafficShift
+                            | DeploymentLifecycleHookStage::ProductionTrafficShift
+                    )
+                }) {
+                    return Err(ApiError::invalid_parameter(format!(
+                        "{at}: PAUSE hooks cannot be configured at the {} stage; only AWS_LAMBDA hooks can.",
+                        stage.as_str()
+                    )));
+                }
+            }
+            _ => {
+                if hook.hook_target_arn().is_none_or(str::is_empty) {
+                    return Err(ApiError::invalid_parameter(format!(
+                        "{at}.hookTargetArn must be provided for an AWS_LAMBDA lifecycle hook."
+                    )));
+                }
+            }
+        }
+    }
+    let strategy = dc
+        .strategy()
+        .cloned()
+        .unwrap_or(DeploymentStrategy::Rolling);
+    let native = matches!(
+        strategy,
+        DeploymentStrategy::BlueGreen | DeploymentStrategy::Linear | DeploymentStrategy::Canary
+    );
+    if !native || *controller != DeploymentControllerType::Ecs {
+        return Ok(());
+    }
+    if strategy == DeploymentStrategy::BlueGreen && dc.bake_time_in_minutes().is_none() {
+        return Err(ApiError::invalid_parameter(
+            "deploymentConfiguration.bakeTimeInMinutes must be provided for the BLUE_GREEN deployment strategy.",
+        ));
+    }
+    for (i, lb) in load_balancers.iter().enumerate() {
+        if lb.target_group_arn().is_none() {
+            continue;
+        }
+        let ac = lb.advanced_configuration();
+        let missing = [
+            (
+                "alternateTargetGroupArn",
+                ac.and_then(|a| a.alternate_target_group_arn()),
+            ),
+            (
+                "productionListenerRule",
+                ac.and_then(|a| a.production_listener_rule()),
+            ),
+            ("roleArn", ac.and_then(|a| a.role_arn())),
+        ]
+        .into_iter()
+        .find(|(_, v)| v.is_none_or(str::is_empty));
+        if let Some((member, _)) = missing {
+            return Err(ApiError::invalid_parameter(format!(
+                "loadBalancers[{i}].advancedConfiguration.{member} must be provided for the {} deployment strategy.",
+                strategy.as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -456,5 +560,143 @@ mod tests {
         assert_eq!(compatibilities(&input(td.clone())).len(), 2);
         td["networkMode"] = "bridge".into();
         assert_eq!(compatibilities(&input(td)), vec![Compatibility::Ec2]);
+    }
+
+    /// `deployment_strategy` on the deployment configuration and load balancers given as JSON
+    /// (their wire form).
+    fn strategy_check(dc: serde_json::Value, lbs: serde_json::Value) -> Result<(), ApiError> {
+        let service = serde_json::json!({"deploymentConfiguration": dc, "loadBalancers": lbs});
+        let bytes = serde_json::to_vec(&service).expect("JSON");
+        let service = decode(&bytes, aws_sdk_ecs::types::Service::deserialize).expect("decode");
+        deployment_strategy(
+            &DeploymentControllerType::Ecs,
+            service.deployment_configuration(),
+            service.load_balancers(),
+        )
+    }
+
+    fn target_group() -> serde_json::Value {
+        serde_json::json!({
+            "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1",
+            "containerName": "app",
+            "containerPort": 80,
+        })
+    }
+
+    // API_DeploymentConfiguration, `bakeTimeInMinutes`: "You must provide this parameter when you
+    // use the BLUE_GREEN deployment strategy" (nothing is said of LINEAR and CANARY).
+    #[test]
+    fn blue_green_needs_a_bake_time() {
+        let err = strategy_check(
+            serde_json::json!({"strategy": "BLUE_GREEN"}),
+            serde_json::json!([]),
+        )
+        .expect_err("no bake time");
+        assert_eq!(err.code, "InvalidParameterException");
+        assert!(err.message.contains("bakeTimeInMinutes"), "{}", err.message);
+        assert!(
+            strategy_check(
+                serde_json::json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0}),
+                serde_json::json!([])
+            )
+            .is_ok()
+        );
+        assert!(
+            strategy_check(
+                serde_json::json!({"strategy": "LINEAR"}),
+                serde_json::json!([])
+            )
+            .is_ok()
+        );
+    }
+
+    // API_AdvancedConfiguration and the developer guide, "blue-green-deployment-implementation":
+    // a load-balanced native deployment needs the alternate target group, the production listener
+    // rule and the role; a headless service needs none of them.
+    #[test]
+    fn a_load_balanced_native_strategy_needs_the_advanced_configuration() {
+        let dc = serde_json::json!({"strategy": "CANARY"});
+        let err =
+            strategy_check(dc.clone(), serde_json::json!([target_group()])).expect_err("bare");
+        assert!(
+            err.message
+                .contains("loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"),
+            "{}",
+            err.message
+        );
+        let mut lb = target_group();
+        lb["advancedConfiguration"] = serde_json::json!({
+            "alternateTargetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/2",
+            "productionListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/3",
+        });
+        let err = strategy_check(dc.clone(), serde_json::json!([lb.clone()])).expect_err("no role");
+        assert!(err.message.contains("roleArn"), "{}", err.message);
+        lb["advancedConfiguration"]["roleArn"] = "arn:aws:iam::123456789012:role/ecs-elb".into();
+        assert!(strategy_check(dc.clone(), serde_json::json!([lb])).is_ok());
+        assert!(
+            strategy_check(dc, serde_json::json!([])).is_ok(),
+            "headless"
+        );
+        // A rolling service needs none of it.
+        assert!(
+            strategy_check(
+                serde_json::json!({"strategy": "ROLLING"}),
+                serde_json::json!([target_group()])
+            )
+            .is_ok()
+        );
+    }
+
+    // API_DeploymentLifecycleHook: `lifecycleStages` must be provided; `hookTargetArn` must be
+    // provided for an AWS_LAMBDA hook (the default target type); "PAUSE hooks cannot be
+    // configured at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT stages".
+    #[test]
+    fn lifecycle_hooks_follow_the_reference() {
+        let check = |hook: serde_json::Value| {
+            strategy_check(
+                serde_json::json!({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1, "lifecycleHooks": [hook]}),
+                serde_json::json!([]),
+            )
+        };
+        let lambda = "arn:aws:lambda:us-east-1:123456789012:function:smoke";
+        let err = check(serde_json::json!({"hookTargetArn": lambda})).expect_err("no stages");
+        assert!(
+            err.message.contains("lifecycleHooks[0].lifecycleStages"),
+            "{}",
+            err.message
+        );
+        let err = check(serde_json::json!({"lifecycleStages": ["POST_SCALE_UP"]}))
+            .expect_err("no target");
+        assert!(err.message.contains("hookTargetArn"), "{}", err.message);
+        for stage in ["TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"] {
+            let err = check(serde_json::json!({"targetType": "PAUSE", "lifecycleStages": [stage]}))
+                .expect_err("pause at a shift");
+            assert_eq!(err.code, "InvalidParameterException");
+            assert!(err.message.contains(stage), "{}", err.message);
+        }
+        assert!(check(serde_json::json!({"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT"]})).is_ok());
+        assert!(check(serde_json::json!({"hookTargetArn": lambda, "lifecycleStages": ["TEST_TRAFFIC_SHIFT"]})).is_ok());
+    }
+
+    // API_UpdateService: a refused update changes nothing.
+    #[test]
+    fn a_refused_strategy_update_changes_nothing() {
+        let mut kit = crate::testkit::Kit::new(crate::testkit::WORLD);
+        kit.steady_service(1, serde_json::json!({}), "web:2");
+        let err = kit
+            .try_call(
+                "ecs",
+                "UpdateService",
+                20.0,
+                serde_json::json!({"service": "web", "deploymentConfiguration": {"strategy": "BLUE_GREEN"}}),
+            )
+            .expect_err("no bake time");
+        assert_eq!(err.code, "InvalidParameterException");
+        let dc = kit
+            .service("web")
+            .service
+            .deployment_configuration()
+            .cloned();
+        assert_eq!(dc.and_then(|d| d.strategy().cloned()), None);
     }
 }
