@@ -10,6 +10,7 @@ mod capacity;
 mod circuit_breaker;
 mod codedeploy;
 mod elbv2;
+mod lifecycle;
 mod native_strategies;
 mod other_services;
 mod persistence;
