@@ -422,6 +422,47 @@ def canary_done():
 
 until("the canary deployment to succeed", canary_done, timeout=120)
 
+# A native blue/green deployment held by a PAUSE lifecycle hook, then continued.
+ecs.create_service(
+    cluster="default",
+    serviceName="paused",
+    taskDefinition=web1,
+    desiredCount=1,
+    launchType="FARGATE",
+    networkConfiguration=NETWORK,
+    deploymentConfiguration={
+        "strategy": "BLUE_GREEN",
+        "bakeTimeInMinutes": 0,
+        "lifecycleHooks": [
+            {"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"], "timeoutConfiguration": {"timeoutInMinutes": 60}},
+        ],
+    },
+)
+until("paused to run 1 task", lambda: ecs.describe_services(cluster="default", services=["paused"])["services"][0]["runningCount"] == 1)
+ecs.update_service(cluster="default", service="paused", taskDefinition=web2)
+paused_arn = ecs.list_service_deployments(cluster="default", service="paused")["serviceDeployments"][0]["serviceDeploymentArn"]
+
+
+def awaiting_hook():
+    sd = ecs.describe_service_deployments(serviceDeploymentArns=[paused_arn])["serviceDeployments"][0]
+    return next((h["hookId"] for h in sd.get("lifecycleHookDetails", []) if h["status"] == "AWAITING_ACTION"), None)
+
+
+hook_id = until("the pause hook to await action", awaiting_hook, timeout=120)
+ecs.continue_service_deployment(serviceDeploymentArn=paused_arn, hookId=hook_id, action="CONTINUE")
+expect_error("InvalidParameterException", ecs.continue_service_deployment, serviceDeploymentArn=paused_arn, hookId=hook_id)
+until(
+    "the continued deployment to succeed",
+    lambda: ecs.describe_service_deployments(serviceDeploymentArns=[paused_arn])["serviceDeployments"][0]["status"] == "SUCCESSFUL",
+    timeout=120,
+)
+expect_error(
+    "ServiceDeploymentNotFoundException",
+    ecs.continue_service_deployment,
+    serviceDeploymentArn=paused_arn + "x",
+    hookId=hook_id,
+)
+
 # Errors.
 expect_error("ClusterNotFoundException", ecs.describe_services, cluster="nowhere", services=["web"])
 expect_error("ServiceNotFoundException", ecs.update_service, cluster="default", service="nope", desiredCount=1)

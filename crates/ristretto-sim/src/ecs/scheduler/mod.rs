@@ -26,7 +26,8 @@
 //! # Modules
 //! This module holds the entry points ([`step`], [`next_event`], [`reconcile_now`], [`prune`])
 //! and the pass over one service; each mechanism has its own module: `rolling` (scale up, drain
-//! old deployments), `native` (strategy stages), `circuit_breaker` (failure counting, back-off,
+//! old deployments), `native` (lifecycle stages of native strategies), `hooks` (their lifecycle
+//! hooks), `circuit_breaker` (failure counting, back-off,
 //! rollback trigger), `completion` (COMPLETED, counts), `task_sets` (task-set services),
 //! `deployments` (creating and reinstating deployments), `launch` (starting and stopping tasks)
 //! and `events` (service event messages). Unit tests drive [`step`] directly through
