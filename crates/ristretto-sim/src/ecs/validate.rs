@@ -319,8 +319,9 @@ pub fn service_settings(
 ///   may use them without managed traffic shifting, as the developer guide says;
 /// - each lifecycle hook names its `lifecycleStages`; an `AWS_LAMBDA` hook (the default target
 ///   type) its `hookTargetArn`; a `PAUSE` hook is not allowed at TEST_TRAFFIC_SHIFT or
-///   PRODUCTION_TRAFFIC_SHIFT. `roleArn` is not required by the reference, nor is a range of
-///   `timeoutInMinutes` documented: neither is checked.
+///   PRODUCTION_TRAFFIC_SHIFT; `timeoutConfiguration.timeoutInMinutes` is within 1..=20160
+///   (API_DeploymentLifecycleHookTimeoutConfiguration). `roleArn` is not required by the
+///   reference and is not checked.
 ///
 /// AWS's exact messages are not known: plain ones.
 pub fn deployment_strategy(
@@ -336,6 +337,15 @@ pub fn deployment_strategy(
         if hook.lifecycle_stages().is_empty() {
             return Err(ApiError::invalid_parameter(format!(
                 "{at}.lifecycleStages must be provided for a deployment lifecycle hook."
+            )));
+        }
+        if let Some(minutes) = hook
+            .timeout_configuration()
+            .and_then(|t| t.timeout_in_minutes())
+            .filter(|m| !(1..=20_160).contains(m))
+        {
+            return Err(ApiError::invalid_parameter(format!(
+                "{at}.timeoutConfiguration.timeoutInMinutes must be between 1 and 20160, not {minutes}."
             )));
         }
         let target = hook
@@ -675,6 +685,11 @@ mod tests {
             assert!(err.message.contains(stage), "{}", err.message);
         }
         assert!(check(serde_json::json!({"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT"]})).is_ok());
+        // API_DeploymentLifecycleHookTimeoutConfiguration: timeoutInMinutes 1..=20160.
+        for (minutes, ok) in [(0, false), (1, true), (20_160, true), (20_161, false)] {
+            let hook = serde_json::json!({"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"], "timeoutConfiguration": {"timeoutInMinutes": minutes}});
+            assert_eq!(check(hook).is_ok(), ok, "{minutes}");
+        }
         assert!(check(serde_json::json!({"hookTargetArn": lambda, "lifecycleStages": ["TEST_TRAFFIC_SHIFT"]})).is_ok());
     }
 
