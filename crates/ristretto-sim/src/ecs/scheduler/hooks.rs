@@ -652,4 +652,41 @@ mod tests {
         assert_eq!(err.code, "InvalidParameterException");
         assert_eq!(hooks(&kit)[0].1, "AWAITING_ACTION", "nothing changed");
     }
+
+    // API_ServiceDeployment: a new deployment stops the one in progress ("superseded"), even
+    // a paused one, whose hook can then no longer be continued (developer guide,
+    // "continue-service-deployment": the deployment must be IN_PROGRESS); the new deployment
+    // starts with RECONCILE_SERVICE (two revisions ACTIVE) and pauses at the hook in turn.
+    #[test]
+    fn a_new_deployment_supersedes_a_paused_one() {
+        let (mut kit, _, _) = deploy_with(WORLD, pause_at("POST_SCALE_UP", json!({})));
+        kit.step(30.0);
+        let paused = sd_arn(&kit);
+        let hook = hooks(&kit)[0].0.clone();
+        let v3 = kit.register("web", "web:3");
+        let third = kit.update(40.0, &v3);
+        assert_eq!(lifecycle_stage(&kit).as_deref(), Some("SCALE_UP"));
+        let err = kit
+            .try_call(
+                "ecs",
+                "ContinueServiceDeployment",
+                41.0,
+                json!({"serviceDeploymentArn": paused, "hookId": hook}),
+            )
+            .expect_err("superseded");
+        assert_eq!(err.code, "InvalidParameterException");
+        kit.step(50.0);
+        assert_eq!(lifecycle_stage(&kit).as_deref(), Some("POST_SCALE_UP"));
+        let (hook, state) = hooks(&kit)[0].clone();
+        assert_eq!(state, "AWAITING_ACTION");
+        kit.call(
+            "ecs",
+            "ContinueServiceDeployment",
+            60.0,
+            json!({"serviceDeploymentArn": sd_arn(&kit), "hookId": hook}),
+        );
+        run(&mut kit, 61, 130);
+        assert_eq!(status(&kit), Some(ServiceDeploymentStatus::Successful));
+        assert_eq!(kit.deployment_ids("web"), [third]);
+    }
 }
