@@ -1,5 +1,7 @@
 //! ristretto's local AWS simulator: ECS, CodeDeploy (ECS blue/green), Application Auto Scaling,
-//! SSM Parameter Store, Secrets Manager, S3 GetObject and ELBv2 target groups on loopback, speaking the real AWS wire protocol, with simulated
+//! SSM Parameter Store, Secrets Manager, S3 GetObject, ELBv2 target groups, IAM roles, STS,
+//! ECR and other container registries, and CloudWatch Logs on loopback, speaking the real AWS
+//! wire protocol, with simulated
 //! time so that deployments roll, fail and roll back like on AWS — only faster.
 //!
 //! It is ristretto's embedded default (`ristretto --local ...` starts it in-process with
@@ -13,7 +15,8 @@
 //! - [`world`]: the world file (initial resources and rules); [`faults`]: throttling and
 //!   injected errors.
 //! - One module per AWS service: [`ecs`] (with its [`ecs::scheduler`]), [`autoscaling`],
-//!   [`ssm`], [`secrets`], [`s3`], [`elbv2`] (awsQuery), and [`codedeploy`] (which drives the ECS task sets of
+//!   [`ssm`], [`secrets`], [`s3`], [`elbv2`] (awsQuery), [`iam`] (IAM and STS, awsQuery),
+//!   [`images`] (ECR and the Docker Registry HTTP API v2), [`logs`], and [`codedeploy`] (which drives the ECS task sets of
 //!   `CODE_DEPLOY` services through [`ecs::task_sets`]).
 //!
 //! # Fidelity
@@ -46,6 +49,9 @@ pub mod ecs;
 pub mod elbv2;
 mod error;
 pub mod faults;
+pub mod iam;
+pub mod images;
+pub mod logs;
 pub mod s3;
 pub mod secrets;
 mod server;

@@ -144,6 +144,7 @@ impl Shared {
         op: &str,
         body: &[u8],
         region: Option<String>,
+        host: &str,
     ) -> Result<Vec<u8>, ApiError> {
         let mut sim = lock(&self.sim);
         let _guard = sim.sync().map_err(|e| {
@@ -167,6 +168,8 @@ impl Shared {
             "ssm" => crate::ssm::handle(state, op, body),
             "secretsmanager" => crate::secrets::handle(state, op, body),
             "codedeploy" => crate::codedeploy::handle(state, &ctx, op, body),
+            "logs" => crate::logs::handle(state, op, body),
+            "ecr" => crate::images::handle_ecr(state, &ctx, op, body, host),
             _ => None,
         };
         let result = result.unwrap_or_else(|| {
@@ -186,10 +189,11 @@ impl Shared {
 }
 
 impl Shared {
-    /// Runs one ELBv2 (awsQuery) call against the world; `request_id` goes into the answer.
-    /// Its operations only read the world, so nothing is saved.
-    fn call_elbv2(
+    /// Runs one awsQuery call (ELBv2, IAM, STS) against the world; `request_id` goes into the
+    /// answer. Their operations only read the world, so nothing is saved.
+    fn call_query(
         &self,
+        service: &str,
         op: &str,
         body: &[u8],
         region: Option<String>,
@@ -203,7 +207,11 @@ impl Shared {
             region: region.unwrap_or_else(|| sim.state.rules.region().to_owned()),
             account: sim.state.rules.account_id().to_owned(),
         };
-        crate::elbv2::handle(&mut sim.state, &ctx, op, body, request_id)
+        match service {
+            "iam" => crate::iam::handle_iam(&sim.state, &ctx, op, body, request_id),
+            "sts" => crate::iam::handle_sts(&sim.state, &ctx, op, body, request_id),
+            _ => crate::elbv2::handle(&mut sim.state, &ctx, op, body, request_id),
+        }
     }
 }
 
@@ -222,6 +230,8 @@ fn service_of(prefix: &str) -> Option<&'static str> {
         "AnyScaleFrontendService" => "application-autoscaling",
         "AmazonSSM" => "ssm",
         "secretsmanager" => "secretsmanager",
+        "AmazonEC2ContainerRegistry_V20150921" => "ecr",
+        "Logs_20140328" => "logs",
         _ => return None,
     })
 }
@@ -233,6 +243,8 @@ fn query_service_of(auth: &str) -> Option<&'static str> {
     let scope = scope.split([',', ' ']).next()?;
     match scope.split('/').nth(3)? {
         "elasticloadbalancing" => Some("elasticloadbalancing"),
+        "iam" => Some("iam"),
+        "sts" => Some("sts"),
         _ => None,
     }
 }
@@ -306,6 +318,17 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let region = auth.as_deref().and_then(region_of);
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
     let method = req.method().clone();
     let path = req
         .uri()
@@ -321,8 +344,13 @@ async fn handle(
     };
 
     let Some(target) = target else {
-        if method == hyper::Method::POST && auth.as_deref().and_then(query_service_of).is_some() {
-            return Ok(elbv2(&shared, body, region).await);
+        if method == hyper::Method::POST
+            && let Some(service) = auth.as_deref().and_then(query_service_of)
+        {
+            return Ok(query(&shared, service, body, region).await);
+        }
+        if crate::images::is_registry_path(&path) {
+            return Ok(registry(&shared, &method, &path, bearer, &host));
         }
         return Ok(s3(&shared, &method, &path).await);
     };
@@ -339,7 +367,7 @@ async fn handle(
             let shared2 = Arc::clone(&shared);
             let op2 = op.to_owned();
             // The world is advanced and changed synchronously; keep it off the async workers.
-            tokio::task::spawn_blocking(move || shared2.call(service, &op2, &body, region))
+            tokio::task::spawn_blocking(move || shared2.call(service, &op2, &body, region, &host))
                 .await
                 .unwrap_or_else(|e| {
                     Err(ApiError::with_status(500, "InternalFailure", e.to_string()))
@@ -375,9 +403,14 @@ async fn handle(
     Ok(response)
 }
 
-/// An ELBv2 call (awsQuery): the action from the form body, an XML answer or `ErrorResponse`.
-async fn elbv2(shared: &Arc<Shared>, body: Bytes, region: Option<String>) -> Response<Full<Bytes>> {
-    let service = "elasticloadbalancing";
+/// An awsQuery call (ELBv2, IAM, STS): the action from the form body, an XML answer or
+/// `ErrorResponse` in the service's namespace.
+async fn query(
+    shared: &Arc<Shared>,
+    service: &'static str,
+    body: Bytes,
+    region: Option<String>,
+) -> Response<Full<Bytes>> {
     let op = crate::elbv2::action_of(&body).unwrap_or_default();
     let verdict = lock(&shared.faults).check(service, &op);
     if let Some(latency) = verdict.latency {
@@ -389,7 +422,9 @@ async fn elbv2(shared: &Arc<Shared>, body: Bytes, region: Option<String>) -> Res
         None => {
             let shared2 = Arc::clone(shared);
             let (op2, id2) = (op.clone(), request_id.clone());
-            tokio::task::spawn_blocking(move || shared2.call_elbv2(&op2, &body, region, &id2))
+            tokio::task::spawn_blocking(move || {
+                shared2.call_query(service, &op2, &body, region, &id2)
+            })
                 .await
                 .unwrap_or_else(|e| {
                     Err(ApiError::with_status(500, "InternalFailure", e.to_string()))
@@ -400,7 +435,16 @@ async fn elbv2(shared: &Arc<Shared>, body: Bytes, region: Option<String>) -> Res
         Ok(body) => (200, body, None),
         Err(err) => (
             err.status,
-            crate::elbv2::error_body(&err, &request_id).into_bytes(),
+            crate::elbv2::query::error_body_in(
+                match service {
+                    "iam" => crate::iam::IAM_NAMESPACE,
+                    "sts" => crate::iam::STS_NAMESPACE,
+                    _ => crate::elbv2::query::NAMESPACE,
+                },
+                &err,
+                &request_id,
+            )
+            .into_bytes(),
             Some(err.code.into_owned()),
         ),
     };
@@ -416,6 +460,44 @@ async fn elbv2(shared: &Arc<Shared>, body: Bytes, region: Option<String>) -> Res
         .header("content-type", "text/xml")
         .header("x-amzn-requestid", request_id)
         .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// A Docker Registry HTTP API v2 request ([`crate::images::registry`]).
+fn registry(
+    shared: &Shared,
+    method: &hyper::Method,
+    path: &str,
+    authorized: bool,
+    host: &str,
+) -> Response<Full<Bytes>> {
+    let head = method == hyper::Method::HEAD;
+    let answer = {
+        let sim = lock(&shared.sim);
+        crate::images::registry(&sim.state, path, head, authorized, host)
+    };
+    let operation = if path.contains("/manifests/") {
+        if head { "HeadManifest" } else { "GetManifest" }
+    } else if path.contains("/blobs/") {
+        "GetBlob"
+    } else if path.starts_with(crate::images::TOKEN_PATH) {
+        "GetToken"
+    } else {
+        "Ping"
+    };
+    shared.record(RequestRecord {
+        service: "registry".to_owned(),
+        operation: operation.to_owned(),
+        mutating: false,
+        status: answer.status,
+        error: (answer.status >= 400).then(|| answer.status.to_string()),
+    });
+    let mut response = Response::builder().status(answer.status);
+    for (name, value) in &answer.headers {
+        response = response.header(*name, value);
+    }
+    response
+        .body(Full::new(Bytes::from(answer.body)))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 

@@ -16,6 +16,7 @@ use crate::clock::{Epoch, real_now};
 use crate::codedeploy::CodeDeployState;
 use crate::ecs::EcsState;
 use crate::error::SimError;
+use crate::logs::LogsState;
 use crate::s3::S3State;
 use crate::secrets::SecretsState;
 use crate::ssm::SsmState;
@@ -48,6 +49,8 @@ pub struct State {
     pub s3: S3State,
     #[serde(default)]
     pub codedeploy: CodeDeployState,
+    #[serde(default)]
+    pub logs: LogsState,
     /// Rules of the world file (failure rules, delays, region); never saved.
     #[serde(skip)]
     pub rules: World,
@@ -86,6 +89,7 @@ impl State {
             secrets: SecretsState::default(),
             s3: S3State::default(),
             codedeploy: CodeDeployState::default(),
+            logs: LogsState::default(),
             rules: world.clone(),
         };
         let ctx = Ctx {
@@ -97,6 +101,7 @@ impl State {
         crate::autoscaling::seed(&mut state, &ctx, world);
         crate::ssm::seed(&mut state, &ctx, world);
         crate::secrets::seed(&mut state, &ctx, world);
+        crate::logs::seed(&mut state, &ctx, world);
         crate::s3::seed(&mut state, world);
         crate::codedeploy::seed(&mut state, world);
         state

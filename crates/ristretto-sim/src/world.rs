@@ -28,6 +28,15 @@
 //! s3:                            # objects served by S3 GetObject (path style)
 //!   - {bucket: tfstate, key: prod/terraform.tfstate, file: prod.tfstate}  # file: relative to the world file
 //!   - {bucket: tfstate, key: dev/terraform.tfstate, body: '{"version":4}'}
+//! roles:                         # IAM roles (GetRole; STS AssumeRole)
+//!   - name: ecsTaskExecutionRole
+//!     trustedServices: [ecs-tasks.amazonaws.com]   # the default
+//!     # assumeRolePolicyDocument: '{"Statement": [...]}'  # instead: the whole trust policy
+//! images:                        # container images: ECR (BatchGetImage) and other registries
+//!   - image: nginx:1.27          #   (Docker Registry HTTP API v2 under /v2/<registry>/<name>)
+//!     platforms: [linux/amd64, linux/arm64]   # default [linux/amd64]; several: an image index
+//!   - image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1
+//! logGroups: [/ecs/web]          # CloudWatch Logs log groups
 //! scalableTargets:               # Application Auto Scaling (ECS services)
 //!   - {resourceId: service/default/web, minCapacity: 1, maxCapacity: 4}
 //! codeDeploy:                    # inputs of CreateApplication / CreateDeploymentGroup (camelCase)
@@ -103,6 +112,12 @@ pub struct World {
     pub secrets: Vec<SecretSeed>,
     #[serde(default)]
     pub s3: Vec<S3ObjectSeed>,
+    #[serde(default)]
+    pub roles: Vec<RoleSeed>,
+    #[serde(default)]
+    pub images: Vec<ImageSeed>,
+    #[serde(default)]
+    pub log_groups: Vec<String>,
     #[serde(default)]
     pub scalable_targets: Vec<ScalableTargetSeed>,
     #[serde(default)]
@@ -270,6 +285,29 @@ pub struct S3ObjectSeed {
     pub key: String,
     pub body: Option<String>,
     pub file: Option<PathBuf>,
+}
+
+/// An IAM role: its name and path, and what it trusts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoleSeed {
+    pub name: String,
+    pub path: Option<String>,
+    /// Services its trust policy lets assume it; default `ecs-tasks.amazonaws.com`.
+    #[serde(default)]
+    pub trusted_services: Vec<String>,
+    /// The whole trust policy (JSON), instead of `trustedServices`.
+    pub assume_role_policy_document: Option<String>,
+}
+
+/// A container image that exists, as a task definition names it, and its platforms
+/// (`os/architecture`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImageSeed {
+    pub image: String,
+    #[serde(default)]
+    pub platforms: Vec<String>,
 }
 
 /// An Application Auto Scaling target on an ECS service's desired count.

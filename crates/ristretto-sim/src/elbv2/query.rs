@@ -85,13 +85,23 @@ pub(crate) fn response(
     request_id: &str,
     result: impl FnOnce(&mut ScopeWriter<'_, '_>),
 ) -> String {
+    response_in(NAMESPACE, action, request_id, result)
+}
+
+/// [`response`] for another awsQuery service (IAM, STS): its own XML namespace.
+pub(crate) fn response_in(
+    namespace: &str,
+    action: &str,
+    request_id: &str,
+    result: impl FnOnce(&mut ScopeWriter<'_, '_>),
+) -> String {
     let mut doc = String::new();
     let mut writer = XmlWriter::new(&mut doc);
     let root_tag = format!("{action}Response");
     let result_tag = format!("{action}Result");
     let mut root = writer
         .start_el(&root_tag)
-        .write_ns(NAMESPACE, None)
+        .write_ns(namespace, None)
         .finish();
     let mut inner = root.start_el(&result_tag).finish();
     result(&mut inner);
@@ -106,11 +116,16 @@ pub(crate) fn response(
 /// An awsQuery error document (ELBv2 API reference, Common Errors: `Type` is `Sender` for a
 /// client error, `Receiver` for a server one).
 pub fn error_body(err: &ApiError, request_id: &str) -> String {
+    error_body_in(NAMESPACE, err, request_id)
+}
+
+/// [`error_body`] for another awsQuery service (IAM, STS).
+pub fn error_body_in(namespace: &str, err: &ApiError, request_id: &str) -> String {
     let mut doc = String::new();
     let mut writer = XmlWriter::new(&mut doc);
     let mut root = writer
         .start_el("ErrorResponse")
-        .write_ns(NAMESPACE, None)
+        .write_ns(namespace, None)
         .finish();
     let mut error = root.start_el("Error").finish();
     leaf(
