@@ -95,7 +95,13 @@ fn no_such_role(name: &str) -> ApiError {
 }
 
 /// Handles one IAM action.
-pub fn handle_iam(state: &State, ctx: &Ctx, action: &str, body: &[u8], request_id: &str) -> ApiResult {
+pub fn handle_iam(
+    state: &State,
+    ctx: &Ctx,
+    action: &str,
+    body: &[u8],
+    request_id: &str,
+) -> ApiResult {
     let params = Params::parse(body);
     match action {
         "GetRole" => {
@@ -115,9 +121,12 @@ fn write_role(w: &mut ScopeWriter<'_, '_>, role: &RoleSeed, account: &str) {
     leaf(&mut el, "Path", role.path.as_deref().unwrap_or("/"));
     // IAM returns the trust policy URL-encoded (IAM API reference, Role data type:
     // "AssumeRolePolicyDocument … URL-encoded").
-    let encoded: String =
-        form_urlencoded::byte_serialize(role.trust_policy().as_bytes()).collect();
-    leaf(&mut el, "AssumeRolePolicyDocument", &encoded.replace('+', "%20"));
+    let encoded: String = form_urlencoded::byte_serialize(role.trust_policy().as_bytes()).collect();
+    leaf(
+        &mut el,
+        "AssumeRolePolicyDocument",
+        &encoded.replace('+', "%20"),
+    );
     leaf(&mut el, "RoleId", &role.id());
     leaf(&mut el, "RoleName", &role.name);
     leaf(&mut el, "Arn", &role.arn(account));
@@ -127,7 +136,13 @@ fn write_role(w: &mut ScopeWriter<'_, '_>, role: &RoleSeed, account: &str) {
 }
 
 /// Handles one STS action.
-pub fn handle_sts(state: &State, ctx: &Ctx, action: &str, body: &[u8], request_id: &str) -> ApiResult {
+pub fn handle_sts(
+    state: &State,
+    ctx: &Ctx,
+    action: &str,
+    body: &[u8],
+    request_id: &str,
+) -> ApiResult {
     let params = Params::parse(body);
     match action {
         "AssumeRole" => {
@@ -159,7 +174,11 @@ pub fn handle_sts(state: &State, ctx: &Ctx, action: &str, body: &[u8], request_i
                 leaf(&mut creds, "Expiration", &expires);
                 creds.finish();
                 let mut user = w.start_el("AssumedRoleUser").finish();
-                leaf(&mut user, "AssumedRoleId", &format!("{}:{session}", role.id()));
+                leaf(
+                    &mut user,
+                    "AssumedRoleId",
+                    &format!("{}:{session}", role.id()),
+                );
                 leaf(
                     &mut user,
                     "Arn",
@@ -203,8 +222,15 @@ mod tests {
         write_role(&mut root, &r, "123456789012");
         root.finish();
         assert!(doc.contains("%22ecs-tasks.amazonaws.com%22"), "{doc}");
-        assert!(doc.contains("<Arn>arn:aws:iam::123456789012:role/exec</Arn>"), "{doc}");
-        assert!(r.id().starts_with("AROA") && r.id().len() == 21, "{}", r.id());
+        assert!(
+            doc.contains("<Arn>arn:aws:iam::123456789012:role/exec</Arn>"),
+            "{doc}"
+        );
+        assert!(
+            r.id().starts_with("AROA") && r.id().len() == 21,
+            "{}",
+            r.id()
+        );
     }
 
     // STS API reference, AssumeRole: only principals the trust policy names may assume it.

@@ -26,6 +26,9 @@ const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 
 /// The path the registry's token endpoint answers on (the realm of its `WWW-Authenticate`).
 pub const TOKEN_PATH: &str = "/registry-token";
+/// Where ECR's GetDownloadUrlForLayer points: blobs served without a token, like the
+/// pre-signed URLs ECR returns.
+pub const LAYER_PATH: &str = "/ecr-layer";
 
 /// An image reference split as Docker does (distribution `reference` grammar): the registry
 /// host (Docker Hub's when the first component is not a host), the repository (`library/` in
@@ -181,7 +184,12 @@ fn repository_exists(state: &State, registry: &str, repository: &str) -> bool {
 }
 
 /// A manifest or blob stored under `registry/repository` by digest.
-fn part(state: &State, registry: &str, repository: &str, want: &str) -> Option<(&'static str, Vec<u8>)> {
+fn part(
+    state: &State,
+    registry: &str,
+    repository: &str,
+    want: &str,
+) -> Option<(&'static str, Vec<u8>)> {
     state.rules.images.iter().find_map(|seed| {
         let r = ImageRef::parse(&seed.image);
         if r.registry != registry || r.repository != repository {
@@ -216,7 +224,13 @@ struct EcrInput {
 
 /// Handles one ECR operation; `host` is the `Host` the request came to (download URLs point
 /// back at the simulator). `None` when the operation is not simulated.
-pub fn handle_ecr(state: &State, ctx: &Ctx, op: &str, body: &[u8], host: &str) -> Option<ApiResult> {
+pub fn handle_ecr(
+    state: &State,
+    ctx: &Ctx,
+    op: &str,
+    body: &[u8],
+    host: &str,
+) -> Option<ApiResult> {
     let input = || -> Result<EcrInput, ApiError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(EcrInput::default());
@@ -244,7 +258,9 @@ fn ecr_registry(ctx: &Ctx, input: &EcrInput) -> (String, String) {
 fn repository_not_found(name: &str, account: &str) -> ApiError {
     ApiError::new(
         "RepositoryNotFoundException",
-        format!("The repository with name '{name}' does not exist in the registry with id '{account}'"),
+        format!(
+            "The repository with name '{name}' does not exist in the registry with id '{account}'"
+        ),
     )
 }
 
@@ -297,11 +313,15 @@ fn download_url(state: &State, ctx: &Ctx, input: &EcrInput, host: &str) -> ApiRe
         // ECR API reference, GetDownloadUrlForLayer / Errors: LayersNotFoundException.
         return Err(ApiError::new(
             "LayersNotFoundException",
-            format!("The specified layer {layer} could not be found in the repository {repository}"),
+            format!(
+                "The specified layer {layer} could not be found in the repository {repository}"
+            ),
         ));
     }
     Ok(json!({
-        "downloadUrl": format!("http://{host}/v2/{registry}/{repository}/blobs/{layer}"),
+        // On AWS a pre-signed S3 URL that needs no other credentials; here a path of the
+        // simulator's that serves the blob without the registry's token.
+        "downloadUrl": format!("http://{host}{LAYER_PATH}/{registry}/{repository}/blobs/{layer}"),
         "layerDigest": layer,
     })
     .to_string()
@@ -350,8 +370,12 @@ pub fn registry(
                 .into_bytes(),
         };
     }
-    let Some(rest) = path.strip_prefix("/v2/") else {
-        return registry_error(404, "NAME_UNKNOWN", "repository name not known to registry");
+    let (rest, authorized) = match (path.strip_prefix("/v2/"), path.strip_prefix(LAYER_PATH)) {
+        (Some(rest), _) => (rest, authorized),
+        (None, Some(rest)) if rest.contains("/blobs/") => (rest.trim_start_matches('/'), true),
+        _ => {
+            return registry_error(404, "NAME_UNKNOWN", "repository name not known to registry");
+        }
     };
     if !authorized {
         let scope = rest
@@ -389,7 +413,9 @@ pub fn registry(
     let found = if kind == "manifests" {
         find(state, registry, repository, reference)
             .map(|s| (s.media_type, s.manifest))
-            .or_else(|| part(state, registry, repository, reference).filter(|(m, _)| *m == MANIFEST))
+            .or_else(|| {
+                part(state, registry, repository, reference).filter(|(m, _)| *m == MANIFEST)
+            })
     } else {
         part(state, registry, repository, reference)
     };
@@ -403,16 +429,17 @@ pub fn registry(
             ],
             body: if head { Vec::new() } else { body },
         },
-        None if kind == "manifests" => {
-            registry_error(404, "MANIFEST_UNKNOWN", "manifest unknown")
-        }
+        None if kind == "manifests" => registry_error(404, "MANIFEST_UNKNOWN", "manifest unknown"),
         None => registry_error(404, "BLOB_UNKNOWN", "blob unknown to registry"),
     }
 }
 
 /// Whether a request path belongs to the registry.
 pub fn is_registry_path(path: &str) -> bool {
-    path == "/v2" || path.starts_with("/v2/") || path.starts_with(TOKEN_PATH)
+    path == "/v2"
+        || path.starts_with("/v2/")
+        || path.starts_with(TOKEN_PATH)
+        || path.starts_with(LAYER_PATH)
 }
 
 #[cfg(test)]
@@ -431,13 +458,65 @@ mod tests {
             ("docker.io", "library/nginx", Some("latest"))
         );
         let r = ImageRef::parse("ghcr.io/org/app:1.2");
-        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("ghcr.io", "org/app"));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("ghcr.io", "org/app")
+        );
         let r = ImageRef::parse("localhost:5000/app@sha256:ab");
         assert_eq!(r.registry, "localhost:5000");
         assert_eq!((r.tag, r.digest.as_deref()), (None, Some("sha256:ab")));
         let r = ImageRef::parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v1");
         assert_eq!(r.ecr(), Some(("123456789012", "eu-west-1")));
         assert_eq!(ImageRef::parse("fluent/fluent-bit:3").ecr(), None);
+    }
+
+    // Docker Registry token authentication specification: an anonymous request is answered
+    // 401 with a Bearer challenge naming the token endpoint; with the token, the manifest
+    // (OCI distribution spec, "Pulling manifests": Docker-Content-Digest header, 404
+    // MANIFEST_UNKNOWN / NAME_UNKNOWN codes).
+    #[test]
+    fn anonymous_pulls_get_a_challenge_then_the_manifest() {
+        let kit = crate::testkit::Kit::new("images: [{image: nginx:1.27}]\n");
+        let path = "/v2/docker.io/library/nginx/manifests/1.27";
+        let challenge = registry(&kit.state, path, false, false, "127.0.0.1:9");
+        assert_eq!(challenge.status, 401);
+        let (_, www) = challenge
+            .headers
+            .iter()
+            .find(|(k, _)| *k == "www-authenticate")
+            .expect("challenge");
+        assert!(
+            www.starts_with("Bearer realm=\"http://127.0.0.1:9/registry-token\"")
+                && www.contains("scope=\"repository:docker.io/library/nginx:pull\""),
+            "{www}"
+        );
+        let token = registry(&kit.state, "/registry-token?scope=x", false, false, "h");
+        assert_eq!(token.status, 200);
+        let found = registry(&kit.state, path, false, true, "h");
+        assert_eq!(found.status, 200);
+        let digest_header = found
+            .headers
+            .iter()
+            .find(|(k, _)| *k == "docker-content-digest")
+            .map(|(_, v)| v.clone());
+        assert_eq!(digest_header, Some(digest(&found.body)));
+        let missing = registry(
+            &kit.state,
+            "/v2/docker.io/library/nginx/manifests/9",
+            false,
+            true,
+            "h",
+        );
+        assert_eq!(missing.status, 404);
+        assert!(String::from_utf8_lossy(&missing.body).contains("MANIFEST_UNKNOWN"));
+        let unknown = registry(
+            &kit.state,
+            "/v2/docker.io/library/httpd/manifests/1",
+            false,
+            true,
+            "h",
+        );
+        assert!(String::from_utf8_lossy(&unknown.body).contains("NAME_UNKNOWN"));
     }
 
     // OCI image spec (image-index.md, manifest.md): several platforms make an index whose
@@ -452,7 +531,11 @@ mod tests {
         let index: Value = serde_json::from_slice(&multi.manifest).expect("json");
         assert_eq!(index["manifests"][1]["platform"]["architecture"], "arm64");
         let first = index["manifests"][0]["digest"].as_str().expect("digest");
-        let (_, _, body) = multi.parts.iter().find(|(d, _, _)| d == first).expect("part");
+        let (_, _, body) = multi
+            .parts
+            .iter()
+            .find(|(d, _, _)| d == first)
+            .expect("part");
         assert_eq!(digest(body), first);
 
         let single = stored(&ImageSeed {
@@ -462,8 +545,15 @@ mod tests {
         assert_eq!(single.media_type, MANIFEST);
         let manifest: Value = serde_json::from_slice(&single.manifest).expect("json");
         let config = manifest["config"]["digest"].as_str().expect("config");
-        let (_, _, body) = single.parts.iter().find(|(d, _, _)| d == config).expect("config blob");
+        let (_, _, body) = single
+            .parts
+            .iter()
+            .find(|(d, _, _)| d == config)
+            .expect("config blob");
         let config: Value = serde_json::from_slice(body).expect("json");
-        assert_eq!((config["os"].as_str(), config["architecture"].as_str()), (Some("linux"), Some("amd64")));
+        assert_eq!(
+            (config["os"].as_str(), config["architecture"].as_str()),
+            (Some("linux"), Some("amd64"))
+        );
     }
 }

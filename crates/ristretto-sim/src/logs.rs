@@ -129,7 +129,11 @@ fn create_log_stream(state: &mut State, input: &Input) -> ApiResult {
     let now = state.now;
     let group = input.log_group_name.as_deref().unwrap_or_default();
     let stream = input.log_stream_name.clone().unwrap_or_default();
-    let group = state.logs.groups.get_mut(group).ok_or_else(group_not_found)?;
+    let group = state
+        .logs
+        .groups
+        .get_mut(group)
+        .ok_or_else(group_not_found)?;
     if group.streams.contains_key(&stream) {
         // CreateLogStream reference, Errors: ResourceAlreadyExistsException.
         return Err(ApiError::new(
@@ -150,16 +154,23 @@ fn create_log_stream(state: &mut State, input: &Input) -> ApiResult {
 fn put_log_events(state: &mut State, input: &Input) -> ApiResult {
     let group = input.log_group_name.as_deref().unwrap_or_default();
     let stream = input.log_stream_name.as_deref().unwrap_or_default();
-    let group = state.logs.groups.get_mut(group).ok_or_else(group_not_found)?;
+    let group = state
+        .logs
+        .groups
+        .get_mut(group)
+        .ok_or_else(group_not_found)?;
     let stream = group.streams.get_mut(stream).ok_or_else(|| {
         ApiError::new(
             "ResourceNotFoundException",
             "The specified log stream does not exist.",
         )
     })?;
-    stream
-        .events
-        .extend(input.log_events.iter().map(|e| (e.timestamp, e.message.clone())));
+    stream.events.extend(
+        input
+            .log_events
+            .iter()
+            .map(|e| (e.timestamp, e.message.clone())),
+    );
     Ok(b"{}".to_vec())
 }
 
@@ -196,10 +207,20 @@ mod tests {
             [(1000, "hello".to_owned())]
         );
         let groups: serde_json::Value = serde_json::from_slice(
-            &call(state, "DescribeLogGroups", json!({"logGroupNamePrefix": "/ecs/"})).expect("ok"),
+            &call(
+                state,
+                "DescribeLogGroups",
+                json!({"logGroupNamePrefix": "/ecs/"}),
+            )
+            .expect("ok"),
         )
         .expect("json");
         assert_eq!(groups["logGroups"][0]["logGroupName"], "/ecs/web");
-        assert!(groups["logGroups"][0]["arn"].as_str().expect("arn").ends_with("log-group:/ecs/web:*"));
+        assert!(
+            groups["logGroups"][0]["arn"]
+                .as_str()
+                .expect("arn")
+                .ends_with("log-group:/ecs/web:*")
+        );
     }
 }

@@ -425,10 +425,8 @@ async fn query(
             tokio::task::spawn_blocking(move || {
                 shared2.call_query(service, &op2, &body, region, &id2)
             })
-                .await
-                .unwrap_or_else(|e| {
-                    Err(ApiError::with_status(500, "InternalFailure", e.to_string()))
-                })
+            .await
+            .unwrap_or_else(|e| Err(ApiError::with_status(500, "InternalFailure", e.to_string())))
         }
     };
     let (status, body, error) = match result {

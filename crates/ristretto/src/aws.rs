@@ -124,7 +124,9 @@ pub async fn region(
         .or_else(|| matches!(target, Target::Local(_)).then(|| LOCAL_REGION.to_owned()))
 }
 
-async fn sdk_config(
+/// The AWS configuration every client is built from (for drivers that build their own
+/// clients, such as `verify`, which needs them in several regions and as another role).
+pub async fn sdk_config(
     settings: &Settings,
     config_region: Option<&str>,
     target: &Target,

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod day2;
 pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
-    RollbackArgs, RunArgs, RunUntilArg, ScaleArgs,
+    RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
 };
 
 /// A declarative deployer for Amazon ECS.
@@ -135,6 +135,9 @@ pub enum Command {
     Init(InitArgs),
     /// List the task definition's revisions and which are in use, or print one
     Revisions(RevisionsArgs),
+    /// Check that the roles, images, secrets, log groups, files, target groups and cluster
+    /// the definitions refer to exist and can be used, before deploying
+    Verify(VerifyArgs),
     /// The local AWS simulator
     #[command(subcommand)]
     Local(LocalCommand),

@@ -165,6 +165,9 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Appspec(args) => commands::appspec::run(args, &ctx).await,
         Command::Init(args) => commands::init::run(args, &ctx).await,
         Command::Revisions(args) => commands::revisions::run(args, &ctx).await,
+        Command::Verify(args) => commands::verify::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
         Command::Version | Command::Completions(_) | Command::Local(_) => Ok(Exit::Success),
     };
     let result = result.map_err(|e| {

@@ -32,6 +32,7 @@ pub struct Live {
 const BOLD_RED: Style = AnsiColor::Red.on_default().bold();
 const BOLD_YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const BOLD_CYAN: Style = AnsiColor::Cyan.on_default().bold();
+const BOLD_GREEN: Style = AnsiColor::Green.on_default().bold();
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
@@ -165,6 +166,16 @@ impl Printer {
             text.push_str(&format!("\n{}: {hint}", self.paint(BOLD_CYAN, "hint")));
         }
         self.line(&text);
+    }
+
+    /// A check's result as `verify` shows it: `[OK]` green, `[NG]` red, `[SKIP]` cyan.
+    pub fn result(&self, result: &str) -> String {
+        let style = match result {
+            "OK" => BOLD_GREEN,
+            "NG" => BOLD_RED,
+            _ => BOLD_CYAN,
+        };
+        self.paint(style, &format!("[{result}]"))
     }
 
     fn paint(&self, style: Style, text: &str) -> String {

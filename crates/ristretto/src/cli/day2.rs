@@ -208,3 +208,23 @@ pub enum PropagateTagsArg {
     /// No tags
     None,
 }
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Read every secret and parameter the containers use (default)
+    #[arg(long, overrides_with = "no_get_secrets")]
+    pub get_secrets: bool,
+    /// Do not read secrets and parameters
+    #[arg(long)]
+    pub no_get_secrets: bool,
+    /// Write one line to each awslogs log group to prove it can be written (default)
+    #[arg(long, overrides_with = "no_put_logs")]
+    pub put_logs: bool,
+    /// Do not write to the log groups (then nothing at all is changed)
+    #[arg(long)]
+    pub no_put_logs: bool,
+    /// Go on after a failed check, to see every problem at once
+    #[arg(long)]
+    pub keep_going: bool,
+}

@@ -20,6 +20,7 @@ pub mod run;
 pub mod scale;
 mod scaling;
 pub mod status;
+pub mod verify;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -15,3 +15,4 @@ mod rejected;
 mod render;
 mod secrets;
 mod target_health;
+mod verify;
