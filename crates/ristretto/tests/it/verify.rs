@@ -431,3 +431,22 @@ fn verify_has_help_naming_its_flags() {
         assert!(help.contains(flag), "{help}");
     }
 }
+
+// Issue 15, "Done when": verify runs on the examples; their worlds hold what they refer to.
+#[test]
+fn verify_passes_on_every_example() {
+    for example in ["rolling", "codedeploy", "fargate-spot"] {
+        let dir = crate::common::example_copy(example, None);
+        let out = ristretto(dir.path())
+            .args([
+                "--local",
+                "--config",
+                &format!("examples/{example}/config.yaml"),
+                "verify",
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{example}: {}", text(&out));
+        assert!(text(&out).contains("Verify OK!"), "{}", text(&out));
+    }
+}
