@@ -101,10 +101,10 @@ impl<'a> Runner<'a> {
         if let Some(arn) = td.execution_role_arn().filter(|a| !a.is_empty()) {
             children.push(self.role("ExecutionRole", arn).await);
         }
-        if let Some(arn) = td.task_role_arn().filter(|a| !a.is_empty()) {
-            if !self.stopped {
-                children.push(self.role("TaskRole", arn).await);
-            }
+        if let Some(arn) = td.task_role_arn().filter(|a| !a.is_empty())
+            && !self.stopped
+        {
+            children.push(self.role("TaskRole", arn).await);
         }
         let platform = self.platform();
         for container in td.container_definitions() {
