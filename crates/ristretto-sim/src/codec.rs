@@ -80,6 +80,7 @@ macro_rules! shapes {
 shapes!(
     aws_sdk_ecs::types::CapacityProvider,
     aws_sdk_ecs::types::Cluster,
+    aws_sdk_ecs::types::ContainerInstance,
     aws_sdk_ecs::types::TaskDefinition,
     aws_sdk_ecs::types::Service,
     aws_sdk_ecs::types::Task,

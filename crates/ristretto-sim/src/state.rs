@@ -122,6 +122,7 @@ impl State {
             )));
         }
         state.rules = world.clone();
+        crate::ecs::container_instances::adopt_world(&mut state);
         Ok(state)
     }
 

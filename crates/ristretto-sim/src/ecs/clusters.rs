@@ -1,6 +1,6 @@
-//! Clusters: CreateCluster, DescribeClusters, ListClusters, DeleteCluster, and the EC2
-//! capacity of a cluster (its container instances, declared in the world file) on which the
-//! scheduler places EC2 tasks.
+//! Clusters: CreateCluster, DescribeClusters, ListClusters, DeleteCluster, and the placement of
+//! EC2 tasks on a cluster's container instances (`container_instances`: registered with
+//! RegisterContainerInstance or declared in the world file).
 
 use std::collections::BTreeMap;
 
@@ -57,14 +57,9 @@ pub fn reservation(
     Some((instance.to_owned(), task_size(td)))
 }
 
-/// A container instance's ID: 32 hex digits, derived from the cluster and its position so
-/// that it is the same on every run.
+/// A world-file container instance's ID (see [`super::container_instances::seeded_id`]).
 pub fn container_instance_id(cluster: &str, index: usize) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in cluster.bytes().chain(index.to_le_bytes()) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}{:016x}", h.rotate_left(29) ^ 0x5eed_5eed_5eed_5eed)
+    super::container_instances::seeded_id(cluster, index)
 }
 
 /// CPU units and MiB a task reserves on a container instance: the task-level `cpu` and `memory`
@@ -163,24 +158,21 @@ pub fn default_launch_type(cluster: &ClusterRecord, name: &str, rules: &World) -
     )
 }
 
-/// Chooses the container instance of cluster `cluster` for an EC2 task of `td`.
+/// Chooses the container instance for an EC2 task of `td` among `instances` (those that take
+/// new tasks, [`super::container_instances::placeable`]).
 ///
-/// `Ok(None)`: the world file declares no container instances for the cluster, so EC2 capacity
-/// is unlimited and the task is placed nowhere in particular. `Ok(Some(arn))`: the first instance
-/// (in declaration order) whose remaining CPU and memory hold the task; `in_use` are the
-/// reservations of the cluster's tasks, services' and standalone alike ([`reservation`]).
-/// `Err`: no instance fits; the reason names the closest instance as AWS does.
+/// `Ok(None)`: the cluster's EC2 capacity is not modelled (`instances` is `None`: neither the
+/// world file nor RegisterContainerInstance gave it instances), so the task is placed nowhere in
+/// particular. `Ok(Some(arn))`: the first instance (in registration order) whose remaining CPU
+/// and memory hold the task; `in_use` are the reservations of the cluster's tasks, services' and
+/// standalone alike ([`reservation`]). `Err`: no instance fits; the reason names the closest
+/// instance as AWS does.
 pub fn place_ec2<'a>(
-    rules: &World,
-    ctx: &Ctx,
-    cluster: &str,
+    instances: Option<&[(String, (u32, u32))]>,
     td: &TaskDefinition,
     in_use: impl Iterator<Item = &'a (String, (u32, u32))>,
 ) -> Result<Option<String>, PlacementFailure> {
-    let Some(instances) = rules
-        .cluster_seed(cluster)
-        .and_then(|s| s.container_instances())
-    else {
+    let Some(instances) = instances else {
         return Ok(None);
     };
     if instances.is_empty() {
@@ -189,17 +181,7 @@ pub fn place_ec2<'a>(
             instances: Vec::new(),
         });
     }
-    let arns: Vec<String> = (0..instances.len())
-        .map(|i| {
-            ctx.arn(
-                "ecs",
-                &format!(
-                    "container-instance/{cluster}/{}",
-                    container_instance_id(cluster, i)
-                ),
-            )
-        })
-        .collect();
+    let arns: Vec<String> = instances.iter().map(|(arn, _)| arn.clone()).collect();
     let mut used = vec![(0u32, 0u32); instances.len()];
     for (instance, (c, m)) in in_use {
         if let Some(i) = arns.iter().position(|x| x == instance) {
@@ -211,10 +193,10 @@ pub fn place_ec2<'a>(
     let free: Vec<(i64, i64)> = instances
         .iter()
         .zip(&used)
-        .map(|(cap, (c, m))| {
+        .map(|((_, (cpu, memory)), (c, m))| {
             (
-                i64::from(cap.cpu) - i64::from(*c),
-                i64::from(cap.memory) - i64::from(*m),
+                i64::from(*cpu) - i64::from(*c),
+                i64::from(*memory) - i64::from(*m),
             )
         })
         .collect();
@@ -240,6 +222,7 @@ pub fn place_ec2<'a>(
     // API failure reasons (ECS developer guide, "API failures"): `RESOURCE:*` names the resource
     // the container instance lacks. Which one AWS names when both are short is not documented:
     // CPU here, the first the guide lists.
+    let closest_id = super::container_instances::instance_id(&arns[closest]).to_owned();
     let instances = arns
         .into_iter()
         .zip(&free)
@@ -255,7 +238,7 @@ pub fn place_ec2<'a>(
     Err(PlacementFailure {
         reason: format!(
             "The closest matching (container-instance {}) has insufficient {what} available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
-            container_instance_id(cluster, closest)
+            closest_id
         ),
         instances,
     })
@@ -297,6 +280,7 @@ pub fn insert_cluster(ecs: &mut EcsState, ctx: &Ctx, name: &str, tags: Vec<Tag>)
             cluster: Sdk(cluster.clone()),
             services: BTreeMap::new(),
             tasks: BTreeMap::new(),
+            container_instances: None,
         },
     );
     cluster
@@ -308,9 +292,7 @@ pub fn create_cluster(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     // API_CreateCluster, `capacityProviders`: FARGATE, FARGATE_SPOT or providers created with
     // CreateCapacityProvider; `defaultCapacityProviderStrategy` may only name those.
     for p in input.capacity_providers() {
-        if !super::capacity_providers::FARGATE_PROVIDERS.contains(&p.as_str())
-            && !state.ecs.capacity_providers.contains_key(p)
-        {
+        if !super::capacity_providers::exists(&state.ecs, p) {
             // The wording of AWS's message is not documented.
             return Err(ApiError::invalid_parameter(format!(
                 "The specified capacity provider {p} does not exist."

@@ -1,6 +1,6 @@
 //! Amazon ECS (`AmazonEC2ContainerServiceV20141113.*`).
 //!
-//! - [`clusters`], [`task_definitions`], [`services`], [`tasks`], [`task_sets`],
+//! - [`clusters`], [`container_instances`], [`task_definitions`], [`services`], [`tasks`], [`task_sets`],
 //!   [`service_deployments`], [`tags`]: the API operations, each decoding the SDK input type and
 //!   answering the SDK output type.
 //! - [`scheduler`]: what happens over time — task start and stop, rolling replacement, native
@@ -14,7 +14,9 @@
 
 pub mod account_settings;
 pub mod capacity_providers;
+pub mod cluster_query;
 pub mod clusters;
+pub mod container_instances;
 pub mod scheduler;
 pub mod service_deployments;
 pub mod services;
@@ -60,6 +62,10 @@ pub struct ClusterRecord {
     pub services: BTreeMap<String, ServiceRecord>,
     /// Tasks not owned by a service (RunTask), by task ID.
     pub tasks: BTreeMap<String, TaskRecord>,
+    /// Container instances in registration order (deregistered ones stay, INACTIVE); `None`
+    /// while the cluster's EC2 capacity is not modelled (see [`container_instances`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_instances: Option<Vec<Sdk<aws_sdk_ecs::types::ContainerInstance>>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -185,6 +191,7 @@ pub fn seed(state: &mut State, ctx: &Ctx, world: &World) {
         clusters::insert_cluster(&mut state.ecs, ctx, seed.name(), tags);
         if let Some(rec) = state.ecs.clusters.get_mut(seed.name()) {
             rec.cluster.capacity_providers = Some(seed.capacity_providers());
+            container_instances::seed_cluster(rec, ctx, seed);
         }
     }
 }
@@ -199,10 +206,17 @@ pub fn handle(state: &mut State, ctx: &Ctx, op: &str, body: &[u8]) -> Option<Api
         "UpdateCluster" => clusters::update_cluster(state, ctx, body),
         "UpdateClusterSettings" => clusters::update_cluster_settings(state, ctx, body),
         "CreateCapacityProvider" => capacity_providers::create(state, ctx, body),
+        "UpdateCapacityProvider" => capacity_providers::update(state, body),
+        "DeleteCapacityProvider" => capacity_providers::delete(state, body),
         "DescribeCapacityProviders" => capacity_providers::describe(state, ctx, body),
         "PutClusterCapacityProviders" => {
             capacity_providers::put_cluster_capacity_providers(state, ctx, body)
         }
+        "RegisterContainerInstance" => container_instances::register(state, ctx, body),
+        "ListContainerInstances" => container_instances::list(state, body),
+        "DescribeContainerInstances" => container_instances::describe(state, ctx, body),
+        "DeregisterContainerInstance" => container_instances::deregister(state, ctx, body),
+        "UpdateContainerInstancesState" => container_instances::update_state(state, ctx, body),
         "PutAccountSetting" => account_settings::put(state, ctx, body),
         "PutAccountSettingDefault" => account_settings::put_default(state, ctx, body),
         "DeleteAccountSetting" => account_settings::delete(state, ctx, body),

@@ -1,4 +1,4 @@
-//! Tags of clusters, services, task definitions, tasks and task sets: TagResource,
+//! Tags of clusters, services, task definitions, tasks, task sets and container instances: TagResource,
 //! UntagResource, ListTagsForResource. The resource is found by its ARN.
 
 use aws_sdk_ecs::operation::list_tags_for_resource::{
@@ -82,6 +82,21 @@ fn with_tags<R>(
                 .and_then(|sets| sets.iter_mut().find(|t| t.id() == Some(id)))
                 .ok_or_else(not_found)?;
             Ok(f(set.tags.get_or_insert_with(Vec::new)))
+        }
+        "container-instance" => {
+            let (cluster, id) = path.split_once('/').ok_or_else(not_found)?;
+            let ci = ecs
+                .clusters
+                .get_mut(cluster)
+                .and_then(|c| c.container_instances.as_mut())
+                .and_then(|list| {
+                    list.iter_mut().find(|ci| {
+                        ci.container_instance_arn()
+                            .is_some_and(|a| a.ends_with(&format!("/{id}")))
+                    })
+                })
+                .ok_or_else(not_found)?;
+            Ok(f(ci.tags.get_or_insert_with(Vec::new)))
         }
         _ => Err(not_found()),
     }

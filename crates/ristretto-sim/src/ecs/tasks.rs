@@ -722,6 +722,12 @@ pub fn list_tasks(state: &mut State, body: &[u8]) -> ApiResult {
 pub fn describe_tasks(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, DescribeTasksInput::deserialize)?;
     let name = cluster_name(&state.ecs, input.cluster())?;
+    // API_DescribeTasks: `tasks` is required, up to 100 IDs or ARNs; after the cluster check
+    // (an unknown cluster is ClusterNotFoundException first). AWS's wording of the empty-list
+    // message is not documented; it follows the form of the 100-element one.
+    if input.tasks().is_empty() {
+        return Err(ApiError::invalid_parameter("Tasks cannot be empty."));
+    }
     if input.tasks().len() > 100 {
         return Err(ApiError::invalid_parameter(
             "Tasks cannot have more than 100 elements",
@@ -838,6 +844,7 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     }
     // EC2 tasks are placed on the cluster's container instances, with what every task of the
     // cluster not yet STOPPED holds (services' and standalone ones, this call's included).
+    let instances = super::container_instances::placeable(cluster);
     let mut reserved: Vec<(String, (u32, u32))> = if launch_type == Some(LaunchType::Ec2) {
         cluster
             .tasks
@@ -850,7 +857,7 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     };
     for _ in 0..count {
         let instance = if launch_type == Some(LaunchType::Ec2) {
-            match super::clusters::place_ec2(rules, ctx, &name, &td, reserved.iter()) {
+            match super::clusters::place_ec2(instances.as_deref(), &td, reserved.iter()) {
                 Ok(instance) => instance,
                 // A cluster without any container instance: AWS refuses the call with this
                 // message (as AWS users report it; the API reference does not give it).

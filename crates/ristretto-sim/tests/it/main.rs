@@ -9,6 +9,7 @@ mod api_errors;
 mod capacity;
 mod circuit_breaker;
 mod codedeploy;
+mod container_instances;
 mod elbv2;
 mod lifecycle;
 mod native_strategies;

@@ -21,7 +21,6 @@ use crate::ecs::clusters::{UNABLE_TO_PLACE, launch_type_of_providers, place_ec2,
 use crate::ecs::tasks::{TaskSpec, new_task};
 use crate::ecs::{ClusterRecord, ServiceRecord, TaskRecord};
 use crate::state::Ids;
-use crate::world::World;
 
 pub(super) fn launch(
     svc: &mut ServiceRecord,
@@ -72,7 +71,7 @@ pub(super) fn launch_td(
             .filter_map(|t| reservation(t, place.tds))
             .collect();
         let in_use = own.iter().chain(place.reserved);
-        match place_ec2(place.rules, place.ctx, place.cluster, &td, in_use) {
+        match place_ec2(place.instances, &td, in_use) {
             Ok(arn) => arn,
             Err(failure) => {
                 let message = format!("(service {name}) {UNABLE_TO_PLACE} {}", failure.reason);
@@ -148,20 +147,14 @@ fn launch_type_for(svc: &ServiceRecord) -> LaunchType {
 }
 
 /// The reservations on container instances of the tasks of `cluster` outside the service
-/// `service`: its other services' and its standalone (RunTask) tasks. Empty when the world file
-/// gives the cluster no container instances (EC2 capacity is then unlimited).
+/// `service`: its other services' and its standalone (RunTask) tasks. Empty when the cluster's
+/// EC2 capacity is not modelled (it has no container instance records).
 pub(super) fn reserved_outside(
     cluster: &ClusterRecord,
-    name: &str,
     service: &str,
     tds: &TaskDefs,
-    rules: &World,
 ) -> Vec<(String, (u32, u32))> {
-    if rules
-        .cluster_seed(name)
-        .and_then(|s| s.container_instances())
-        .is_none()
-    {
+    if cluster.container_instances.is_none() {
         return Vec::new();
     }
     cluster

@@ -145,7 +145,8 @@ fn step_cluster(
     let cluster_arn = cluster.cluster.cluster_arn().unwrap_or_default().to_owned();
     let services: Vec<String> = cluster.services.keys().cloned().collect();
     for service in services {
-        let reserved = launch::reserved_outside(cluster, name, &service, tds, rules);
+        let reserved = launch::reserved_outside(cluster, &service, tds);
+        let instances = crate::ecs::container_instances::placeable(cluster);
         let place = Place {
             ctx: &ctx,
             cluster: name,
@@ -153,6 +154,7 @@ fn step_cluster(
             tds,
             rules,
             reserved: &reserved,
+            instances: instances.as_deref(),
         };
         let Some(svc) = cluster.services.get_mut(&service) else {
             continue;
@@ -182,7 +184,8 @@ pub fn reconcile_now(state: &mut State, ctx: &Ctx, cluster: &str, service: &str)
         return;
     };
     let cluster_arn = c.cluster.cluster_arn().unwrap_or_default().to_owned();
-    let reserved = launch::reserved_outside(c, cluster, service, task_definitions, rules);
+    let reserved = launch::reserved_outside(c, service, task_definitions);
+    let instances = crate::ecs::container_instances::placeable(c);
     let place = Place {
         ctx,
         cluster,
@@ -190,6 +193,7 @@ pub fn reconcile_now(state: &mut State, ctx: &Ctx, cluster: &str, service: &str)
         tds: task_definitions,
         rules,
         reserved: &reserved,
+        instances: instances.as_deref(),
     };
     if let Some(svc) = c.services.get_mut(service) {
         reconcile_service(svc, ids, &place);
@@ -206,6 +210,9 @@ struct Place<'a> {
     /// Reservations on container instances of the cluster's tasks outside the service
     /// ([`launch::reserved_outside`]).
     reserved: &'a [(String, (u32, u32))],
+    /// The container instances that take new tasks, `None` when EC2 capacity is unlimited
+    /// ([`crate::ecs::container_instances::placeable`]).
+    instances: Option<&'a [(String, (u32, u32))]>,
 }
 
 /// A context whose ARNs use the cluster's region and account.
