@@ -46,7 +46,7 @@ pub fn create_task_set(
     let cluster = short_name(s.cluster_arn().unwrap_or_default());
     let name = s.service_name().unwrap_or_default();
     let now = crate::clock::timestamp(ctx.now);
-    let set = TaskSet::builder()
+    let mut set = TaskSet::builder()
         .id(&id)
         .task_set_arn(ctx.arn("ecs", &format!("task-set/{cluster}/{name}/{id}")))
         .set_service_arn(s.service_arn().map(str::to_owned))
@@ -76,6 +76,7 @@ pub fn create_task_set(
         .stability_status(StabilityStatus::Stabilizing)
         .stability_status_at(now)
         .build();
+    set.platform_version = platform_version_of(&set, None);
     svc.service
         .task_sets
         .get_or_insert_with(Vec::new)
@@ -207,6 +208,9 @@ pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         &state.ecs,
         input.task_definition().unwrap_or_default(),
     )?;
+    if let Some(v) = input.platform_version() {
+        check_platform_version(v)?;
+    }
     {
         // API_CreateTaskSet: the task set's own network configuration and launch type, else the
         // service's (which the set inherits below).
@@ -249,6 +253,7 @@ pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         if !input.tags().is_empty() {
             last.tags = Some(input.tags().to_vec());
         }
+        last.platform_version = platform_version_of(last, input.platform_version());
         set = last.clone();
     }
     scheduler::reconcile_now(state, ctx, &cluster, &name);
@@ -256,6 +261,56 @@ pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     Ok(encode(
         &CreateTaskSetOutput::builder().task_set(set).build(),
     ))
+}
+
+/// The Fargate platform versions a Linux task can name (ECS developer guide, "Fargate Linux
+/// platform versions": 1.4.0 is the latest, 1.3.0 is still available) and Windows' 1.0.0
+/// ("Fargate Windows platform versions").
+const PLATFORM_VERSIONS: [&str; 4] = ["LATEST", "1.4.0", "1.3.0", "1.0.0"];
+
+/// The version `LATEST` stands for, as for tasks ([`super::tasks`]): 1.4.0.
+const LATEST_PLATFORM_VERSION: &str = "1.4.0";
+
+/// API_CreateTaskSet, Errors: "PlatformUnknownException: The specified platform version
+/// doesn't exist." (the message is the reference's description of the exception).
+fn check_platform_version(v: &str) -> Result<(), ApiError> {
+    if PLATFORM_VERSIONS.contains(&v) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            "PlatformUnknownException",
+            "The specified platform version doesn't exist.",
+        ))
+    }
+}
+
+/// API_TaskSet `platformVersion`: "The Fargate platform version where the tasks in the task
+/// set are running. A platform version is only specified for tasks run on Fargate."
+/// API_CreateTaskSet: "If one isn't specified, the LATEST platform version is used"; LATEST is
+/// reported as the version it resolves to, like a task's.
+fn platform_version_of(set: &TaskSet, asked: Option<&str>) -> Option<String> {
+    let fargate = match set.launch_type() {
+        Some(lt) => *lt == aws_sdk_ecs::types::LaunchType::Fargate,
+        None => {
+            !set.capacity_provider_strategy().is_empty()
+                && set
+                    .capacity_provider_strategy()
+                    .iter()
+                    .all(|p| p.capacity_provider().starts_with("FARGATE"))
+        }
+    };
+    if !fargate {
+        return None;
+    }
+    let v = asked.or(set.platform_version()).unwrap_or("LATEST");
+    Some(
+        if v == "LATEST" {
+            LATEST_PLATFORM_VERSION
+        } else {
+            v
+        }
+        .to_owned(),
+    )
 }
 
 fn current(state: &State, cluster: &str, name: &str, id: &str) -> Option<TaskSet> {
