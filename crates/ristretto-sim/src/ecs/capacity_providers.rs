@@ -1,5 +1,5 @@
-//! Capacity providers: CreateCapacityProvider, DescribeCapacityProviders,
-//! PutClusterCapacityProviders, the checks every capacity provider strategy goes through
+//! Capacity providers: CreateCapacityProvider, UpdateCapacityProvider, DeleteCapacityProvider,
+//! DescribeCapacityProviders, PutClusterCapacityProviders, the checks every capacity provider strategy goes through
 //! (RunTask, CreateService, UpdateService, a cluster's default strategy), and how a strategy's
 //! `base` and `weight` spread tasks over its providers.
 //!
@@ -13,15 +13,21 @@ use std::collections::BTreeMap;
 use aws_sdk_ecs::operation::create_capacity_provider::{
     CreateCapacityProviderInput, CreateCapacityProviderOutput,
 };
+use aws_sdk_ecs::operation::delete_capacity_provider::{
+    DeleteCapacityProviderInput, DeleteCapacityProviderOutput,
+};
 use aws_sdk_ecs::operation::describe_capacity_providers::{
     DescribeCapacityProvidersInput, DescribeCapacityProvidersOutput,
 };
 use aws_sdk_ecs::operation::put_cluster_capacity_providers::{
     PutClusterCapacityProvidersInput, PutClusterCapacityProvidersOutput,
 };
+use aws_sdk_ecs::operation::update_capacity_provider::{
+    UpdateCapacityProviderInput, UpdateCapacityProviderOutput,
+};
 use aws_sdk_ecs::types::{
     CapacityProvider, CapacityProviderField, CapacityProviderStatus, CapacityProviderStrategyItem,
-    Failure,
+    CapacityProviderUpdateStatus, Failure,
 };
 
 use super::{ClusterRecord, EcsState, cluster_name, short_name};
@@ -41,9 +47,13 @@ fn fargate(ctx: &Ctx, name: &str) -> CapacityProvider {
         .build()
 }
 
-/// Whether a capacity provider of this name exists in the account.
-fn exists(ecs: &EcsState, name: &str) -> bool {
-    FARGATE_PROVIDERS.contains(&name) || ecs.capacity_providers.contains_key(name)
+/// Whether a capacity provider of this name exists in the account (a deleted one is INACTIVE).
+pub fn exists(ecs: &EcsState, name: &str) -> bool {
+    FARGATE_PROVIDERS.contains(&name)
+        || ecs
+            .capacity_providers
+            .get(name)
+            .is_some_and(|p| p.status() == Some(&CapacityProviderStatus::Active))
 }
 
 pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
@@ -87,6 +97,125 @@ pub fn create(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     Ok(encode(
         &CreateCapacityProviderOutput::builder()
             .capacity_provider(provider)
+            .build(),
+    ))
+}
+
+/// The wording of AWS's messages for the refusals below is not documented; the exception
+/// codes are those API_UpdateCapacityProvider and API_DeleteCapacityProvider list.
+fn reserved(name: &str) -> ApiError {
+    ApiError::client(format!(
+        "The {name} capacity provider is reserved and cannot be updated or deleted."
+    ))
+}
+
+fn unknown_provider(name: &str) -> ApiError {
+    ApiError::client(format!(
+        "The specified capacity provider {name} does not exist."
+    ))
+}
+
+/// API_UpdateCapacityProvider: changes the Auto Scaling group provider's `managedScaling`,
+/// `managedTerminationProtection` and `managedDraining`; members not given are kept. The
+/// simulator has no Auto Scaling group to update, so the update is complete at once (AWS shows
+/// UPDATE_IN_PROGRESS while it applies it).
+pub fn update(state: &mut State, body: &[u8]) -> ApiResult {
+    let input = decode(body, UpdateCapacityProviderInput::deserialize)?;
+    let name = short_name(input.name().unwrap_or_default()).to_owned();
+    if name.is_empty() {
+        return Err(ApiError::invalid_parameter("name can not be blank."));
+    }
+    if FARGATE_PROVIDERS.contains(&name.as_str()) {
+        return Err(reserved(&name));
+    }
+    let provider = state
+        .ecs
+        .capacity_providers
+        .get_mut(&name)
+        .filter(|p| p.status() == Some(&CapacityProviderStatus::Active))
+        .ok_or_else(|| unknown_provider(&name))?;
+    if let Some(update) = input.auto_scaling_group_provider()
+        && let Some(asg) = provider.auto_scaling_group_provider.as_mut()
+    {
+        if let Some(m) = update.managed_scaling() {
+            asg.managed_scaling = Some(m.clone());
+        }
+        if let Some(m) = update.managed_termination_protection() {
+            asg.managed_termination_protection = Some(m.clone());
+        }
+        if let Some(m) = update.managed_draining() {
+            asg.managed_draining = Some(m.clone());
+        }
+    }
+    provider.update_status = Some(CapacityProviderUpdateStatus::UpdateComplete);
+    let mut out = provider.0.clone();
+    out.tags = None;
+    Ok(encode(
+        &UpdateCapacityProviderOutput::builder()
+            .capacity_provider(out)
+            .build(),
+    ))
+}
+
+/// API_DeleteCapacityProvider: "The FARGATE and FARGATE_SPOT capacity providers are reserved
+/// and can't be deleted"; "Only capacity providers that aren't associated with a cluster can be
+/// deleted"; before that "the capacity provider must be removed from the capacity provider
+/// strategy from all services". The answer is the provider with `updateStatus`
+/// DELETE_IN_PROGRESS; with no Auto Scaling group to release the deletion then completes at
+/// once: the provider stays discoverable as INACTIVE / DELETE_COMPLETE
+/// (API_CapacityProvider, `status`, `updateStatus`) and its name can be reused.
+pub fn delete(state: &mut State, body: &[u8]) -> ApiResult {
+    let input = decode(body, DeleteCapacityProviderInput::deserialize)?;
+    let name = short_name(input.capacity_provider().unwrap_or_default()).to_owned();
+    if name.is_empty() {
+        return Err(ApiError::invalid_parameter(
+            "capacityProvider can not be blank.",
+        ));
+    }
+    if FARGATE_PROVIDERS.contains(&name.as_str()) {
+        return Err(reserved(&name));
+    }
+    if !state
+        .ecs
+        .capacity_providers
+        .get(&name)
+        .is_some_and(|p| p.status() == Some(&CapacityProviderStatus::Active))
+    {
+        return Err(unknown_provider(&name));
+    }
+    for (cluster, rec) in &state.ecs.clusters {
+        if rec.cluster.status() != Some("ACTIVE") {
+            continue;
+        }
+        if rec.cluster.capacity_providers().iter().any(|p| *p == name) {
+            return Err(ApiError::client(format!(
+                "The capacity provider {name} is associated with cluster {cluster} and cannot be deleted. Remove it with PutClusterCapacityProviders first."
+            )));
+        }
+        let used = rec.services.values().any(|s| {
+            s.service.status() == Some("ACTIVE")
+                && s.service
+                    .capacity_provider_strategy()
+                    .iter()
+                    .any(|i| i.capacity_provider() == name)
+        });
+        if used {
+            return Err(ApiError::client(format!(
+                "The capacity provider {name} is used by a service's capacity provider strategy and cannot be deleted."
+            )));
+        }
+    }
+    let Some(provider) = state.ecs.capacity_providers.get_mut(&name) else {
+        return Err(unknown_provider(&name));
+    };
+    let mut answer = provider.0.clone();
+    answer.update_status = Some(CapacityProviderUpdateStatus::DeleteInProgress);
+    answer.tags = None;
+    provider.status = Some(CapacityProviderStatus::Inactive);
+    provider.update_status = Some(CapacityProviderUpdateStatus::DeleteComplete);
+    Ok(encode(
+        &DeleteCapacityProviderOutput::builder()
+            .capacity_provider(answer)
             .build(),
     ))
 }
