@@ -119,6 +119,15 @@ pub(super) fn find_group<'a>(
     group: &str,
 ) -> Result<&'a DeploymentGroupInfo, ApiError> {
     app_exists(state, app)?;
+    // GetDeploymentGroup, CreateDeployment and the other operations that name a group declare
+    // DeploymentGroupNameRequiredException ("The deployment group name was not specified.",
+    // CodeDeploy API reference); the message is ours, AWS's is not documented.
+    if group.is_empty() {
+        return Err(cd_error(
+            "DeploymentGroupNameRequiredException",
+            "Deployment Group name is required",
+        ));
+    }
     state
         .codedeploy
         .deployment_groups
@@ -280,6 +289,14 @@ pub(super) fn batch_get_groups(state: &mut State, body: &[u8]) -> ApiResult {
     let input = decode(body, BatchGetDeploymentGroupsInput::deserialize)?;
     let app = input.application_name().unwrap_or_default();
     app_exists(state, app)?;
+    // API_BatchGetDeploymentGroups: `deploymentGroupNames` is required; its model declares
+    // DeploymentGroupNameRequiredException (the message is ours).
+    if input.deployment_group_names().is_empty() {
+        return Err(cd_error(
+            "DeploymentGroupNameRequiredException",
+            "Deployment Group names are required",
+        ));
+    }
     let mut out = BatchGetDeploymentGroupsOutput::builder();
     let mut missing = Vec::new();
     for name in input.deployment_group_names() {

@@ -24,7 +24,7 @@ use aws_sdk_ecs::types::{
     TaskDefinitionStatus,
 };
 
-use super::{EcsState, TaskDefRecord, paginate};
+use super::{EcsState, TaskDefRecord, paginate, short_name};
 use crate::codec::{Sdk, convert, decode, encode};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, State};
@@ -190,10 +190,16 @@ pub fn list_families(state: &mut State, body: &[u8]) -> ApiResult {
 pub fn deregister(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, DeregisterTaskDefinitionInput::deserialize)?;
     let id = input.task_definition().unwrap_or_default();
-    if !id.contains(':') {
-        return Err(ApiError::client(
-            "Invalid revision number. Number: ".to_owned() + id.rsplit('/').next().unwrap_or(id),
-        ));
+    // API_DeregisterTaskDefinition, `taskDefinition`: "The family and revision
+    // (family:revision) or full Amazon Resource Name (ARN) of the task definition to
+    // deregister. You must specify a revision." A bare family is refused before it is looked up
+    // (an unknown family without a revision gets the same answer). AWS's exact message is not
+    // documented; the exception is the operation's ClientException.
+    if !short_name(id).contains(':') {
+        let family = short_name(id);
+        return Err(ApiError::client(format!(
+            "You must specify a revision: {family}:REVISION or the task definition's full ARN."
+        )));
     }
     let rec = resolve_mut(&mut state.ecs, id).ok_or_else(unable_to_describe)?;
     if rec.task_definition.status() == Some(&TaskDefinitionStatus::Active) {

@@ -474,3 +474,43 @@ async fn request_log_counts_mutating_calls() {
         serde_json::json!({"service":"ecs","operation":"RegisterTaskDefinition","mutating":true,"status":200})
     );
 }
+
+// API_DescribeTasks: `tasks` is required (InvalidParameterException), after the cluster check
+// (ClusterNotFoundException first). API_DeregisterTaskDefinition, `taskDefinition`: "You must
+// specify a revision": a bare family is refused (ClientException) and deregisters nothing.
+#[tokio::test]
+async fn describe_tasks_needs_tasks_and_deregister_needs_a_revision() {
+    use aws_sdk_ecs::error::ProvideErrorMetadata;
+    use aws_sdk_ecs::types::TaskDefinitionStatus;
+    let sim = start("clusters: [default]\n").await;
+    let ecs = sim.ecs();
+    let err = ecs.describe_tasks().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidParameterException"));
+    let err = ecs
+        .describe_tasks()
+        .cluster("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ClusterNotFoundException"));
+
+    register(&ecs, "app", "app:1").await;
+    let err = ecs
+        .deregister_task_definition()
+        .task_definition("app")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ClientException"));
+    assert!(err.message().unwrap().contains("specify a revision"));
+    let td = ecs
+        .describe_task_definition()
+        .task_definition("app:1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        td.task_definition().unwrap().status(),
+        Some(&TaskDefinitionStatus::Active)
+    );
+}

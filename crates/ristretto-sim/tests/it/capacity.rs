@@ -410,3 +410,227 @@ async fn account_settings_have_aws_defaults_and_decide_container_insights() {
         .unwrap_err();
     assert_eq!(err.code(), Some("InvalidParameterException"));
 }
+
+// API_CreateTaskSet: `tags` kept on the task set and returned by DescribeTaskSets with
+// `include: [TAGS]` only (API_DescribeTaskSets, `include`); TagResource on a task set ARN;
+// `platformVersion` "is specified only for tasks using the Fargate launch type. If one isn't
+// specified, the LATEST platform version is used" (API_TaskSet: the version the tasks run on,
+// LATEST resolved as for tasks); an unknown version is PlatformUnknownException (Errors).
+#[tokio::test]
+async fn task_sets_carry_tags_and_their_fargate_platform_version() {
+    use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType, Tag, TaskSetField};
+    let sim = start("clusters: [default]\n").await;
+    let ecs = sim.ecs();
+    let web = register(&ecs, "web", "web:1").await;
+    ecs.create_service()
+        .service_name("ext")
+        .launch_type(LaunchType::Fargate)
+        .deployment_controller(
+            DeploymentController::builder()
+                .r#type(DeploymentControllerType::External)
+                .build()
+                .unwrap(),
+        )
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap();
+    let err = ecs
+        .create_task_set()
+        .cluster("default")
+        .service("ext")
+        .task_definition(&web)
+        .network_configuration(network())
+        .platform_version("9.9.9")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("PlatformUnknownException"));
+
+    let set = ecs
+        .create_task_set()
+        .cluster("default")
+        .service("ext")
+        .task_definition(&web)
+        .network_configuration(network())
+        .tags(Tag::builder().key("team").value("web").build())
+        .send()
+        .await
+        .unwrap()
+        .task_set()
+        .unwrap()
+        .clone();
+    assert_eq!(set.platform_version(), Some("1.4.0"), "LATEST, resolved");
+    assert_eq!(set.tags()[0].key(), Some("team"));
+    let pinned = ecs
+        .create_task_set()
+        .cluster("default")
+        .service("ext")
+        .task_definition(&web)
+        .network_configuration(network())
+        .platform_version("1.3.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pinned.task_set().unwrap().platform_version(), Some("1.3.0"));
+
+    let arn = set.task_set_arn().unwrap();
+    ecs.tag_resource()
+        .resource_arn(arn)
+        .tags(Tag::builder().key("env").value("prod").build())
+        .send()
+        .await
+        .unwrap();
+    let plain = ecs
+        .describe_task_sets()
+        .cluster("default")
+        .service("ext")
+        .task_sets(arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        plain.task_sets()[0].tags().is_empty(),
+        "tags only when asked"
+    );
+    let tagged = ecs
+        .describe_task_sets()
+        .cluster("default")
+        .service("ext")
+        .task_sets(arn)
+        .include(TaskSetField::Tags)
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<_> = tagged.task_sets()[0]
+        .tags()
+        .iter()
+        .filter_map(|t| t.key())
+        .collect();
+    assert_eq!(keys, ["team", "env"]);
+}
+
+// API_UpdateCapacityProvider (managed scaling, termination protection, draining of an Auto
+// Scaling group provider) and API_DeleteCapacityProvider: "The FARGATE and FARGATE_SPOT
+// capacity providers are reserved and can't be deleted"; "Only capacity providers that aren't
+// associated with a cluster can be deleted"; the answer's `updateStatus` is
+// DELETE_IN_PROGRESS and the provider is then INACTIVE (API_CapacityProvider).
+#[tokio::test]
+async fn auto_scaling_group_providers_are_updated_and_deleted_once_unused() {
+    use aws_sdk_ecs::types::{
+        AutoScalingGroupProvider, AutoScalingGroupProviderUpdate, CapacityProviderStatus,
+        CapacityProviderUpdateStatus, ManagedScaling, ManagedScalingStatus,
+    };
+    let sim = start("clusters: [default]\n").await;
+    let ecs = sim.ecs();
+    ecs.create_capacity_provider()
+        .name("asg")
+        .auto_scaling_group_provider(
+            AutoScalingGroupProvider::builder()
+                .auto_scaling_group_arn("arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/asg")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let updated = ecs
+        .update_capacity_provider()
+        .name("asg")
+        .auto_scaling_group_provider(
+            AutoScalingGroupProviderUpdate::builder()
+                .managed_scaling(
+                    ManagedScaling::builder()
+                        .status(ManagedScalingStatus::Enabled)
+                        .target_capacity(80)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let p = updated.capacity_provider().unwrap();
+    let scaling = p
+        .auto_scaling_group_provider()
+        .unwrap()
+        .managed_scaling()
+        .unwrap();
+    assert_eq!(scaling.target_capacity(), Some(80));
+    assert_eq!(
+        p.update_status(),
+        Some(&CapacityProviderUpdateStatus::UpdateComplete)
+    );
+
+    for reserved in ["FARGATE", "FARGATE_SPOT"] {
+        let err = ecs
+            .delete_capacity_provider()
+            .capacity_provider(reserved)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("ClientException"), "{reserved}");
+        let err = ecs
+            .update_capacity_provider()
+            .name(reserved)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("ClientException"), "{reserved}");
+    }
+
+    ecs.put_cluster_capacity_providers()
+        .cluster("default")
+        .capacity_providers("asg")
+        .set_default_capacity_provider_strategy(Some(Vec::new()))
+        .send()
+        .await
+        .unwrap();
+    let err = ecs
+        .delete_capacity_provider()
+        .capacity_provider("asg")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ClientException"), "still associated");
+    ecs.put_cluster_capacity_providers()
+        .cluster("default")
+        .set_capacity_providers(Some(Vec::new()))
+        .set_default_capacity_provider_strategy(Some(Vec::new()))
+        .send()
+        .await
+        .unwrap();
+    let deleted = ecs
+        .delete_capacity_provider()
+        .capacity_provider("arn:aws:ecs:us-east-1:123456789012:capacity-provider/asg")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.capacity_provider().unwrap().update_status(),
+        Some(&CapacityProviderUpdateStatus::DeleteInProgress)
+    );
+    let described = ecs
+        .describe_capacity_providers()
+        .capacity_providers("asg")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.capacity_providers()[0].status(),
+        Some(&CapacityProviderStatus::Inactive)
+    );
+    let err = ecs
+        .put_cluster_capacity_providers()
+        .cluster("default")
+        .capacity_providers("asg")
+        .set_default_capacity_provider_strategy(Some(Vec::new()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some("InvalidParameterException"),
+        "a deleted provider"
+    );
+}

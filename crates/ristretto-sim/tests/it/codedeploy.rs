@@ -450,3 +450,65 @@ async fn a_hook_that_never_reports_times_out() {
     let message = info.error_information().unwrap().message().unwrap();
     assert!(message.contains("timed out"), "{message}");
 }
+
+// CodeDeploy API reference (CreateApplication, GetApplication, CreateDeploymentGroup,
+// GetDeploymentGroup, BatchGetDeploymentGroups: Errors): an application name or deployment
+// group name left out is ApplicationNameRequiredException / DeploymentGroupNameRequiredException,
+// the application checked before the group.
+#[tokio::test]
+async fn names_left_out_are_the_required_exceptions_the_reference_lists() {
+    let sim = start(WORLD).await;
+    let cd = aws_sdk_codedeploy::Client::new(&sim.config);
+    let code = |e: &dyn ProvideErrorMetadata| e.code().map(str::to_owned);
+    let e = cd.create_application().send().await.unwrap_err();
+    assert_eq!(
+        code(&e).as_deref(),
+        Some("ApplicationNameRequiredException")
+    );
+    let e = cd.get_application().send().await.unwrap_err();
+    assert_eq!(
+        code(&e).as_deref(),
+        Some("ApplicationNameRequiredException")
+    );
+    let e = cd
+        .create_deployment_group()
+        .service_role_arn("arn:aws:iam::123456789012:role/cd")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&e).as_deref(),
+        Some("ApplicationNameRequiredException")
+    );
+    let e = cd
+        .create_deployment_group()
+        .application_name("web")
+        .service_role_arn("arn:aws:iam::123456789012:role/cd")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&e).as_deref(),
+        Some("DeploymentGroupNameRequiredException")
+    );
+    let e = cd
+        .get_deployment_group()
+        .application_name("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&e).as_deref(),
+        Some("DeploymentGroupNameRequiredException")
+    );
+    let e = cd
+        .batch_get_deployment_groups()
+        .application_name("web")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&e).as_deref(),
+        Some("DeploymentGroupNameRequiredException")
+    );
+}
