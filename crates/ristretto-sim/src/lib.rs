@@ -59,6 +59,8 @@ pub mod ssm;
 pub mod state;
 #[cfg(test)]
 mod testkit;
+#[cfg(test)]
+mod operations_table;
 pub mod world;
 
 use std::future::Future;

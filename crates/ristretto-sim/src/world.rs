@@ -12,7 +12,8 @@
 //! clusters: [default, prod]      # or [{name: prod, tags: {team: web}}]
 //!   # EC2 capacity: with `containerInstances` (even `[]`) EC2 tasks of the cluster are placed
 //!   # only where their cpu and memory fit beside every other task of the cluster; without it
-//!   # EC2 capacity is unlimited.
+//!   # (and without RegisterContainerInstance) EC2 capacity is unlimited. The instances are
+//!   # registered container instances (ListContainerInstances, DescribeContainerInstances).
 //!   # - {name: ec2, containerInstances: [{cpu: 2048, memory: 4096, count: 2}],
 //!   #    defaultCapacityProviderStrategy: [{capacityProvider: FARGATE, weight: 1}]}
 //!   # `capacityProviders` associates providers (default: those of the default strategy):

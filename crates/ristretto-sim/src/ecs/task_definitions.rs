@@ -79,6 +79,11 @@ pub fn register(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     td.registered_at = Some(crate::clock::timestamp(ctx.now));
     td.registered_by = Some(format!("arn:aws:iam::{}:root", ctx.account));
     td.compatibilities = Some(super::validate::compatibilities(&input));
+    // `networkMode` is kept as given and left out when not given. API_RegisterTaskDefinition
+    // only says "If no network mode is specified, the default is bridge" and, for Windows
+    // instances, that `<default>` (no mode) is a choice of its own, so AWS keeps the absence
+    // rather than writing `bridge`; the reference does not show the member being filled in.
+    // Placement treats an absent mode as bridge (`container_instances::host_ports`).
     with_lists(&mut td);
     let tags = input.tags().to_vec();
     revisions.push(TaskDefRecord {

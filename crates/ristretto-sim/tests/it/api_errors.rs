@@ -514,3 +514,34 @@ async fn describe_tasks_needs_tasks_and_deregister_needs_a_revision() {
         Some(&TaskDefinitionStatus::Active)
     );
 }
+
+// API_RegisterTaskDefinition, `networkMode`: "If no network mode is specified, the default is
+// bridge", and on Windows instances `<default>` (no mode) is a value of its own: the member is
+// not filled in when the request leaves it out (see `task_definitions::register`).
+#[tokio::test]
+async fn a_task_definition_without_network_mode_is_described_without_one() {
+    use aws_sdk_ecs::types::{Compatibility, ContainerDefinition};
+    let sim = start("clusters: [default]\n").await;
+    let ecs = sim.ecs();
+    ecs.register_task_definition()
+        .family("plain")
+        .requires_compatibilities(Compatibility::Ec2)
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image("app:1")
+                .memory(128)
+                .essential(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let td = ecs
+        .describe_task_definition()
+        .task_definition("plain:1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(td.task_definition().unwrap().network_mode(), None);
+}
