@@ -16,7 +16,7 @@ aws="$venv/bin/aws"
 
 work="$(mktemp -d)"
 cat > "$work/world.yaml" <<'YAML'
-clusters: [default]
+clusters: [default, {name: cli-ec2, containerInstances: [{cpu: 2048, memory: 4096, count: 2}]}]
 targetGroups:
   - name: cli-tg
     arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cli-tg/0123456789abcdef
@@ -103,4 +103,13 @@ elbv2 wait target-in-service --target-group-arn "$tg"
 health=$(elbv2 describe-target-health --target-group-arn "$tg" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text)
 echo "describe-target-health: $health"
 [ "$health" = "healthy" ] || { echo "unexpected target health: $health" >&2; exit 1; }
+# Container instances: the world's two instances of cli-ec2, listed with a cluster query
+# filter and described with their registered and remaining resources.
+instances=$(ecs list-container-instances --cluster cli-ec2 --filter 'attribute:ecs.os-type == linux' \
+  --query 'length(containerInstanceArns)' --output text)
+cpu=$(ecs describe-container-instances --cluster cli-ec2 \
+  --container-instances $(ecs list-container-instances --cluster cli-ec2 --query 'containerInstanceArns' --output text) \
+  --query 'containerInstances[].remainingResources[?name==`CPU`].integerValue[]' --output text)
+echo "container instances: $instances, remaining CPU: $cpu"
+[ "$instances" = "2" ] && [ "$cpu" = "2048	2048" ] || { echo "unexpected container instances" >&2; exit 1; }
 echo "request log: $(wc -l < "$work/requests.jsonl") requests"

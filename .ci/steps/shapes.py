@@ -333,6 +333,29 @@ placed = ecs.run_task(cluster="small", taskDefinition=ec2, count=3, launchType="
 assert len(placed["tasks"]) == 2 and placed["failures"], placed
 expect_error("InvalidParameterException", ecs.run_task, cluster="empty", taskDefinition=ec2, launchType="EC2")
 ecs.stop_task(cluster="default", task=run["tasks"][0]["taskArn"], reason="shapes")
+
+# Container instances: the world's instance of `small`, one registered, listed, described,
+# drained, deregistered.
+small_instances = ecs.list_container_instances(cluster="small")["containerInstanceArns"]
+ecs.describe_container_instances(cluster="small", containerInstances=small_instances + ["0" * 32], include=["TAGS", "CONTAINER_INSTANCE_HEALTH"])
+registered = ecs.register_container_instance(
+    cluster="small",
+    instanceIdentityDocument='{"instanceId": "i-0shapes", "instanceType": "t3.small", "availabilityZone": "us-east-1a"}',
+    totalResources=[
+        {"name": "CPU", "type": "INTEGER", "integerValue": 2048},
+        {"name": "MEMORY", "type": "INTEGER", "integerValue": 1024},
+        {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ["22"]},
+    ],
+    versionInfo={"agentVersion": "1.90.0", "dockerVersion": "25.0.0"},
+    attributes=[{"name": "stack", "value": "shapes"}],
+    tags=[{"key": "team", "value": "shapes"}],
+)["containerInstance"]["containerInstanceArn"]
+ecs.list_container_instances(cluster="small", filter="attribute:ecs.instance-type == t3.small", status="ACTIVE", maxResults=1)
+ecs.update_container_instances_state(cluster="small", containerInstances=[registered, "0" * 32], status="DRAINING")
+ecs.deregister_container_instance(cluster="small", containerInstance=registered)
+expect_error("ClusterNotFoundException", ecs.describe_container_instances, cluster="nowhere", containerInstances=["x"])
+expect_error("InvalidParameterException", ecs.deregister_container_instance, cluster="small", containerInstance=small_instances[0])
+expect_error("InvalidParameterException", ecs.list_container_instances, cluster="small", filter="runningTasksCount >")
 expect_error("InvalidParameterException", ecs.list_tasks, cluster="default", startedBy="x", serviceName="web")
 
 # Capacity providers, cluster settings and account settings.
@@ -363,6 +386,13 @@ expect_error(
     taskDefinition=web1,
     capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
 )
+ecs.update_capacity_provider(
+    name="shapes-asg",
+    autoScalingGroupProvider={"managedScaling": {"status": "ENABLED", "targetCapacity": 90}, "managedDraining": "ENABLED"},
+)
+ecs.delete_capacity_provider(capacityProvider="shapes-asg")
+expect_error("ClientException", ecs.delete_capacity_provider, capacityProvider="FARGATE")
+expect_error("ClientException", ecs.update_capacity_provider, name="FARGATE_SPOT", autoScalingGroupProvider={})
 ecs.update_cluster_settings(cluster="spot", settings=[{"name": "containerInsights", "value": "enhanced"}])
 ecs.update_cluster(cluster="spot", configuration={"executeCommandConfiguration": {"logging": "NONE"}})
 ecs.describe_clusters(clusters=["spot"], include=["SETTINGS", "CONFIGURATIONS"])
@@ -467,6 +497,8 @@ expect_error(
 expect_error("ClusterNotFoundException", ecs.describe_services, cluster="nowhere", services=["web"])
 expect_error("ServiceNotFoundException", ecs.update_service, cluster="default", service="nope", desiredCount=1)
 expect_error("InvalidParameterException", ecs.list_tasks, cluster="default", maxResults=1000)
+expect_error("InvalidParameterException", ecs.describe_tasks, cluster="default", tasks=[])
+expect_error("ClientException", ecs.deregister_task_definition, taskDefinition="web")
 
 # Task sets of an EXTERNAL service.
 ecs.create_service(
@@ -486,6 +518,20 @@ ts = ecs.create_task_set(
 ecs.update_service_primary_task_set(cluster="default", service="ext", primaryTaskSet=ts["taskSetArn"])
 ecs.update_task_set(cluster="default", service="ext", taskSet=ts["taskSetArn"], scale={"value": 50, "unit": "PERCENT"})
 ecs.describe_task_sets(cluster="default", service="ext", include=["TAGS"])
+tagged_set = ecs.create_task_set(
+    cluster="default",
+    service="ext",
+    taskDefinition=web1,
+    launchType="FARGATE",
+    platformVersion="1.4.0",
+    networkConfiguration=NETWORK,
+    scale={"value": 0, "unit": "PERCENT"},
+    tags=[{"key": "team", "value": "shapes"}],
+)["taskSet"]
+assert tagged_set["platformVersion"] == "1.4.0" and tagged_set["tags"], tagged_set
+ecs.tag_resource(resourceArn=tagged_set["taskSetArn"], tags=[{"key": "env", "value": "ci"}])
+ecs.list_tags_for_resource(resourceArn=tagged_set["taskSetArn"])
+expect_error("PlatformUnknownException", ecs.create_task_set, cluster="default", service="ext", taskDefinition=web1, launchType="FARGATE", platformVersion="0.9.9", networkConfiguration=NETWORK)
 
 # CodeDeploy blue/green.
 ecs.create_service(

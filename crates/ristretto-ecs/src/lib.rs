@@ -16,6 +16,7 @@ pub mod rollback;
 pub mod run;
 pub mod send;
 pub mod service;
+pub mod tasks;
 pub mod task_definition;
 pub mod wait;
 

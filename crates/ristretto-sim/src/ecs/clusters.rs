@@ -546,6 +546,20 @@ pub fn delete_cluster(state: &mut State, body: &[u8]) -> ApiResult {
             "The Cluster cannot be deleted while Tasks are active.",
         ));
     }
+    // API_DeleteCluster: "You must deregister all container instances from this cluster before
+    // you may delete it" (ClusterContainsContainerInstancesException; the wording of AWS's
+    // message is not documented). Deregistered (INACTIVE) instances do not count.
+    if rec
+        .container_instances
+        .iter()
+        .flatten()
+        .any(|ci| ci.status() != Some("INACTIVE"))
+    {
+        return Err(ApiError::new(
+            "ClusterContainsContainerInstancesException",
+            "The Cluster cannot be deleted while Container Instances are active or draining.",
+        ));
+    }
     rec.cluster.status = Some("INACTIVE".to_owned());
     Ok(encode(
         &DeleteClusterOutput::builder()

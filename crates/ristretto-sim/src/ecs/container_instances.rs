@@ -704,3 +704,84 @@ pub fn placeable(rec: &ClusterRecord) -> Option<Vec<(String, (u32, u32))>> {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use serde_json::{Value, json};
+
+    use crate::testkit::Kit;
+
+    const WORLD: &str = "clusters: [{name: default, containerInstances: [{cpu: 1024, memory: 2048}]}]\ntaskStartDelaySeconds: 10\ntaskStopDelaySeconds: 2\ntaskStartJitter: 0\n";
+
+    fn describe(kit: &mut Kit, at: f64) -> Value {
+        let arns = kit.call("ecs", "ListContainerInstances", at, json!({}));
+        let out = kit.call(
+            "ecs",
+            "DescribeContainerInstances",
+            at,
+            json!({"containerInstances": arns["containerInstanceArns"]}),
+        );
+        out["containerInstances"][0].clone()
+    }
+
+    fn remaining(ci: &Value, name: &str) -> i64 {
+        ci["remainingResources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["integerValue"]
+            .as_i64()
+            .unwrap()
+    }
+
+    // API_ContainerInstance: `remainingResources` ("for tasks that are running", the scheduler's
+    // reservations: a task holds its CPU and memory from placement until it is STOPPED),
+    // `pendingTasksCount` / `runningTasksCount`, on the world clock as a service's tasks start
+    // and as a scale-in stops them.
+    #[test]
+    fn remaining_resources_follow_a_services_tasks_on_the_world_clock() {
+        let mut kit = Kit::new(WORLD);
+        kit.register_definition(json!({
+            "family": "web",
+            "requiresCompatibilities": ["EC2"],
+            "containerDefinitions": [{"name": "app", "image": "web:1", "cpu": 256, "memory": 512, "essential": true}],
+        }));
+        kit.call(
+            "ecs",
+            "CreateService",
+            0.0,
+            json!({"serviceName": "web", "taskDefinition": "web", "desiredCount": 3, "launchType": "EC2"}),
+        );
+        let ci = describe(&mut kit, 1.0);
+        assert_eq!(ci["pendingTasksCount"], 3);
+        assert_eq!(ci["runningTasksCount"], 0);
+        assert_eq!(remaining(&ci, "CPU"), 1024 - 3 * 256);
+        assert_eq!(remaining(&ci, "MEMORY"), 2048 - 3 * 512);
+
+        kit.step(10.0);
+        let ci = describe(&mut kit, 10.0);
+        assert_eq!(ci["pendingTasksCount"], 0);
+        assert_eq!(ci["runningTasksCount"], 3);
+
+        kit.call(
+            "ecs",
+            "UpdateService",
+            20.0,
+            json!({"service": "web", "desiredCount": 1}),
+        );
+        let stopping = describe(&mut kit, 20.0);
+        assert_eq!(
+            remaining(&stopping, "MEMORY"),
+            2048 - 3 * 512,
+            "a stopping task holds its memory until STOPPED"
+        );
+        kit.step(22.0);
+        let ci = describe(&mut kit, 22.0);
+        assert_eq!(ci["runningTasksCount"], 1);
+        assert_eq!(remaining(&ci, "CPU"), 1024 - 256);
+        assert_eq!(remaining(&ci, "MEMORY"), 2048 - 512);
+    }
+}

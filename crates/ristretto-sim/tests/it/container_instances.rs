@@ -555,3 +555,25 @@ async fn container_instances_are_taggable() {
     let keys: Vec<_> = tags.tags().iter().filter_map(|t| t.key()).collect();
     assert_eq!(keys, ["team", "env"]);
 }
+
+// API_DeleteCluster: "You must deregister all container instances from this cluster before you
+// may delete it" (ClusterContainsContainerInstancesException).
+#[tokio::test]
+async fn a_cluster_with_registered_instances_is_not_deleted() {
+    let sim = start("clusters: [default]\n").await;
+    let ecs = sim.ecs();
+    ecs.create_cluster().cluster_name("ec2").send().await.unwrap();
+    let ci = register_instance(&ecs, "ec2", "t3.small", 1024, 1024).await;
+    let err = ecs.delete_cluster().cluster("ec2").send().await.unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some("ClusterContainsContainerInstancesException")
+    );
+    ecs.deregister_container_instance()
+        .cluster("ec2")
+        .container_instance(ci.container_instance_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    ecs.delete_cluster().cluster("ec2").send().await.unwrap();
+}

@@ -132,10 +132,15 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> Result<Exit, CliError> {
         let service = live::require_service(&clients, &ctx.printer, &config.cluster, name).await?;
         let scaling = auto_scaling(&clients, &ctx.printer, &config.cluster, name).await;
         let status = Status::of(&service, &config.cluster, scaling, args.events);
+        let tasks = tasks(&clients, &ctx.printer, &config.cluster, name).await;
         let text = match ctx.printer.output() {
-            OutputFormat::Text => status.text(),
+            OutputFormat::Text => status.text() + &tasks_text(&tasks),
             OutputFormat::Json => {
-                let mut json = serde_json::to_string_pretty(&status).unwrap_or_default();
+                let mut value = serde_json::to_value(&status).unwrap_or_default();
+                if let Some(obj) = value.as_object_mut() {
+                    obj.insert("tasks".to_owned(), serde_json::json!(tasks));
+                }
+                let mut json = serde_json::to_string_pretty(&value).unwrap_or_default();
                 json.push('\n');
                 json
             }
@@ -193,6 +198,56 @@ pub async fn auto_scaling(
             .unwrap_or(false),
         policies,
     })
+}
+
+/// One task of the service as `status` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskLine {
+    /// The task ID.
+    pub id: String,
+    /// `PROVISIONING`, `PENDING`, `RUNNING`, …
+    pub last_status: String,
+    /// `family:revision`.
+    pub task_definition: String,
+    /// Its capacity provider, else its launch type (`ristretto_ecs::tasks::placement`).
+    pub capacity_provider: String,
+}
+
+/// The service's tasks not stopped, oldest first; an error is a warning (the rest of the
+/// status is still worth showing).
+async fn tasks(clients: &Clients, printer: &Printer, cluster: &str, service: &str) -> Vec<TaskLine> {
+    match ristretto_ecs::tasks::service_tasks(&clients.ecs, cluster, service).await {
+        Ok(tasks) => tasks
+            .iter()
+            .map(|t| TaskLine {
+                id: short_name(t.task_arn().unwrap_or_default()).to_owned(),
+                last_status: t.last_status().unwrap_or("-").to_owned(),
+                task_definition: short_task_definition(t.task_definition_arn().unwrap_or_default())
+                    .to_owned(),
+                capacity_provider: ristretto_ecs::tasks::placement(t).to_owned(),
+            })
+            .collect(),
+        Err(e) => {
+            printer.warn(&format!("cannot list the service's tasks: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+/// The `Tasks:` block of the text status (nothing when the service runs no task).
+fn tasks_text(tasks: &[TaskLine]) -> String {
+    if tasks.is_empty() {
+        return String::new();
+    }
+    let mut out = "Tasks:\n".to_owned();
+    for t in tasks {
+        out.push_str(&format!(
+            "  {} {} {} {}\n",
+            t.id, t.last_status, t.task_definition, t.capacity_provider
+        ));
+    }
+    out
 }
 
 fn rfc3339(t: Option<&DateTime>) -> Option<String> {

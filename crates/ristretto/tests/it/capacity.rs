@@ -67,3 +67,43 @@ fn run_without_a_strategy_takes_the_cluster_default() {
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert_eq!(providers(dir.path()), (0, 1), "{all}");
 }
+
+// Issue 19 ("`status` shows the capacity provider of each task"), API_Task
+// `capacityProviderName`: after the example's deploy (FARGATE base 1, then 1:3 with
+// FARGATE_SPOT) `status` lists the five tasks with their provider, in text and in JSON.
+#[test]
+fn status_lists_each_task_with_its_capacity_provider() {
+    let dir = common::example_copy("fargate-spot", None);
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "deploy"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "status"])
+        .output()
+        .expect("runs");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let block = stdout.split("Tasks:\n").nth(1).expect("a Tasks block");
+    let lines: Vec<&str> = block.lines().take_while(|l| l.starts_with("  ")).collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    let on = |p: &str| lines.iter().filter(|l| l.ends_with(&format!(" {p}"))).count();
+    assert_eq!((on("FARGATE"), on("FARGATE_SPOT")), (2, 3), "{stdout}");
+    assert!(lines.iter().all(|l| l.contains(" RUNNING web:1 ")), "{stdout}");
+
+    let out = ristretto(dir.path())
+        .args(["--local", "--config", CONFIG, "status", "--output", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tasks = json["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 5);
+    let spot = tasks
+        .iter()
+        .filter(|t| t["capacityProvider"] == "FARGATE_SPOT")
+        .count();
+    assert_eq!(spot, 3, "{json}");
+}
