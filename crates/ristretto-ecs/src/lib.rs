@@ -16,8 +16,8 @@ pub mod rollback;
 pub mod run;
 pub mod send;
 pub mod service;
-pub mod tasks;
 pub mod task_definition;
+pub mod tasks;
 pub mod wait;
 
 pub use assess::{Target, WaitUntil};

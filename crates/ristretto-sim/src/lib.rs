@@ -52,6 +52,8 @@ pub mod faults;
 pub mod iam;
 pub mod images;
 pub mod logs;
+#[cfg(test)]
+mod operations_table;
 pub mod s3;
 pub mod secrets;
 mod server;
@@ -59,8 +61,6 @@ pub mod ssm;
 pub mod state;
 #[cfg(test)]
 mod testkit;
-#[cfg(test)]
-mod operations_table;
 pub mod world;
 
 use std::future::Future;

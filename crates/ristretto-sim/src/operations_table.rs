@@ -102,7 +102,10 @@ fn every_operation_the_readme_lists_is_answered() {
         );
     }
     for op in readme_operations("ssm") {
-        assert!(crate::ssm::handle(&mut state, &op, b"{}").is_some(), "SSM {op}");
+        assert!(
+            crate::ssm::handle(&mut state, &op, b"{}").is_some(),
+            "SSM {op}"
+        );
     }
     for op in readme_operations("secrets") {
         assert!(
@@ -113,7 +116,10 @@ fn every_operation_the_readme_lists_is_answered() {
     for op in readme_operations("elbv2") {
         let answer = crate::elbv2::handle(&mut state, &ctx, &op, b"", "req");
         assert!(
-            answer.as_ref().err().is_none_or(|e| e.code != "InvalidAction"),
+            answer
+                .as_ref()
+                .err()
+                .is_none_or(|e| e.code != "InvalidAction"),
             "ELBv2 {op}"
         );
     }

@@ -175,19 +175,14 @@ pub fn delete(state: &mut State, body: &[u8]) -> ApiResult {
     if FARGATE_PROVIDERS.contains(&name.as_str()) {
         return Err(reserved(&name));
     }
-    if !state
-        .ecs
-        .capacity_providers
-        .get(&name)
-        .is_some_and(|p| p.status() == Some(&CapacityProviderStatus::Active))
-    {
+    if !exists(&state.ecs, &name) {
         return Err(unknown_provider(&name));
     }
     for (cluster, rec) in &state.ecs.clusters {
         if rec.cluster.status() != Some("ACTIVE") {
             continue;
         }
-        if rec.cluster.capacity_providers().iter().any(|p| *p == name) {
+        if rec.cluster.capacity_providers().contains(&name) {
             return Err(ApiError::client(format!(
                 "The capacity provider {name} is associated with cluster {cluster} and cannot be deleted. Remove it with PutClusterCapacityProviders first."
             )));

@@ -288,9 +288,8 @@ fn describe_one(
     ]);
     out.running_tasks_count = u.running;
     out.pending_tasks_count = u.pending;
-    if !include.contains(&ContainerInstanceField::Tags) {
-        out.tags = None;
-    } else if out.tags().is_empty() {
+    // Tags only when asked for, and left out when there are none.
+    if !include.contains(&ContainerInstanceField::Tags) || out.tags().is_empty() {
         out.tags = None;
     }
     out.health_status = include

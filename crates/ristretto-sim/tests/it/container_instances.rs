@@ -562,9 +562,18 @@ async fn container_instances_are_taggable() {
 async fn a_cluster_with_registered_instances_is_not_deleted() {
     let sim = start("clusters: [default]\n").await;
     let ecs = sim.ecs();
-    ecs.create_cluster().cluster_name("ec2").send().await.unwrap();
+    ecs.create_cluster()
+        .cluster_name("ec2")
+        .send()
+        .await
+        .unwrap();
     let ci = register_instance(&ecs, "ec2", "t3.small", 1024, 1024).await;
-    let err = ecs.delete_cluster().cluster("ec2").send().await.unwrap_err();
+    let err = ecs
+        .delete_cluster()
+        .cluster("ec2")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         err.code(),
         Some("ClusterContainsContainerInstancesException")

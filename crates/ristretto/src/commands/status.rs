@@ -216,7 +216,12 @@ pub struct TaskLine {
 
 /// The service's tasks not stopped, oldest first; an error is a warning (the rest of the
 /// status is still worth showing).
-async fn tasks(clients: &Clients, printer: &Printer, cluster: &str, service: &str) -> Vec<TaskLine> {
+async fn tasks(
+    clients: &Clients,
+    printer: &Printer,
+    cluster: &str,
+    service: &str,
+) -> Vec<TaskLine> {
     match ristretto_ecs::tasks::service_tasks(&clients.ecs, cluster, service).await {
         Ok(tasks) => tasks
             .iter()

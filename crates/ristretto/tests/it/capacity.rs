@@ -89,9 +89,17 @@ fn status_lists_each_task_with_its_capacity_provider() {
     let block = stdout.split("Tasks:\n").nth(1).expect("a Tasks block");
     let lines: Vec<&str> = block.lines().take_while(|l| l.starts_with("  ")).collect();
     assert_eq!(lines.len(), 5, "{stdout}");
-    let on = |p: &str| lines.iter().filter(|l| l.ends_with(&format!(" {p}"))).count();
+    let on = |p: &str| {
+        lines
+            .iter()
+            .filter(|l| l.ends_with(&format!(" {p}")))
+            .count()
+    };
     assert_eq!((on("FARGATE"), on("FARGATE_SPOT")), (2, 3), "{stdout}");
-    assert!(lines.iter().all(|l| l.contains(" RUNNING web:1 ")), "{stdout}");
+    assert!(
+        lines.iter().all(|l| l.contains(" RUNNING web:1 ")),
+        "{stdout}"
+    );
 
     let out = ristretto(dir.path())
         .args(["--local", "--config", CONFIG, "status", "--output", "json"])
