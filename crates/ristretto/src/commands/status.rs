@@ -210,8 +210,11 @@ pub struct TaskLine {
     pub last_status: String,
     /// `family:revision`.
     pub task_definition: String,
-    /// Its capacity provider, else its launch type (`ristretto_ecs::tasks::placement`).
-    pub capacity_provider: String,
+    /// Its capacity provider, when it was started through a capacity provider strategy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_provider: Option<String>,
+    /// `FARGATE`, `EC2`, … (what the text shows when there is no capacity provider).
+    pub launch_type: Option<String>,
 }
 
 /// The service's tasks not stopped, oldest first; an error is a warning (the rest of the
@@ -230,7 +233,8 @@ async fn tasks(
                 last_status: t.last_status().unwrap_or("-").to_owned(),
                 task_definition: short_task_definition(t.task_definition_arn().unwrap_or_default())
                     .to_owned(),
-                capacity_provider: ristretto_ecs::tasks::placement(t).to_owned(),
+                capacity_provider: t.capacity_provider_name().map(str::to_owned),
+                launch_type: t.launch_type().map(|l| l.as_str().to_owned()),
             })
             .collect(),
         Err(e) => {
@@ -247,9 +251,16 @@ fn tasks_text(tasks: &[TaskLine]) -> String {
     }
     let mut out = "Tasks:\n".to_owned();
     for t in tasks {
+        // Where it runs: the capacity provider, else the launch type
+        // (`ristretto_ecs::tasks::placement`).
+        let place = t
+            .capacity_provider
+            .as_deref()
+            .or(t.launch_type.as_deref())
+            .unwrap_or("-");
         out.push_str(&format!(
-            "  {} {} {} {}\n",
-            t.id, t.last_status, t.task_definition, t.capacity_provider
+            "  {} {} {} {place}\n",
+            t.id, t.last_status, t.task_definition
         ));
     }
     out
