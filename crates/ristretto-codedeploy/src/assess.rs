@@ -1,7 +1,9 @@
 //! The decision of each poll of a CodeDeploy deployment, as a plain function
 //! of what `GetDeploymentTarget` and (when asked) `GetDeployment` answered:
 //! succeeded, reached the lifecycle event waited for, failed (at which event,
-//! which hook, what CodeDeploy did about it), or still going. The shell in
+//! which hook, what CodeDeploy did about it), rolling back in a deployment of
+//! its own (to follow next), or still going; and, for that rollback
+//! deployment, how it ended ([`assess_rollback`]). The shell in
 //! [`crate::wait`] makes the calls; this module only reads them.
 
 use aws_sdk_codedeploy::types::{
@@ -9,7 +11,7 @@ use aws_sdk_codedeploy::types::{
 };
 
 use crate::appspec::Deployed;
-use crate::error::FailedDeployment;
+use crate::error::{FailedDeployment, RollbackOutcome};
 
 /// The lifecycle events of an ECS blue/green deployment, in order.
 pub const LIFECYCLE_EVENTS: [&str; 8] = [
@@ -51,6 +53,15 @@ pub enum Assessment {
     /// The deployment ended Failed or Stopped. Its green task set's stopped
     /// tasks are not known here: the shell adds them.
     Failed(Box<FailedDeployment>),
+    /// The deployment ended Failed or Stopped and CodeDeploy rolls it back in
+    /// a deployment of its own (`rollbackInfo.rollbackDeploymentId`), which
+    /// is what to follow next.
+    RollingBack {
+        /// The deployment that failed or was stopped.
+        failed: Box<FailedDeployment>,
+        /// The rollback deployment, `d-…`.
+        rollback_id: String,
+    },
     /// Still going.
     InProgress,
 }
@@ -102,9 +113,41 @@ pub fn assess(
     match info.status() {
         Some(DeploymentStatus::Succeeded) => Assessment::Succeeded,
         Some(status @ (DeploymentStatus::Failed | DeploymentStatus::Stopped)) => {
-            Assessment::Failed(Box::new(failure(info, status, target)))
+            let failed = Box::new(failure(info, status, target));
+            match info
+                .rollback_info()
+                .and_then(|r| r.rollback_deployment_id())
+                .filter(|id| !id.is_empty())
+            {
+                Some(id) => Assessment::RollingBack {
+                    failed,
+                    rollback_id: id.to_owned(),
+                },
+                None => Assessment::Failed(failed),
+            }
         }
         _ => Assessment::InProgress,
+    }
+}
+
+/// Decides one poll of a rollback deployment: how it ended, or `None`
+/// while it goes on. A rollback that fails or is stopped says why.
+#[must_use]
+pub fn assess_rollback(
+    target: Option<&EcsTarget>,
+    deployment: Option<&DeploymentInfo>,
+) -> Option<RollbackOutcome> {
+    match assess(target, deployment, Until::Finished) {
+        Assessment::Succeeded => Some(RollbackOutcome::Succeeded {
+            task_definition: None,
+        }),
+        Assessment::Failed(failed) | Assessment::RollingBack { failed, .. } => {
+            Some(RollbackOutcome::Failed {
+                status: failed.status,
+                reason: failed.reason,
+            })
+        }
+        Assessment::Reached(_) | Assessment::InProgress => None,
     }
 }
 
@@ -166,6 +209,7 @@ fn failure(
         diagnostic,
         reason,
         stopped: ristretto_core::diagnosis::Diagnosis::default(),
+        rollback_deployment: None,
         rollback: info
             .rollback_info()
             .and_then(|r| r.rollback_message())

@@ -50,6 +50,17 @@ pub enum CodeDeployError {
         /// `CodeDeploy deployment d-…`, `the task set`.
         what: String,
     },
+    /// A deployment (a rollback deployment, maybe) is in progress in the group:
+    /// CodeDeploy takes one at a time (`DeploymentLimitExceededException`).
+    #[error("CodeDeploy deployment {deployment_id}{} is in progress in deployment group `{group}`", if *rollback { " (a rollback)" } else { "" })]
+    Busy {
+        /// The deployment group.
+        group: String,
+        /// The deployment in progress.
+        deployment_id: String,
+        /// Whether CodeDeploy created it to roll another one back.
+        rollback: bool,
+    },
     /// Nothing changed for `--no-progress-timeout`.
     #[error("no progress for {} (no lifecycle event, task set or traffic change); {what} is still in progress", ristretto_core::duration::format(*after))]
     Stalled {
@@ -82,6 +93,58 @@ pub struct FailedDeployment {
     pub rollback: Option<String>,
     /// The replacement task set's tasks that stopped on their own.
     pub stopped: ristretto_core::diagnosis::Diagnosis,
+    /// The rollback deployment CodeDeploy started for it, and how it ended,
+    /// when one was followed.
+    pub rollback_deployment: Option<(String, RollbackOutcome)>,
+}
+
+/// How a rollback deployment ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RollbackOutcome {
+    /// The service is back on the previous revision.
+    Succeeded {
+        /// What the service runs now, when it was read.
+        task_definition: Option<String>,
+    },
+    /// The rollback failed or was stopped.
+    Failed {
+        /// `Failed` or `Stopped`.
+        status: String,
+        /// CodeDeploy's error information.
+        reason: String,
+    },
+    /// The wait ended (timeout, no progress) before the rollback did.
+    Unfinished {
+        /// Why the wait ended.
+        why: String,
+    },
+}
+
+impl FailedDeployment {
+    /// What the rollback deployment came to, as lines under the error.
+    #[must_use]
+    pub fn rollback_lines(&self) -> Vec<String> {
+        let Some((id, outcome)) = &self.rollback_deployment else {
+            return Vec::new();
+        };
+        match outcome {
+            RollbackOutcome::Succeeded { task_definition } => vec![format!(
+                "rollback deployment {id} succeeded: the service is back on the previous revision{}",
+                task_definition
+                    .as_deref()
+                    .map(|td| format!(" ({td})"))
+                    .unwrap_or_default()
+            )],
+            RollbackOutcome::Failed { status, reason } => vec![
+                format!("rollback deployment {id} {status}: {reason}"),
+                "the service may be in a mixed state (both task sets, traffic split between them): check it with `ristretto status`, then deploy a known-good revision with `ristretto deploy --revision N`".to_owned(),
+            ],
+            RollbackOutcome::Unfinished { why } => vec![
+                format!("rollback deployment {id} was still in progress when the wait ended ({why})"),
+                format!("follow it with `ristretto wait`, or in the console: deployment {id}"),
+            ],
+        }
+    }
 }
 
 impl ristretto_core::poll::LookError for CodeDeployError {
@@ -136,6 +199,7 @@ impl CodeDeployError {
                 .map(|d| format!("lifecycle event: {d}"))
                 .chain(failed.stopped.lines())
                 .chain(failed.rollback.iter().map(|r| format!("rollback: {r}")))
+                .chain(failed.rollback_lines())
                 .collect(),
             Self::Ecs(e) => e
                 .diagnosis()

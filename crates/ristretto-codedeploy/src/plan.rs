@@ -97,6 +97,7 @@ pub async fn plan(
         choice => choice,
     };
     let group = group_of(cd, settings, live).await?;
+    crate::wait::refuse_if_busy(cd, &group).await?;
     let from_file = files
         .service_definition
         .as_ref()

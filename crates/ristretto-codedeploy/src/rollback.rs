@@ -1,7 +1,9 @@
 //! `rollback` of a CODE_DEPLOY service. A deployment in progress is stopped
-//! with auto-rollback, so CodeDeploy puts the blue task set back; with none
-//! in progress, the previous ACTIVE revision is deployed again through a new
-//! CodeDeploy deployment.
+//! with auto-rollback, so CodeDeploy puts the blue task set back in a
+//! rollback deployment of its own, which is then followed; a rollback
+//! deployment already in progress is only followed; with none in progress,
+//! the previous ACTIVE revision is deployed again through a new CodeDeploy
+//! deployment.
 
 use std::time::Duration;
 
@@ -29,6 +31,11 @@ pub enum RollbackPlan {
         /// The task definition that deployment was rolling out, when its AppSpec says.
         task_definition: Option<String>,
     },
+    /// A rollback deployment CodeDeploy started is in progress: follow it.
+    Follow {
+        /// `d-…`.
+        deployment_id: String,
+    },
     /// Deploy `to` (the revision before `from`) in a new deployment.
     Redeploy {
         /// The revision the service runs.
@@ -49,7 +56,11 @@ pub async fn plan(
     live: &Service,
 ) -> Result<RollbackPlan, CodeDeployError> {
     if let Some(deployment_id) = in_progress(cd, group).await? {
-        let task_definition = deployment_task_definition(cd, &deployment_id).await?;
+        let info = get_deployment(cd, &deployment_id).await?;
+        if crate::wait::is_rollback(&info) {
+            return Ok(RollbackPlan::Follow { deployment_id });
+        }
+        let task_definition = appspec_task_definition(&info);
         return Ok(RollbackPlan::Stop {
             deployment_id,
             task_definition,
@@ -116,17 +127,14 @@ pub async fn stop(
 /// How long [`stop`] looks for the rollback deployment's ID.
 const STOP_RECORDED_WITHIN: Duration = Duration::from_secs(30);
 
-async fn deployment_task_definition(
-    cd: &Client,
-    deployment_id: &str,
-) -> Result<Option<String>, CodeDeployError> {
-    let info = get_deployment(cd, deployment_id).await?;
+/// The task definition the AppSpec of deployment `info` deploys.
+fn appspec_task_definition(info: &aws_sdk_codedeploy::types::DeploymentInfo) -> Option<String> {
     let content = info
         .revision()
         .and_then(|r| r.app_spec_content())
         .and_then(|c| c.content())
         .unwrap_or_default();
-    Ok(Deployed::parse(content).task_definition)
+    Deployed::parse(content).task_definition
 }
 
 /// The ACTIVE revision of the family right below `current`.
@@ -197,6 +205,15 @@ pub async fn execute(
             let follow = stop(cd, &deployment_id, events).await?;
             Ok(Started {
                 follow,
+                created: None,
+            })
+        }
+        RollbackPlan::Follow { deployment_id } => {
+            events.step(format!(
+                "rollback deployment {deployment_id} is already in progress; following it"
+            ));
+            Ok(Started {
+                follow: Some(deployment_id),
                 created: None,
             })
         }

@@ -6,6 +6,12 @@
 //! does not exist yet, and now and then as a safeguard. What each poll means
 //! is decided by [`crate::assess`]; the loop is [`ristretto_core::poll`]'s.
 //!
+//! When the deployment fails or is stopped and CodeDeploy rolls it back in a
+//! deployment of its own (`rollbackInfo.rollbackDeploymentId`), the same
+//! loop follows that rollback deployment to its end, and the error names
+//! both: why the deployment failed, and whether the rollback put the service
+//! back on the previous revision.
+//!
 //! Without a deployment in progress (a service just created), waiting means
 //! one PRIMARY task set in STEADY_STATE, read from `DescribeServices`.
 
@@ -21,9 +27,9 @@ use ristretto_core::poll::{Backoff, GaveUp, Limits, Look, Pace, poll};
 use ristretto_ecs::service::{require_service, stopped_tasks};
 use tokio::time::Instant;
 
-use crate::assess::{Assessment, Until, assess, is_over, needs_deployment};
+use crate::assess::{Assessment, Until, assess, assess_rollback, is_over, needs_deployment};
 use crate::discover::Group;
-use crate::error::CodeDeployError;
+use crate::error::{CodeDeployError, FailedDeployment, RollbackOutcome};
 use ristretto_core::aws_error::AwsError;
 
 /// What and how long to wait.
@@ -78,14 +84,54 @@ pub async fn in_progress(cd: &Client, group: &Group) -> Result<Option<String>, C
     Ok(out.deployments().first().cloned())
 }
 
-/// Polls until the deployment succeeds (or reaches `spec.until`), fails, is
-/// stopped, or the deadline passes. `ecs` reads the stopped tasks of the
-/// green task set when the deployment fails.
+/// How the poll loop of [`wait_for_deployment`] ended.
+enum Ended {
+    /// The followed deployment itself decided it.
+    Deployment(Assessment),
+    /// The rollback deployment of a failed one ended.
+    Rollback(RollbackOutcome),
+}
+
+/// Whether CodeDeploy created deployment `info` to roll another one back
+/// (API_DeploymentInfo `creator` `codeDeployRollback`, API_RollbackInfo
+/// `rollbackTriggeringDeploymentId`).
+#[must_use]
+pub fn is_rollback(info: &DeploymentInfo) -> bool {
+    info.creator() == Some(&aws_sdk_codedeploy::types::DeploymentCreator::CodeDeployRollback)
+        || info
+            .rollback_info()
+            .and_then(|r| r.rollback_triggering_deployment_id())
+            .is_some_and(|id| !id.is_empty())
+}
+
+/// Refuses a new deployment while one is in progress in `group` (CodeDeploy
+/// would answer `DeploymentLimitExceededException`), before anything changes.
 ///
 /// # Errors
-/// [`CodeDeployError::DeploymentFailed`] naming the failed lifecycle event
-/// and the green task set's stopped tasks, [`CodeDeployError::TimedOut`],
-/// [`CodeDeployError::Stalled`], AWS errors.
+/// [`CodeDeployError::Busy`], naming the deployment and whether it is a
+/// rollback; AWS errors.
+pub async fn refuse_if_busy(cd: &Client, group: &Group) -> Result<(), CodeDeployError> {
+    let Some(deployment_id) = in_progress(cd, group).await? else {
+        return Ok(());
+    };
+    let rollback = is_rollback(&get_deployment(cd, &deployment_id).await?);
+    Err(CodeDeployError::Busy {
+        group: group.deployment_group_name.clone(),
+        deployment_id,
+        rollback,
+    })
+}
+
+/// Polls until the deployment succeeds (or reaches `spec.until`), fails, is
+/// stopped, or the deadline passes; when CodeDeploy rolls a failed or stopped
+/// deployment back in a deployment of its own, follows that one to its end
+/// too. `ecs` reads the stopped tasks of the green task set when the
+/// deployment fails, and the service's task definition after a rollback.
+///
+/// # Errors
+/// [`CodeDeployError::DeploymentFailed`] naming the failed lifecycle event,
+/// the green task set's stopped tasks and the rollback's outcome,
+/// [`CodeDeployError::TimedOut`], [`CodeDeployError::Stalled`], AWS errors.
 pub async fn wait_for_deployment(
     cd: &Client,
     ecs: &aws_sdk_ecs::Client,
@@ -98,6 +144,9 @@ pub async fn wait_for_deployment(
     let mut green: Option<String> = None;
     let mut backoff = Backoff::new(spec.pace);
     let mut polls: u32 = 0;
+    // Once the deployment failed and CodeDeploy rolls it back: what failed,
+    // and the rollback deployment now followed.
+    let mut rolling_back: Option<(Box<FailedDeployment>, String)> = None;
     let limits = Limits {
         deadline: spec.deadline,
         no_progress: spec.no_progress_timeout,
@@ -105,11 +154,16 @@ pub async fn wait_for_deployment(
     };
     let ended = poll(limits, events, async || {
         polls += 1;
-        let mut target = get_target(cd, spec).await?;
+        let following = rolling_back
+            .as_ref()
+            .map_or(spec.deployment_id.as_str(), |(_, id)| id.as_str())
+            .to_owned();
+        let rollback = rolling_back.is_some().then_some(following.as_str());
+        let mut target = get_target(cd, &following, spec).await?;
         let mut changed = false;
         if let Some(target) = &target {
             green = green_task_set(target).or(green.take());
-            changed |= report_lifecycle(target, &mut seen, events);
+            changed |= report_lifecycle(target, &mut seen, events, rollback);
             let sets = task_sets_of(target);
             if !sets.is_empty() && last_sets.as_ref() != Some(&sets) {
                 events.emit(Event::TaskSets {
@@ -121,50 +175,112 @@ pub async fn wait_for_deployment(
         }
         let mut info = None;
         if needs_deployment(target.as_ref(), polls) {
-            let deployment = get_deployment(cd, &spec.deployment_id).await?;
+            let deployment = get_deployment(cd, &following).await?;
             if is_over(&deployment) {
                 // The last lifecycle events, so the log shows every step and
                 // a failure names the event that failed.
-                target = get_target(cd, spec).await?;
+                target = get_target(cd, &following, spec).await?;
                 if let Some(target) = &target {
                     green = green_task_set(target).or(green.take());
-                    report_lifecycle(target, &mut seen, events);
+                    report_lifecycle(target, &mut seen, events, rollback);
                 }
             }
             info = Some(deployment);
         }
-        Ok::<_, CodeDeployError>(match assess(target.as_ref(), info.as_ref(), spec.until) {
-            Assessment::InProgress => Look::Again {
-                changed,
-                next: backoff.next(changed),
-            },
-            done => Look::Done(done),
+        let again = |backoff: &mut Backoff, changed| Look::Again {
+            changed,
+            next: backoff.next(changed),
+        };
+        if rolling_back.is_some() {
+            return Ok::<_, CodeDeployError>(
+                match assess_rollback(target.as_ref(), info.as_ref()) {
+                    Some(outcome) => Look::Done(Ended::Rollback(outcome)),
+                    None => again(&mut backoff, changed),
+                },
+            );
+        }
+        Ok(match assess(target.as_ref(), info.as_ref(), spec.until) {
+            Assessment::InProgress => again(&mut backoff, changed),
+            Assessment::RollingBack {
+                mut failed,
+                rollback_id,
+            } => {
+                // The green task set's stopped tasks, read before the
+                // rollback deletes it.
+                add_stopped_tasks(ecs, spec, green.as_deref(), &mut failed).await;
+                events.step(format!(
+                    "{failed}; following rollback deployment {rollback_id}"
+                ));
+                rolling_back = Some((failed, rollback_id));
+                seen.clear();
+                last_sets = None;
+                polls = 0;
+                again(&mut backoff, true)
+            }
+            done => Look::Done(Ended::Deployment(done)),
         })
     })
     .await?;
     let id = &spec.deployment_id;
+    if let Some((mut failed, rollback_id)) = rolling_back {
+        let outcome = match ended {
+            Ok(Ended::Rollback(RollbackOutcome::Succeeded { .. })) => {
+                // Best effort: what the service runs now.
+                let task_definition = require_service(ecs, &spec.cluster, &spec.service)
+                    .await
+                    .ok()
+                    .and_then(|s| primary_task_definition(&s));
+                RollbackOutcome::Succeeded { task_definition }
+            }
+            Ok(Ended::Rollback(outcome)) => outcome,
+            Ok(Ended::Deployment(_)) => RollbackOutcome::Unfinished {
+                why: "the wait ended".to_owned(),
+            },
+            Err(GaveUp::TimedOut) => RollbackOutcome::Unfinished {
+                why: format!(
+                    "timed out after {}",
+                    ristretto_core::duration::format(spec.timeout)
+                ),
+            },
+            Err(GaveUp::Stalled(limit)) => RollbackOutcome::Unfinished {
+                why: format!(
+                    "nothing changed for {}",
+                    ristretto_core::duration::format(limit)
+                ),
+            },
+        };
+        let summary = match &outcome {
+            RollbackOutcome::Succeeded { .. } => "succeeded",
+            RollbackOutcome::Failed { .. } => "failed",
+            RollbackOutcome::Unfinished { .. } => "still in progress",
+        };
+        failed.rollback_deployment = Some((rollback_id.clone(), outcome));
+        let error = CodeDeployError::DeploymentFailed(failed);
+        events.emit(Event::Finished {
+            outcome: Outcome::Failed,
+            message: format!("{error}; rollback deployment {rollback_id} {summary}"),
+        });
+        return Err(error);
+    }
     let (outcome, message, result) = match ended {
-        Ok(Assessment::Succeeded | Assessment::InProgress) => (
+        Ok(Ended::Deployment(Assessment::Succeeded | Assessment::InProgress)) => (
             Outcome::Succeeded,
             format!("CodeDeploy deployment {id} succeeded"),
             Ok(Followed::Succeeded),
         ),
-        Ok(Assessment::Reached(name)) => (
+        Ok(Ended::Deployment(Assessment::Reached(name))) => (
             Outcome::Succeeded,
             format!("lifecycle event {name} of deployment {id} succeeded; the deployment goes on"),
             Ok(Followed::Reached(name)),
         ),
-        Ok(Assessment::Failed(mut failed)) => {
-            // Best effort: a failing lookup must not hide the real error.
-            if let (Some(set), "Failed") = (&green, failed.status.as_str()) {
-                failed.stopped.stopped_tasks =
-                    stopped_tasks(ecs, &spec.cluster, &spec.service, set, 5)
-                        .await
-                        .unwrap_or_default();
-            }
+        Ok(Ended::Deployment(
+            Assessment::Failed(mut failed) | Assessment::RollingBack { mut failed, .. },
+        )) => {
+            add_stopped_tasks(ecs, spec, green.as_deref(), &mut failed).await;
             let error = CodeDeployError::DeploymentFailed(failed);
             (Outcome::Failed, error.to_string(), Err(error))
         }
+        Ok(Ended::Rollback(_)) => unreachable_rollback(id),
         Err(GaveUp::TimedOut) => (
             Outcome::TimedOut,
             format!("CodeDeploy deployment {id} still in progress"),
@@ -189,6 +305,43 @@ pub async fn wait_for_deployment(
     result
 }
 
+/// A rollback's end without a rollback followed cannot happen (the loop
+/// only reports one while following a rollback); answered as still going.
+fn unreachable_rollback(id: &str) -> (Outcome, String, Result<Followed, CodeDeployError>) {
+    (
+        Outcome::Succeeded,
+        format!("CodeDeploy deployment {id} succeeded"),
+        Ok(Followed::Succeeded),
+    )
+}
+
+/// Adds the green task set's stopped tasks to a Failed deployment (best
+/// effort: a failing lookup must not hide the real error).
+async fn add_stopped_tasks(
+    ecs: &aws_sdk_ecs::Client,
+    spec: &WaitSpec,
+    green: Option<&str>,
+    failed: &mut FailedDeployment,
+) {
+    if let (Some(set), "Failed") = (green, failed.status.as_str())
+        && failed.stopped.stopped_tasks.is_empty()
+    {
+        failed.stopped.stopped_tasks = stopped_tasks(ecs, &spec.cluster, &spec.service, set, 5)
+            .await
+            .unwrap_or_default();
+    }
+}
+
+/// The short task definition of the service's PRIMARY task set.
+fn primary_task_definition(service: &Service) -> Option<String> {
+    service
+        .task_sets()
+        .iter()
+        .find(|s| s.status() == Some("PRIMARY"))
+        .and_then(|s| s.task_definition())
+        .map(|td| short_task_definition(td).to_owned())
+}
+
 /// The ID of the target's GREEN (replacement) task set.
 fn green_task_set(target: &EcsTarget) -> Option<String> {
     target
@@ -199,11 +352,14 @@ fn green_task_set(target: &EcsTarget) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Emits each lifecycle event whose status changed (Pending is not news).
+/// Emits each lifecycle event whose status changed (Pending is not news);
+/// those of a `rollback` deployment as steps that name it, so they do not
+/// read as the failed deployment's own.
 fn report_lifecycle(
     target: &EcsTarget,
     seen: &mut HashMap<String, String>,
     events: &Events,
+    rollback: Option<&str>,
 ) -> bool {
     let mut changed = false;
     for e in target.lifecycle_events() {
@@ -215,10 +371,15 @@ fn report_lifecycle(
             continue;
         }
         seen.insert(name.to_owned(), status.to_owned());
-        events.emit(Event::LifecycleEvent {
-            name: name.to_owned(),
-            status: status.to_owned(),
-        });
+        match rollback {
+            Some(id) => events.step(format!(
+                "rollback deployment {id}: lifecycle event {name}: {status}"
+            )),
+            None => events.emit(Event::LifecycleEvent {
+                name: name.to_owned(),
+                status: status.to_owned(),
+            }),
+        }
         changed = true;
     }
     changed
@@ -247,10 +408,14 @@ fn task_sets_of(target: &EcsTarget) -> Vec<TaskSetProgress> {
     sets
 }
 
-async fn get_target(cd: &Client, spec: &WaitSpec) -> Result<Option<EcsTarget>, CodeDeployError> {
+async fn get_target(
+    cd: &Client,
+    deployment_id: &str,
+    spec: &WaitSpec,
+) -> Result<Option<EcsTarget>, CodeDeployError> {
     match cd
         .get_deployment_target()
-        .deployment_id(&spec.deployment_id)
+        .deployment_id(deployment_id)
         .target_id(format!("{}:{}", spec.cluster, spec.service))
         .send()
         .await

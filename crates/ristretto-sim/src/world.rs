@@ -43,6 +43,7 @@
 //! codeDeploy:                    # inputs of CreateApplication / CreateDeploymentGroup (camelCase)
 //!   applications: [{applicationName: web, computePlatform: ECS}]
 //!   deploymentGroups: [{applicationName: web, deploymentGroupName: web, ecsServices: [...]}]
+//!   installTimeoutMinutes: 60    # how long Install waits for a steady replacement task set; default 60
 //! targetGroups:                  # ELBv2 target groups (DescribeTargetGroups, target health)
 //!   - name: web                  # the only required key; AWS's defaults for the rest
 //!     arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
@@ -335,6 +336,10 @@ pub struct CodeDeploySeed {
     pub applications: Vec<serde_json::Value>,
     #[serde(default)]
     pub deployment_groups: Vec<serde_json::Value>,
+    /// Minutes Install waits for the replacement task set to become steady before the deployment
+    /// fails; `None`: [`crate::codedeploy::INSTALL_TIMEOUT_MINUTES`].
+    #[serde(default)]
+    pub install_timeout_minutes: Option<f64>,
 }
 
 /// Tasks whose container image matches `image` exit with `exit_code`.

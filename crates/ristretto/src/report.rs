@@ -104,6 +104,14 @@ impl From<CodeDeployError> for CliError {
                         .to_owned(),
                 ),
             ),
+            CodeDeployError::Busy { rollback, .. } => (
+                Exit::Failure,
+                Some(if *rollback {
+                    "CodeDeploy is rolling back a failed or stopped deployment: follow it with `ristretto wait`, then deploy again".to_owned()
+                } else {
+                    "follow it with `ristretto wait`, or stop it with `ristretto rollback`, then deploy again".to_owned()
+                }),
+            ),
             CodeDeployError::DeploymentFailed(_) | CodeDeployError::Ecs(_) => {
                 (Exit::Failure, None)
             }

@@ -17,13 +17,13 @@ use aws_sdk_codedeploy::operation::list_deployments::{
 };
 use aws_sdk_codedeploy::operation::stop_deployment::{StopDeploymentInput, StopDeploymentOutput};
 use aws_sdk_codedeploy::types::{
-    ComputePlatform, DeploymentCreator, DeploymentInfo, DeploymentStatus, DeploymentWaitType,
+    AutoRollbackEvent, ComputePlatform, DeploymentCreator, DeploymentInfo, DeploymentStatus, DeploymentWaitType,
     EcsTarget, LifecycleEvent, LifecycleEventStatus, StopStatus, TargetStatus,
 };
 
 use super::applications::{app_exists, find_group};
 use super::configs::{config, config_missing};
-use super::lifecycle::{finish, step};
+use super::lifecycle::{finish, rolls_back_on, step};
 use super::{DeploymentRecord, EVENTS, active, cd_error, overview};
 use crate::clock::timestamp;
 use crate::codec::{Sdk, decode, encode};
@@ -82,6 +82,9 @@ pub(super) fn create_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> Ap
             && d.info.application_name() == Some(app.as_str())
             && d.info.deployment_group_name() == Some(group_name.as_str())
     }) {
+        // API_CreateDeployment, Errors: DeploymentLimitExceededException, "The number of allowed
+        // deployments was exceeded": one deployment in progress per group, a rollback deployment
+        // included. The message AWS writes is not documented; ours names the deployment.
         return Err(cd_error(
             "DeploymentLimitExceededException",
             format!(
@@ -197,6 +200,8 @@ pub(super) fn create_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> Ap
         traffic: 0.0,
         waiting: None,
         wait_until: 0.0,
+        rollback_of: None,
+        install_until: None,
     });
     step(state, ctx.now);
     Ok(encode(
@@ -315,12 +320,14 @@ pub(super) fn stop_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiR
             format!("Deployment {id} has already completed"),
         ));
     }
-    let rollback = input.auto_rollback_enabled().unwrap_or_else(|| {
-        d.info
-            .auto_rollback_configuration()
-            .is_some_and(|c| c.enabled)
-    });
-    finish(
+    // API_StopDeployment, `autoRollbackEnabled`: whether what was updated is rolled back; left
+    // out, the deployment's `autoRollbackConfiguration` decides, by its
+    // DEPLOYMENT_STOP_ON_REQUEST event (API_AutoRollbackConfiguration).
+    let rollback = d.rollback_of.is_none()
+        && input
+            .auto_rollback_enabled()
+            .unwrap_or_else(|| rolls_back_on(d, &AutoRollbackEvent::DeploymentStopOnRequest));
+    let started = finish(
         state,
         ctx.now,
         &id,
@@ -329,12 +336,21 @@ pub(super) fn stop_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiR
         rollback,
         "Deployment stopped by the user",
     );
-    Ok(encode(
-        &StopDeploymentOutput::builder()
+    step(state, ctx.now);
+    // API_StopDeployment, `status`: "Pending: The stop operation is pending. Succeeded: The stop
+    // operation was successful." A stop that started a rollback is pending until the rollback
+    // deployment ends; the status messages are ours (AWS's are not documented).
+    let out = match started {
+        Some(rollback_id) => StopDeploymentOutput::builder()
+            .status(StopStatus::Pending)
+            .status_message(format!(
+                "Stopped deployment {id}; rollback deployment {rollback_id} in progress"
+            )),
+        None => StopDeploymentOutput::builder()
             .status(StopStatus::Succeeded)
-            .status_message("Stopped deployment")
-            .build(),
-    ))
+            .status_message(format!("Stopped deployment {id}")),
+    };
+    Ok(encode(&out.build()))
 }
 
 pub(super) fn continue_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
@@ -359,7 +375,7 @@ pub(super) fn continue_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> 
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_codedeploy::types::DeploymentStatus;
+    use aws_sdk_codedeploy::types::{DeploymentCreator, DeploymentStatus};
     use serde_json::json;
 
     use crate::testkit::{Kit, code_deploy_world};
@@ -401,10 +417,27 @@ mod tests {
         }
     }
 
+    /// The IDs of a deployment's rollback deployment and of the deployment a rollback
+    /// deployment rolls back, from its `rollbackInfo`.
+    fn rollback_ids(kit: &Kit, id: &str) -> (Option<String>, Option<String>) {
+        let info = kit.deployment(id).info.rollback_info();
+        (
+            info.and_then(|r| r.rollback_deployment_id()).map(str::to_owned),
+            info.and_then(|r| r.rollback_triggering_deployment_id())
+                .map(str::to_owned),
+        )
+    }
+
     // API_StopDeployment (autoRollbackEnabled): the deployment is Stopped, what was under way
-    // fails, the rest is skipped, and the original (blue) task set serves again.
+    // fails, the rest is skipped. User guide "deployments-rollback-and-redeploy": the rollback is
+    // a new deployment with its own ID; API_RollbackInfo: the two name each other
+    // (`rollbackDeploymentId`, `rollbackTriggeringDeploymentId`); API_DeploymentInfo `creator`
+    // `codeDeployRollback`; API_StopDeployment `status` Pending ("The stop operation is
+    // pending") while the rollback runs; API_CreateDeployment DeploymentLimitExceededException
+    // while it is in progress. The rollback takes world time: traffic back on the original task
+    // set, then the replacement task set goes.
     #[test]
-    fn stop_with_rollback_keeps_the_blue_task_set() {
+    fn stop_with_rollback_starts_a_rollback_deployment_that_restores_the_blue_task_set() {
         let mut kit = Kit::new(&code_deploy_world(""));
         let (v1, v2) = kit.code_deploy_service();
         let id = kit.create_deployment(20.0, &v2);
@@ -415,10 +448,17 @@ mod tests {
             32.0,
             json!({"deploymentId": id, "autoRollbackEnabled": true}),
         );
-        assert_eq!(out["status"], "Succeeded");
+        assert_eq!(out["status"], "Pending");
         let d = kit.deployment(&id);
         assert_eq!(d.info.status(), Some(&DeploymentStatus::Stopped));
-        assert!(d.info.rollback_info().is_some());
+        let (Some(rollback), None) = rollback_ids(&kit, &id) else {
+            panic!("the stopped deployment names its rollback deployment");
+        };
+        assert_ne!(rollback, id);
+        assert_eq!(rollback_ids(&kit, &rollback), (None, Some(id.clone())));
+        let r = kit.deployment(&rollback);
+        assert_eq!(r.info.creator(), Some(&DeploymentCreator::CodeDeployRollback));
+        assert_eq!(r.info.status(), Some(&DeploymentStatus::InProgress));
         let statuses: Vec<String> = kit.lifecycle(&id).into_iter().map(|e| e.1).collect();
         assert_eq!(
             statuses,
@@ -434,21 +474,80 @@ mod tests {
             ]
             .map(str::to_owned)
         );
-        kit.step_all(34.0); // the green tasks have stopped
+        // One deployment at a time per group, the rollback included.
+        let err = kit
+            .try_call(
+                "codedeploy",
+                "CreateDeployment",
+                33.0,
+                json!({"applicationName": "web", "deploymentGroupName": "web-dg",
+                       "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": "x"}}}),
+            )
+            .expect_err("limit");
+        assert_eq!(err.code, "DeploymentLimitExceededException");
+        // Not at once: blue is primary again, green still there while traffic moves back.
+        kit.step_all(34.0);
+        let sets = kit.service("web").service.task_sets();
+        assert_eq!(sets.len(), 2);
+        let primary = sets.iter().find(|s| s.status() == Some("PRIMARY"));
+        assert_eq!(primary.and_then(|s| s.task_definition()), Some(v1.as_str()));
+        assert_eq!(kit.weight(&rollback, "Blue"), Some(100.0));
+        for t in 35..=45 {
+            kit.step_all(f64::from(t));
+        }
+        let r = kit.deployment(&rollback);
+        assert_eq!(r.info.status(), Some(&DeploymentStatus::Succeeded));
+        assert_eq!(kit.lifecycle(&rollback), [("AllowTraffic".to_owned(), "Succeeded".to_owned())]);
         let sets = kit.service("web").service.task_sets();
         assert_eq!(sets.len(), 1);
         assert_eq!(sets[0].task_definition(), Some(v1.as_str()));
         assert_eq!(sets[0].status(), Some("PRIMARY"));
+        let message = kit
+            .deployment(&id)
+            .info
+            .rollback_info()
+            .and_then(|r| r.rollback_message())
+            .map(str::to_owned);
+        assert_eq!(message, Some(format!("Rollback deployment {rollback} succeeded")));
 
         let err = kit
             .try_call(
                 "codedeploy",
                 "StopDeployment",
-                40.0,
+                50.0,
                 json!({"deploymentId": id}),
             )
             .expect_err("already stopped");
         assert_eq!(err.code, "DeploymentAlreadyCompletedException");
+    }
+
+    // API_StopDeployment `autoRollbackEnabled` left out: the deployment's
+    // autoRollbackConfiguration decides, and only DEPLOYMENT_STOP_ON_REQUEST among its `events`
+    // rolls a stop back (API_AutoRollbackConfiguration). The testkit group lists
+    // DEPLOYMENT_FAILURE only: the stop succeeds at once and both task sets stay.
+    #[test]
+    fn stop_rolls_back_only_when_the_group_lists_stop_on_request() {
+        let mut kit = Kit::new(&code_deploy_world(""));
+        let (_, v2) = kit.code_deploy_service();
+        let id = kit.create_deployment(20.0, &v2);
+        kit.step_all(30.0);
+        let out = kit.call("codedeploy", "StopDeployment", 32.0, json!({"deploymentId": id}));
+        assert_eq!(out["status"], "Succeeded");
+        assert_eq!(rollback_ids(&kit, &id), (None, None));
+        kit.step_all(60.0);
+        assert_eq!(kit.service("web").service.task_sets().len(), 2);
+
+        let world = code_deploy_world("").replace(
+            "events: [DEPLOYMENT_FAILURE]",
+            "events: [DEPLOYMENT_STOP_ON_REQUEST]",
+        );
+        let mut kit = Kit::new(&world);
+        let (_, v2) = kit.code_deploy_service();
+        let id = kit.create_deployment(20.0, &v2);
+        kit.step_all(30.0);
+        let out = kit.call("codedeploy", "StopDeployment", 32.0, json!({"deploymentId": id}));
+        assert_eq!(out["status"], "Pending");
+        assert!(rollback_ids(&kit, &id).0.is_some());
     }
 
     // API_ContinueDeployment: READY_WAIT lets traffic move before the ready wait runs out;
@@ -467,6 +566,7 @@ mod tests {
             kit.step_all(f64::from(t));
         }
         assert_eq!(kit.deployment(&id).waiting.as_deref(), Some("READY"));
+        assert!(!kit.deployment(&id).info.instance_termination_wait_time_started);
         let body = json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"});
         kit.call("codedeploy", "ContinueDeployment", 41.0, body);
         // Linear 10 % a minute: all traffic has moved ten minutes later, then the wait.
@@ -476,6 +576,9 @@ mod tests {
         let d = kit.deployment(&id);
         assert_eq!(d.waiting.as_deref(), Some("TERMINATION"));
         assert_eq!(d.info.status(), Some(&DeploymentStatus::InProgress));
+        // API_DeploymentInfo, instanceTerminationWaitTimeStarted: "'true' as soon as the
+        // termination wait period starts".
+        assert!(d.info.instance_termination_wait_time_started);
         assert_eq!(kit.weight(&id, "Green"), Some(100.0));
         let body = json!({"deploymentId": id, "deploymentWaitType": "TERMINATION_WAIT"});
         kit.call("codedeploy", "ContinueDeployment", 701.0, body);

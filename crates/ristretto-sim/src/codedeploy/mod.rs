@@ -10,7 +10,15 @@
 //! Lifecycle hooks named in the AppSpec take [`HOOK_SECONDS`] of world time and succeed, unless
 //! a `hookFailures` rule of the world file matches the hook's function: then the hook reports
 //! `Failed` (or times out), its lifecycle event fails with diagnostics, and the deployment fails
-//! with `HOOK_EXECUTION_FAILURE` (rolled back when auto-rollback is on).
+//! with `HOOK_EXECUTION_FAILURE`.
+//!
+//! A rollback is a deployment of its own (user guide, "deployments-rollback-and-redeploy":
+//! "technically new deployments, with new deployment IDs"): when a deployment fails or is stopped
+//! and an event of its `autoRollbackConfiguration.events` says so (or StopDeployment's
+//! `autoRollbackEnabled`), a deployment with creator `codeDeployRollback` starts; the two name
+//! each other in `rollbackInfo`. It moves production traffic back to the original task set over
+//! [`ROLLBACK_REROUTE_SECONDS`] of world time, then deletes the replacement task set, and holds
+//! the group like any deployment in progress (`DeploymentLimitExceededException`).
 //!
 //! Applications, groups and deployments are the SDK's own types (`ApplicationInfo`,
 //! `DeploymentGroupInfo`, `DeploymentInfo`, `EcsTarget`); groups are created from the input of
@@ -18,8 +26,8 @@
 //!
 //! Not simulated: EC2/on-premises and Lambda platforms, custom deployment configurations,
 //! alarms, triggers, `PutLifecycleEventHookExecutionStatus` (hook outcomes come from the world
-//! file; AWS's own wording of hook failure messages is not known to us, ours is close), separate
-//! rollback deployments (a rollback is recorded in `rollbackInfo` of the stopped deployment).
+//! file; AWS's own wording of hook failure messages is not known to us, ours is close), the
+//! `Baking` status (the model has it, but no ECS document says when an ECS deployment reports it).
 //!
 //! # Modules
 //! This module holds the state, the dispatch of operations ([`handle`]) and a few shared
@@ -55,6 +63,17 @@ pub use lifecycle::{next_event, step};
 pub const HOOK_SECONDS: f64 = 5.0;
 /// World seconds until a hook that never reports times out (AWS allows a hook an hour).
 pub const HOOK_TIMEOUT_SECONDS: f64 = 3600.0;
+/// World seconds a rollback deployment takes to move production traffic back to the original
+/// task set before it deletes the replacement one. AWS documents no figure; ours.
+pub const ROLLBACK_REROUTE_SECONDS: f64 = 5.0;
+/// Minutes Install waits for the replacement task set to reach a steady state before it fails the
+/// deployment, unless the world file's `codeDeploy.installTimeoutMinutes` says otherwise. The
+/// CodeDeploy documents describe the wait ("deployment-steps-ecs": Install) but give no figure
+/// that we could find; an hour is our choice.
+pub const INSTALL_TIMEOUT_MINUTES: f64 = 60.0;
+/// The lifecycle events of a rollback deployment. AWS does not document which events an ECS
+/// rollback deployment reports; ours reports the one that moves traffic back.
+const ROLLBACK_EVENTS: [&str; 1] = ["AllowTraffic"];
 
 /// The lifecycle events of an ECS blue/green deployment, in order.
 const EVENTS: [&str; 8] = [
@@ -114,6 +133,12 @@ pub struct DeploymentRecord {
     /// `READY` or `TERMINATION` while the deployment waits.
     pub waiting: Option<String>,
     pub wait_until: Epoch,
+    /// The deployment this one rolls back; `None` for a deployment a client created.
+    #[serde(default)]
+    pub rollback_of: Option<String>,
+    /// When Install gives up waiting for a steady replacement task set.
+    #[serde(default)]
+    pub install_until: Option<Epoch>,
 }
 
 fn cd_error(code: &'static str, message: impl Into<String>) -> ApiError {

@@ -87,19 +87,45 @@ pub(super) fn delete_blue(state: &mut State, now: Epoch, index: usize) {
     }
 }
 
-/// A rollback: the blue task set serves again and the green one goes.
-pub(super) fn restore_blue(state: &mut State, now: Epoch, index: usize) {
+/// A rollback deployment's first step: the original (blue) task set is primary again.
+pub(super) fn make_blue_primary(state: &mut State, now: Epoch, index: usize) {
     let d = &state.codedeploy.deployments[index];
-    let (cluster, service) = (d.cluster.clone(), d.service.clone());
-    let (blue, green) = (d.blue.clone(), d.green.clone());
-    with_service(state, &cluster, &service, now, |svc, _, _| {
-        if let Some(blue) = &blue {
-            let _ = task_sets::make_primary(svc, blue, now);
-        }
-        if let Some(green) = &green {
-            let _ = task_sets::delete_task_set(svc, green, true, now);
-        }
-    });
+    let (cluster, service, blue) = (d.cluster.clone(), d.service.clone(), d.blue.clone());
+    if let Some(blue) = blue {
+        with_service(state, &cluster, &service, now, |svc, _, _| {
+            let _ = task_sets::make_primary(svc, &blue, now);
+        });
+    }
+}
+
+/// A rollback deployment's last step: the replacement (green) task set goes.
+pub(super) fn delete_green(state: &mut State, now: Epoch, index: usize) {
+    let d = &state.codedeploy.deployments[index];
+    let (cluster, service, green) = (d.cluster.clone(), d.service.clone(), d.green.clone());
+    if let Some(green) = green {
+        with_service(state, &cluster, &service, now, |svc, _, _| {
+            let _ = task_sets::delete_task_set(svc, &green, true, now);
+        });
+    }
+}
+
+/// Whether the deployment's blue (or green) task set is still on the service.
+pub(super) fn task_set_exists(state: &State, index: usize, blue: bool) -> bool {
+    let d = &state.codedeploy.deployments[index];
+    let Some(id) = (if blue { &d.blue } else { &d.green }) else {
+        return false;
+    };
+    state
+        .ecs
+        .clusters
+        .get(&d.cluster)
+        .and_then(|c| c.services.get(&d.service))
+        .is_some_and(|svc| {
+            svc.service
+                .task_sets()
+                .iter()
+                .any(|t| t.id() == Some(id.as_str()))
+        })
 }
 
 fn ctx_for(state: &State, cluster: &str, now: Epoch) -> Ctx {

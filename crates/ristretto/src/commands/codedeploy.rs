@@ -310,11 +310,16 @@ async fn rollback_one(ctx: &Context, config: &Config, mode: &RollbackMode) -> Re
             task_definition, ..
         } => task_definition.clone(),
         RollbackPlan::Redeploy { from, .. } => Some(from.clone()),
+        // CodeDeploy's own rollback: the revision it rolls back is not ours to deregister.
+        RollbackPlan::Follow { .. } => None,
     };
     if mode.dry_run {
         let what = match &plan {
             RollbackPlan::Stop { deployment_id, .. } => {
                 format!("would stop CodeDeploy deployment {deployment_id} with rollback")
+            }
+            RollbackPlan::Follow { deployment_id } => {
+                format!("would follow rollback deployment {deployment_id}, already in progress")
             }
             RollbackPlan::Redeploy { from, to } => format!(
                 "would deploy {} in place of {} through CodeDeploy",
