@@ -48,7 +48,8 @@ ecs() { "$aws" --endpoint-url "http://127.0.0.1:$port" ecs "$@"; }
 td() {
   cat <<JSON
 {"family": "cli-web", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
- "containerDefinitions": [{"name": "app", "image": "nginx:$1", "essential": true}]}
+ "containerDefinitions": [{"name": "app", "image": "nginx:$1", "essential": true,
+                          "portMappings": [{"containerPort": 80}]}]}
 JSON
 }
 rev1=$(ecs register-task-definition --cli-input-json "$(td 1.27)" --query 'taskDefinition.taskDefinitionArn' --output text)

@@ -399,4 +399,126 @@ mod tests {
         );
         assert_eq!(lifecycle_event("AfterTest"), None);
     }
+
+    fn rolled_back(status: DeploymentStatus, rollback_id: Option<&str>) -> DeploymentInfo {
+        let mut rollback = RollbackInfo::builder().rollback_message("Rollback in progress");
+        if let Some(id) = rollback_id {
+            rollback = rollback.rollback_deployment_id(id);
+        }
+        DeploymentInfo::builder()
+            .deployment_id("d-FAILED")
+            .status(status)
+            .rollback_info(rollback.build())
+            .build()
+    }
+
+    // API_RollbackInfo, rollbackDeploymentId: a failed or stopped deployment that CodeDeploy
+    // rolls back names the rollback deployment, which is what to follow next.
+    #[test]
+    fn a_failed_deployment_with_a_rollback_deployment_is_rolling_back() {
+        for status in [DeploymentStatus::Failed, DeploymentStatus::Stopped] {
+            let info = rolled_back(status.clone(), Some("d-ROLLBACK"));
+            let Assessment::RollingBack {
+                failed,
+                rollback_id,
+            } = assess(None, Some(&info), Until::Finished)
+            else {
+                panic!("{status:?} with a rollback deployment rolls back");
+            };
+            assert_eq!(rollback_id, "d-ROLLBACK");
+            assert_eq!(failed.id, "d-FAILED");
+            assert_eq!(failed.status, status.as_str());
+        }
+        // Waiting for a lifecycle event that never came: the rollback is still followed.
+        let info = rolled_back(DeploymentStatus::Failed, Some("d-ROLLBACK"));
+        assert!(matches!(
+            assess(None, Some(&info), Until::Event("AllowTraffic")),
+            Assessment::RollingBack { .. }
+        ));
+        // A rollback message without a rollback deployment (or an empty ID) is a plain failure.
+        for id in [None, Some("")] {
+            let info = rolled_back(DeploymentStatus::Failed, id);
+            assert!(matches!(
+                assess(None, Some(&info), Until::Finished),
+                Assessment::Failed(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn a_rollback_deployment_ends_succeeded_failed_or_not_yet() {
+        let running = deployment(DeploymentStatus::InProgress);
+        assert_eq!(assess_rollback(None, Some(&running)), None);
+        assert_eq!(assess_rollback(None, None), None);
+        let done = deployment(DeploymentStatus::Succeeded);
+        assert_eq!(
+            assess_rollback(None, Some(&done)),
+            Some(RollbackOutcome::Succeeded {
+                task_definition: None
+            })
+        );
+        let failed = DeploymentInfo::builder()
+            .deployment_id("d-ROLLBACK")
+            .status(DeploymentStatus::Failed)
+            .error_information(
+                ErrorInformation::builder()
+                    .code(ErrorCode::EcsUpdateError)
+                    .message("the original task set cannot reach a steady state")
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            assess_rollback(None, Some(&failed)),
+            Some(RollbackOutcome::Failed {
+                status: "Failed".to_owned(),
+                reason: "ECS_UPDATE_ERROR: the original task set cannot reach a steady state"
+                    .to_owned()
+            })
+        );
+        let stopped = deployment(DeploymentStatus::Stopped);
+        assert_eq!(
+            assess_rollback(None, Some(&stopped)),
+            Some(RollbackOutcome::Failed {
+                status: "Stopped".to_owned(),
+                reason: "stopped".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn the_error_names_the_rollback_and_what_to_do_when_it_failed() {
+        let info = rolled_back(DeploymentStatus::Failed, Some("d-ROLLBACK"));
+        let Assessment::RollingBack { mut failed, .. } = assess(None, Some(&info), Until::Finished)
+        else {
+            panic!("rolling back");
+        };
+        failed.rollback_deployment = Some((
+            "d-ROLLBACK".to_owned(),
+            RollbackOutcome::Succeeded {
+                task_definition: Some("web:1".to_owned()),
+            },
+        ));
+        assert_eq!(
+            failed.rollback_lines(),
+            ["rollback deployment d-ROLLBACK succeeded: the service is back on the previous revision (web:1)"]
+        );
+        failed.rollback_deployment = Some((
+            "d-ROLLBACK".to_owned(),
+            RollbackOutcome::Failed {
+                status: "Failed".to_owned(),
+                reason: "no error information".to_owned(),
+            },
+        ));
+        let lines = failed.rollback_lines();
+        assert_eq!(lines[0], "rollback deployment d-ROLLBACK Failed: no error information");
+        assert!(lines[1].contains("mixed state") && lines[1].contains("ristretto deploy --revision"));
+        failed.rollback_deployment = Some((
+            "d-ROLLBACK".to_owned(),
+            RollbackOutcome::Unfinished {
+                why: "timed out after 10m".to_owned(),
+            },
+        ));
+        let lines = failed.rollback_lines();
+        assert!(lines[0].contains("still in progress") && lines[1].contains("ristretto wait"));
+    }
 }

@@ -198,7 +198,15 @@ impl CodeDeployError {
                 .iter()
                 .map(|d| format!("lifecycle event: {d}"))
                 .chain(failed.stopped.lines())
-                .chain(failed.rollback.iter().map(|r| format!("rollback: {r}")))
+                // CodeDeploy's rollback message, unless the rollback
+                // deployment was followed: then its outcome says more.
+                .chain(
+                    failed
+                        .rollback
+                        .iter()
+                        .filter(|_| failed.rollback_deployment.is_none())
+                        .map(|r| format!("rollback: {r}")),
+                )
                 .chain(failed.rollback_lines())
                 .collect(),
             Self::Ecs(e) => e

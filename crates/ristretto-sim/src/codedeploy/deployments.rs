@@ -72,6 +72,82 @@ pub(super) fn parse_appspec(content: &str) -> Result<(String, Vec<(String, Strin
     Ok((td, hooks))
 }
 
+/// The AppSpec's `Resources[0].<name>.Properties.LoadBalancerInfo` (`ContainerName`,
+/// `ContainerPort`), when it has one.
+fn appspec_load_balancer(content: &str) -> Option<(String, Option<i64>)> {
+    let doc: serde_json::Value = yaml_serde::from_str(content).ok()?;
+    let info = doc
+        .get("Resources")?
+        .as_array()?
+        .first()?
+        .as_object()?
+        .values()
+        .next()?
+        .pointer("/Properties/LoadBalancerInfo")?;
+    let name = info.get("ContainerName")?.as_str()?.to_owned();
+    let port = info.get("ContainerPort").and_then(|p| {
+        p.as_i64()
+            .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
+    });
+    Some((name, port))
+}
+
+/// The AppSpec's `LoadBalancerInfo` must name a container of the task definition and one of its
+/// `portMappings[].containerPort` (user guide, "reference-appspec-file-structure-resources": "the
+/// name of the Amazon ECS container … that contains your Amazon ECS application" and "the port on
+/// the container where traffic will be routed"; API_LoadBalancer, `containerPort`: "This port
+/// must correspond to a containerPort in the task definition"), and, when the service has load
+/// balancers, match one of them. Whether AWS checks this at CreateDeployment or only fails the
+/// deployment when ECS creates the task set is not documented; we refuse it at once with
+/// InvalidRevisionException (a CreateDeployment error of the model), in our own words.
+fn check_load_balancer_info(
+    state: &State,
+    content: &str,
+    td_ref: &str,
+    service_load_balancers: &[(String, i32)],
+) -> Result<(), ApiError> {
+    let Some((name, port)) = appspec_load_balancer(content) else {
+        return Ok(());
+    };
+    let invalid = |m: String| cd_error("InvalidRevisionException", m);
+    let container = ecs::task_definitions::resolve(&state.ecs, td_ref)
+        .and_then(|rec| {
+            rec.task_definition
+                .container_definitions()
+                .iter()
+                .find(|c| c.name() == Some(name.as_str()))
+        })
+        .ok_or_else(|| {
+            invalid(format!(
+                "The AppSpec's LoadBalancerInfo names container {name}, which the task definition {td_ref} does not have."
+            ))
+        })?;
+    let Some(port) = port else {
+        return Err(invalid(
+            "The AppSpec's LoadBalancerInfo has no ContainerPort.".to_owned(),
+        ));
+    };
+    if !container
+        .port_mappings()
+        .iter()
+        .any(|m| m.container_port().map(i64::from) == Some(port))
+    {
+        return Err(invalid(format!(
+            "The AppSpec's LoadBalancerInfo names port {port} of container {name}, which has no such containerPort in the task definition {td_ref}."
+        )));
+    }
+    if !service_load_balancers.is_empty()
+        && !service_load_balancers
+            .iter()
+            .any(|(n, p)| *n == name && i64::from(*p) == port)
+    {
+        return Err(invalid(format!(
+            "The AppSpec's LoadBalancerInfo ({name}:{port}) does not match a load balancer of the ECS service."
+        )));
+    }
+    Ok(())
+}
+
 pub(super) fn create_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     let input = decode(body, CreateDeploymentInput::deserialize)?;
     let app = input.application_name().unwrap_or_default().to_owned();
@@ -134,6 +210,13 @@ pub(super) fn create_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> Ap
             )
         })?;
     let service_arn = svc.service.service_arn().unwrap_or_default().to_owned();
+    let svc_load_balancers: Vec<(String, i32)> = svc
+        .service
+        .load_balancers()
+        .iter()
+        .filter_map(|lb| Some((lb.container_name()?.to_owned(), lb.container_port()?)))
+        .collect();
+    let svc_load_balancers = svc_load_balancers.as_slice();
     let (task_definition, _) = ecs::services::task_definition_for_service(&state.ecs, &td_ref)
         .map_err(|_| {
             cd_error(
@@ -141,6 +224,7 @@ pub(super) fn create_deployment(state: &mut State, ctx: &Ctx, body: &[u8]) -> Ap
                 format!("The task definition {td_ref} does not exist."),
             )
         })?;
+    check_load_balancer_info(state, content, &td_ref, svc_load_balancers)?;
     let id = format!("d-{}", state.ids.alnum_id(9).to_uppercase());
     let now = timestamp(ctx.now);
     let info = DeploymentInfo::builder()
@@ -614,5 +698,36 @@ mod tests {
             )
             .expect_err("limit");
         assert_eq!(err.code, "DeploymentLimitExceededException");
+    }
+
+    // User guide "reference-appspec-file-structure-resources" (ECS): LoadBalancerInfo's
+    // ContainerName is "the name of the Amazon ECS container that contains your Amazon ECS
+    // application"; a name the task definition lacks is refused before anything starts
+    // (InvalidRevisionException and its wording are ours: AWS's answer is not documented).
+    #[test]
+    fn an_appspec_naming_an_unknown_container_is_refused() {
+        let mut kit = Kit::new(&code_deploy_world(""));
+        let (_, v2) = kit.code_deploy_service();
+        let appspec = |container: &str| {
+            format!(
+                "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"{v2}\"\n        LoadBalancerInfo:\n          ContainerName: {container}\n          ContainerPort: 80\n"
+            )
+        };
+        let create = |kit: &mut Kit, content: String| {
+            kit.try_call(
+                "codedeploy",
+                "CreateDeployment",
+                20.0,
+                json!({"applicationName": "web", "deploymentGroupName": "web-dg",
+                       "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": content}}}),
+            )
+        };
+        let err = create(&mut kit, appspec("web")).expect_err("no container `web`");
+        assert_eq!(err.code, "InvalidRevisionException");
+        assert!(err.message.contains("container web"), "{}", err.message);
+        // `app` exists but has no port mapping for 80.
+        let err = create(&mut kit, appspec("app")).expect_err("no port 80");
+        assert!(err.message.contains("port 80"), "{}", err.message);
+        assert!(kit.state.codedeploy.deployments.is_empty());
     }
 }

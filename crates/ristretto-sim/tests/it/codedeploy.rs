@@ -5,16 +5,19 @@ use aws_sdk_codedeploy::types::{
     AppSpecContent, DeploymentStatus, DeploymentWaitType, LifecycleEventStatus, RevisionLocation,
     RevisionLocationType,
 };
-use aws_sdk_ecs::types::{DeploymentController, DeploymentControllerType};
+use aws_sdk_ecs::types::{
+    ContainerDefinition, DeploymentController, DeploymentControllerType, PortMapping,
+};
 
 use crate::common;
-use crate::common::{Sim, register, start};
+use crate::common::{Sim, start};
 
 const WORLD: &str = r#"
 clusters: [default]
 failures:
   - {image: "*:broken*", exitCode: 2}
 codeDeploy:
+  installTimeoutMinutes: 5
   applications: [{applicationName: web, computePlatform: ECS}]
   deploymentGroups:
     - applicationName: web
@@ -32,6 +35,37 @@ codeDeploy:
           - targetGroups: [{name: web-blue}, {name: web-green}]
             prodTrafficRoute: {listenerArns: [arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2]}
 "#;
+
+/// Registers a Fargate task definition whose container `app` (image `image`) listens on port
+/// 80, as the AppSpec's `LoadBalancerInfo` says; returns its ARN.
+async fn register(ecs: &aws_sdk_ecs::Client, family: &str, image: &str) -> String {
+    register_port(ecs, family, image, 80).await
+}
+
+async fn register_port(ecs: &aws_sdk_ecs::Client, family: &str, image: &str, port: i32) -> String {
+    ecs.register_task_definition()
+        .family(family)
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image(image)
+                .essential(true)
+                .port_mappings(PortMapping::builder().container_port(port).build())
+                .build(),
+        )
+        .cpu("256")
+        .memory("512")
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .send()
+        .await
+        .unwrap()
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_owned()
+}
 
 fn appspec(td: &str) -> RevisionLocation {
     let content = format!(
@@ -264,22 +298,29 @@ async fn blue_green_deployment_walks_its_lifecycle_and_shifts_traffic() {
     assert_eq!(service.task_sets()[0].task_definition(), Some(v2.as_str()));
 }
 
+async fn create(cd: &aws_sdk_codedeploy::Client, td: &str) -> Result<String, String> {
+    cd.create_deployment()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .revision(appspec(td))
+        .send()
+        .await
+        .map(|out| out.deployment_id().unwrap_or_default().to_owned())
+        .map_err(|e| e.code().unwrap_or_default().to_owned())
+}
+
+// User guide "deployments-rollback-and-redeploy": a rollback is a new deployment with a new ID.
+// API_StopDeployment: `status` Pending ("The stop operation is pending") while it runs;
+// API_RollbackInfo: `rollbackDeploymentId` on the stopped deployment,
+// `rollbackTriggeringDeploymentId` on the rollback; API_DeploymentInfo `creator`
+// `codeDeployRollback`; API_CreateDeployment: DeploymentLimitExceededException while the
+// rollback is in progress; once it has succeeded, the original task set alone serves.
 #[tokio::test]
-async fn stop_deployment_with_rollback_keeps_the_blue_task_set() {
+async fn stop_deployment_with_rollback_starts_a_rollback_deployment() {
     let sim = start(WORLD).await;
     let (v1, v2) = code_deploy_service(&sim).await;
     let cd = aws_sdk_codedeploy::Client::new(&sim.config);
-    let id = cd
-        .create_deployment()
-        .application_name("web")
-        .deployment_group_name("web-dg")
-        .revision(appspec(&v2))
-        .send()
-        .await
-        .unwrap()
-        .deployment_id()
-        .unwrap()
-        .to_owned();
+    let id = create(&cd, &v2).await.unwrap();
     wait_status(&sim, &cd, &id, &[DeploymentStatus::Ready]).await;
     let out = cd
         .stop_deployment()
@@ -288,9 +329,31 @@ async fn stop_deployment_with_rollback_keeps_the_blue_task_set() {
         .send()
         .await
         .unwrap();
-    assert_eq!(out.status().map(|s| s.as_str()), Some("Succeeded"));
+    assert_eq!(out.status().map(|s| s.as_str()), Some("Pending"));
     let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::Stopped]).await;
-    assert!(info.rollback_info().is_some());
+    let rollback = info
+        .rollback_info()
+        .and_then(|r| r.rollback_deployment_id())
+        .expect("rollbackDeploymentId")
+        .to_owned();
+    assert_ne!(rollback, id);
+    assert_eq!(create(&cd, &v2).await, Err("DeploymentLimitExceededException".to_owned()));
+    let listed = cd
+        .list_deployments()
+        .application_name("web")
+        .deployment_group_name("web-dg")
+        .include_only_statuses(DeploymentStatus::InProgress)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.deployments(), [rollback.clone()]);
+    let r = wait_status(&sim, &cd, &rollback, &[DeploymentStatus::Succeeded]).await;
+    assert_eq!(r.creator().map(|c| c.as_str()), Some("codeDeployRollback"));
+    assert_eq!(
+        r.rollback_info()
+            .and_then(|i| i.rollback_triggering_deployment_id()),
+        Some(id.as_str())
+    );
     let service = common::poll(&sim, || async {
         let s = common::describe(&sim.ecs(), "default", "web").await;
         (s.task_sets().len() == 1 && s.running_count == 2 && s.pending_count == 0).then_some(s)
@@ -304,8 +367,13 @@ async fn stop_deployment_with_rollback_keeps_the_blue_task_set() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("DeploymentAlreadyCompletedException"));
+    // The group is free again.
+    assert!(create(&cd, &v2).await.is_ok());
 }
 
+// "deployment-steps-ecs" (Install): the replacement task set's failing tasks are replaced
+// while Install waits (here `installTimeoutMinutes: 5`); then ECS_UPDATE_ERROR, and the
+// DEPLOYMENT_FAILURE rollback deployment restores the original task set.
 #[tokio::test]
 async fn failing_green_tasks_fail_the_deployment_and_roll_back() {
     let sim = start(WORLD).await;
@@ -323,12 +391,19 @@ async fn failing_green_tasks_fail_the_deployment_and_roll_back() {
         .deployment_id()
         .unwrap()
         .to_owned();
+    sim.handle.advance(240.0);
+    let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::InProgress]).await;
+    assert!(info.error_information().is_none(), "still waiting at Install");
     let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::Failed]).await;
     assert_eq!(
         info.error_information().unwrap().code().map(|c| c.as_str()),
         Some("ECS_UPDATE_ERROR")
     );
-    assert!(info.rollback_info().is_some());
+    let rollback = info
+        .rollback_info()
+        .and_then(|r| r.rollback_deployment_id())
+        .expect("rollbackDeploymentId");
+    wait_status(&sim, &cd, rollback, &[DeploymentStatus::Succeeded]).await;
     let service = common::poll(&sim, || async {
         let s = common::describe(&sim.ecs(), "default", "web").await;
         (s.task_sets().len() == 1).then_some(s)
@@ -511,4 +586,21 @@ async fn names_left_out_are_the_required_exceptions_the_reference_lists() {
         code(&e).as_deref(),
         Some("DeploymentGroupNameRequiredException")
     );
+}
+
+// User guide "reference-appspec-file-structure-resources" (ECS): LoadBalancerInfo names the
+// container and the port traffic goes to; API_LoadBalancer `containerPort`: "This port must
+// correspond to a containerPort in the task definition". An AppSpec naming a port the task
+// definition lacks is refused (InvalidRevisionException: our choice, AWS's answer is not
+// documented) and no deployment starts.
+#[tokio::test]
+async fn an_appspec_naming_a_port_the_task_definition_lacks_is_refused() {
+    let sim = start(WORLD).await;
+    let (_, _) = code_deploy_service(&sim).await;
+    let on_8080 = register_port(&sim.ecs(), "web", "web:3", 8080).await;
+    let cd = aws_sdk_codedeploy::Client::new(&sim.config);
+    let err = create(&cd, &on_8080).await.unwrap_err();
+    assert_eq!(err, "InvalidRevisionException");
+    let listed = cd.list_deployments().send().await.unwrap();
+    assert!(listed.deployments().is_empty());
 }

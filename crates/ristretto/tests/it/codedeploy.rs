@@ -507,7 +507,8 @@ fn ristretto_lifecycle_events() -> [&'static str; 8] {
 
 #[test]
 fn failed_deployment_exits_1_naming_the_lifecycle_event_and_rolls_back() {
-    let dir = created(|w| w);
+    // Install waits for the replacement task set (an hour by default): a minute here.
+    let dir = created(|w| w.replace("codeDeploy:\n", "codeDeploy:\n  installTimeoutMinutes: 1\n"));
     let (code, all) = run(
         dir.path(),
         &["deploy", "--rollback-events", "DEPLOYMENT_FAILURE"],
@@ -527,7 +528,10 @@ fn failed_deployment_exits_1_naming_the_lifecycle_event_and_rolls_back() {
         "{all}"
     );
     assert!(stderr.contains("  container app: exit code 1"), "{all}");
-    assert!(all.contains("rollback: "), "{all}");
+    assert!(
+        all.contains("rollback deployment d-") && all.contains(" succeeded: the service is back on the previous revision (web:1)"),
+        "{all}"
+    );
 
     let (code, all) = run(dir.path(), &["wait"], None);
     assert_eq!(code, Some(0), "{all}");
@@ -582,7 +586,7 @@ fn failing_hook_exits_1_naming_event_and_function_and_rolls_back() {
         stderr.contains("lifecycle event: The Lambda function arn:aws:lambda:us-east-1:123456789012:function:web-smoke-test reported Failed"),
         "{all}"
     );
-    assert!(stderr.contains("rollback: "), "{all}");
+    assert!(stderr.contains("following rollback deployment d-"), "{all}");
     assert!(
         !stderr.contains("lifecycle event AllowTraffic: Succeeded"),
         "{all}"
@@ -696,6 +700,11 @@ fn rollback_during_a_deployment_stops_it_and_ends_on_the_old_revision() {
         all.contains("stopping CodeDeploy deployment d-") && all.contains("with rollback"),
         "{all}"
     );
+    // CodeDeploy rolls back in a deployment of its own, followed to its end.
+    assert!(all.contains("following rollback deployment d-"), "{all}");
+    assert!(all.contains("succeeded: CodeDeploy deployment d-"), "{all}");
+    let (code, all) = run(dir.path(), &["wait"], None);
+    assert_eq!(code, Some(0), "{all}");
     assert!(
         all.contains("succeeded: service web runs web:1 in one steady PRIMARY task set"),
         "{all}"

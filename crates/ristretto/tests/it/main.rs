@@ -6,6 +6,7 @@
 mod bad_input;
 mod capacity;
 mod codedeploy;
+mod codedeploy_rollback;
 mod common;
 mod day2;
 mod deploy;
