@@ -500,7 +500,9 @@ mod tests {
         ));
         assert_eq!(
             failed.rollback_lines(),
-            ["rollback deployment d-ROLLBACK succeeded: the service is back on the previous revision (web:1)"]
+            [
+                "rollback deployment d-ROLLBACK succeeded: the service is back on the previous revision (web:1)"
+            ]
         );
         failed.rollback_deployment = Some((
             "d-ROLLBACK".to_owned(),
@@ -510,8 +512,13 @@ mod tests {
             },
         ));
         let lines = failed.rollback_lines();
-        assert_eq!(lines[0], "rollback deployment d-ROLLBACK Failed: no error information");
-        assert!(lines[1].contains("mixed state") && lines[1].contains("ristretto deploy --revision"));
+        assert_eq!(
+            lines[0],
+            "rollback deployment d-ROLLBACK Failed: no error information"
+        );
+        assert!(
+            lines[1].contains("mixed state") && lines[1].contains("ristretto deploy --revision")
+        );
         failed.rollback_deployment = Some((
             "d-ROLLBACK".to_owned(),
             RollbackOutcome::Unfinished {

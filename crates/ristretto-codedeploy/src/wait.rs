@@ -372,9 +372,7 @@ fn report_lifecycle(
         }
         seen.insert(name.to_owned(), status.to_owned());
         match rollback {
-            Some(id) => events.step(format!(
-                "rollback deployment {id}: lifecycle event {name}: {status}"
-            )),
+            Some(id) => events.step(format!("rollback deployment {id}: {name} {status}")),
             None => events.emit(Event::LifecycleEvent {
                 name: name.to_owned(),
                 status: status.to_owned(),

@@ -17,8 +17,8 @@ use aws_sdk_codedeploy::operation::list_deployments::{
 };
 use aws_sdk_codedeploy::operation::stop_deployment::{StopDeploymentInput, StopDeploymentOutput};
 use aws_sdk_codedeploy::types::{
-    AutoRollbackEvent, ComputePlatform, DeploymentCreator, DeploymentInfo, DeploymentStatus, DeploymentWaitType,
-    EcsTarget, LifecycleEvent, LifecycleEventStatus, StopStatus, TargetStatus,
+    AutoRollbackEvent, ComputePlatform, DeploymentCreator, DeploymentInfo, DeploymentStatus,
+    DeploymentWaitType, EcsTarget, LifecycleEvent, LifecycleEventStatus, StopStatus, TargetStatus,
 };
 
 use super::applications::{app_exists, find_group};
@@ -506,7 +506,8 @@ mod tests {
     fn rollback_ids(kit: &Kit, id: &str) -> (Option<String>, Option<String>) {
         let info = kit.deployment(id).info.rollback_info();
         (
-            info.and_then(|r| r.rollback_deployment_id()).map(str::to_owned),
+            info.and_then(|r| r.rollback_deployment_id())
+                .map(str::to_owned),
             info.and_then(|r| r.rollback_triggering_deployment_id())
                 .map(str::to_owned),
         )
@@ -541,7 +542,10 @@ mod tests {
         assert_ne!(rollback, id);
         assert_eq!(rollback_ids(&kit, &rollback), (None, Some(id.clone())));
         let r = kit.deployment(&rollback);
-        assert_eq!(r.info.creator(), Some(&DeploymentCreator::CodeDeployRollback));
+        assert_eq!(
+            r.info.creator(),
+            Some(&DeploymentCreator::CodeDeployRollback)
+        );
         assert_eq!(r.info.status(), Some(&DeploymentStatus::InProgress));
         let statuses: Vec<String> = kit.lifecycle(&id).into_iter().map(|e| e.1).collect();
         assert_eq!(
@@ -581,7 +585,10 @@ mod tests {
         }
         let r = kit.deployment(&rollback);
         assert_eq!(r.info.status(), Some(&DeploymentStatus::Succeeded));
-        assert_eq!(kit.lifecycle(&rollback), [("AllowTraffic".to_owned(), "Succeeded".to_owned())]);
+        assert_eq!(
+            kit.lifecycle(&rollback),
+            [("AllowTraffic".to_owned(), "Succeeded".to_owned())]
+        );
         let sets = kit.service("web").service.task_sets();
         assert_eq!(sets.len(), 1);
         assert_eq!(sets[0].task_definition(), Some(v1.as_str()));
@@ -592,7 +599,10 @@ mod tests {
             .rollback_info()
             .and_then(|r| r.rollback_message())
             .map(str::to_owned);
-        assert_eq!(message, Some(format!("Rollback deployment {rollback} succeeded")));
+        assert_eq!(
+            message,
+            Some(format!("Rollback deployment {rollback} succeeded"))
+        );
 
         let err = kit
             .try_call(
@@ -615,7 +625,12 @@ mod tests {
         let (_, v2) = kit.code_deploy_service();
         let id = kit.create_deployment(20.0, &v2);
         kit.step_all(30.0);
-        let out = kit.call("codedeploy", "StopDeployment", 32.0, json!({"deploymentId": id}));
+        let out = kit.call(
+            "codedeploy",
+            "StopDeployment",
+            32.0,
+            json!({"deploymentId": id}),
+        );
         assert_eq!(out["status"], "Succeeded");
         assert_eq!(rollback_ids(&kit, &id), (None, None));
         kit.step_all(60.0);
@@ -629,7 +644,12 @@ mod tests {
         let (_, v2) = kit.code_deploy_service();
         let id = kit.create_deployment(20.0, &v2);
         kit.step_all(30.0);
-        let out = kit.call("codedeploy", "StopDeployment", 32.0, json!({"deploymentId": id}));
+        let out = kit.call(
+            "codedeploy",
+            "StopDeployment",
+            32.0,
+            json!({"deploymentId": id}),
+        );
         assert_eq!(out["status"], "Pending");
         assert!(rollback_ids(&kit, &id).0.is_some());
     }
@@ -650,7 +670,11 @@ mod tests {
             kit.step_all(f64::from(t));
         }
         assert_eq!(kit.deployment(&id).waiting.as_deref(), Some("READY"));
-        assert!(!kit.deployment(&id).info.instance_termination_wait_time_started);
+        assert!(
+            !kit.deployment(&id)
+                .info
+                .instance_termination_wait_time_started
+        );
         let body = json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"});
         kit.call("codedeploy", "ContinueDeployment", 41.0, body);
         // Linear 10 % a minute: all traffic has moved ten minutes later, then the wait.

@@ -14,8 +14,7 @@ use aws_sdk_codedeploy::types::{
 use super::traffic::{self, GreenHealth, refresh_target};
 use super::{
     CodeDeployState, DeploymentRecord, EVENTS, HOOK_SECONDS, HOOK_TIMEOUT_SECONDS, HOOKS,
-    INSTALL_TIMEOUT_MINUTES, ROLLBACK_EVENTS, ROLLBACK_REROUTE_SECONDS, active, index_of,
-    overview,
+    INSTALL_TIMEOUT_MINUTES, ROLLBACK_EVENTS, ROLLBACK_REROUTE_SECONDS, active, index_of, overview,
 };
 use crate::clock::{Epoch, timestamp};
 use crate::state::State;
@@ -354,8 +353,7 @@ fn terminates_blue(info: &DeploymentInfo) -> bool {
 /// rollback of a rollback would undo what it restored).
 pub(super) fn rolls_back_on(d: &DeploymentRecord, event: &AutoRollbackEvent) -> bool {
     d.rollback_of.is_none()
-        && d
-            .info
+        && d.info
             .auto_rollback_configuration()
             .is_some_and(|c| c.enabled && c.events().contains(event))
 }
@@ -699,7 +697,9 @@ mod tests {
         // API_DeploymentInfo, deploymentStatusMessages (the wording is ours).
         let messages = d.info.deployment_status_messages();
         assert!(
-            messages.iter().any(|m| m.contains("timed out while waiting")),
+            messages
+                .iter()
+                .any(|m| m.contains("timed out while waiting")),
             "{messages:?}"
         );
         assert!(
@@ -737,7 +737,10 @@ mod tests {
             .values()
             .filter(|t| t.task.last_status() == Some("STOPPED"))
             .count();
-        assert!(stopped > 3, "ECS keeps replacing the failing tasks: {stopped}");
+        assert!(
+            stopped > 3,
+            "ECS keeps replacing the failing tasks: {stopped}"
+        );
         walk(&mut kit, &id, 191, 210);
         let d = kit.deployment(&id);
         assert_eq!(d.info.status(), Some(&DeploymentStatus::Failed));

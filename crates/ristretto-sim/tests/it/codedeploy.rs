@@ -337,7 +337,10 @@ async fn stop_deployment_with_rollback_starts_a_rollback_deployment() {
         .expect("rollbackDeploymentId")
         .to_owned();
     assert_ne!(rollback, id);
-    assert_eq!(create(&cd, &v2).await, Err("DeploymentLimitExceededException".to_owned()));
+    assert_eq!(
+        create(&cd, &v2).await,
+        Err("DeploymentLimitExceededException".to_owned())
+    );
     let listed = cd
         .list_deployments()
         .application_name("web")
@@ -393,7 +396,10 @@ async fn failing_green_tasks_fail_the_deployment_and_roll_back() {
         .to_owned();
     sim.handle.advance(240.0);
     let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::InProgress]).await;
-    assert!(info.error_information().is_none(), "still waiting at Install");
+    assert!(
+        info.error_information().is_none(),
+        "still waiting at Install"
+    );
     let info = wait_status(&sim, &cd, &id, &[DeploymentStatus::Failed]).await;
     assert_eq!(
         info.error_information().unwrap().code().map(|c| c.as_str()),

@@ -76,7 +76,7 @@ fn a_failing_hook_is_followed_through_the_rollback_deployment() {
     );
     assert!(
         all.contains(&format!(
-            "rollback deployment {rollback}: lifecycle event AllowTraffic: Succeeded"
+            "rollback deployment {rollback}: AllowTraffic Succeeded"
         )),
         "{all}"
     );
@@ -209,7 +209,8 @@ async fn deploy_while_codedeploy_rolls_back_is_refused_before_anything_changes()
         .await;
     assert_eq!(code, Some(0), "{all}");
     assert!(
-        all.contains("rollback deployment d-") && all.contains("is already in progress; following it"),
+        all.contains("rollback deployment d-")
+            && all.contains("is already in progress; following it"),
         "{all}"
     );
     let calls = served.calls_since(before);
