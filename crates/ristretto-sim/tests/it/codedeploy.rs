@@ -349,7 +349,7 @@ async fn stop_deployment_with_rollback_starts_a_rollback_deployment() {
         .send()
         .await
         .unwrap();
-    assert_eq!(listed.deployments(), [rollback.clone()]);
+    assert_eq!(listed.deployments(), std::slice::from_ref(&rollback));
     let r = wait_status(&sim, &cd, &rollback, &[DeploymentStatus::Succeeded]).await;
     assert_eq!(r.creator().map(|c| c.as_str()), Some("codeDeployRollback"));
     assert_eq!(
