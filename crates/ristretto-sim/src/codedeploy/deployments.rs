@@ -546,6 +546,11 @@ mod tests {
             r.info.creator(),
             Some(&DeploymentCreator::CodeDeployRollback)
         );
+        // API_DeploymentInfo, deploymentStatusMessages (the wording is ours).
+        assert_eq!(
+            r.info.deployment_status_messages(),
+            [format!("Rolling back deployment {id}")]
+        );
         assert_eq!(r.info.status(), Some(&DeploymentStatus::InProgress));
         let statuses: Vec<String> = kit.lifecycle(&id).into_iter().map(|e| e.1).collect();
         assert_eq!(
