@@ -15,6 +15,7 @@ pub mod assess;
 pub mod discover;
 pub mod error;
 pub mod plan;
+pub mod resume;
 pub mod rollback;
 pub mod start;
 pub mod wait;

@@ -61,6 +61,36 @@ pub enum Event {
         /// Each task set, the one taking production traffic first.
         task_sets: Vec<TaskSetProgress>,
     },
+    /// The lifecycle of a native (BLUE_GREEN, LINEAR, CANARY) service deployment changed:
+    /// its status, its stage, or the hooks awaiting action.
+    ServiceDeployment {
+        /// The service deployment's ID (the last part of its ARN).
+        id: String,
+        /// `IN_PROGRESS`, `ROLLBACK_IN_PROGRESS`, `SUCCESSFUL`, …
+        status: String,
+        /// `SCALE_UP`, `BAKE_TIME`, … (empty when ECS does not say).
+        stage: String,
+        /// IDs of the lifecycle hooks awaiting action.
+        awaiting: Vec<String>,
+    },
+    /// A lifecycle hook (a PAUSE hook) holds the deployment until it is continued or rolled
+    /// back. Sent once per hook.
+    HookAwaiting {
+        /// The service deployment's ID.
+        service_deployment: String,
+        /// The hook's ID (`continue --hook-id`).
+        hook_id: String,
+        /// The stage the deployment is held at.
+        stage: String,
+        /// The stage the wait is for (`--wait-until ecs:<STAGE>`), when it is one.
+        waiting_for: Option<String>,
+        /// When ECS takes the timeout action (RFC 3339), if it says.
+        expires_at: Option<String>,
+        /// What ECS does then: `CONTINUE` or `ROLLBACK`.
+        timeout_action: Option<String>,
+        /// The command that resumes the deployment.
+        command: String,
+    },
     /// The deployment should end in about this long, judging by how long
     /// the service's previous deployment took.
     Expected {

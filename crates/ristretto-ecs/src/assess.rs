@@ -13,6 +13,24 @@ pub enum WaitUntil {
     Deployed,
     /// That, and the service is steady: one deployment, running = desired.
     Stable,
+    /// A lifecycle hook of a native deployment awaits action (`--wait-until paused`); on a
+    /// deployment that cannot pause, or one that finishes without pausing, as `Deployed`.
+    Paused,
+    /// A native deployment reached this lifecycle stage (`--wait-until ecs:<STAGE>`), or
+    /// finished.
+    Stage(crate::lifecycle::Stage),
+}
+
+impl WaitUntil {
+    /// What a native deployment's lifecycle is watched for.
+    #[must_use]
+    pub fn goal(self) -> crate::lifecycle::Goal {
+        match self {
+            Self::Deployed | Self::Stable => crate::lifecycle::Goal::Finish,
+            Self::Paused => crate::lifecycle::Goal::Paused,
+            Self::Stage(stage) => crate::lifecycle::Goal::Stage(stage),
+        }
+    }
 }
 
 /// The deployment being followed.
@@ -101,7 +119,7 @@ fn finished(service: &Service, ours: &Deployment, target: &Target) -> Assessment
         ));
     }
     match target.until {
-        WaitUntil::Deployed => Assessment::Succeeded,
+        WaitUntil::Deployed | WaitUntil::Paused | WaitUntil::Stage(_) => Assessment::Succeeded,
         WaitUntil::Stable if steady(service, ours) => Assessment::Succeeded,
         WaitUntil::Stable => Assessment::InProgress,
     }

@@ -13,7 +13,7 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::operation::create_service::CreateServiceInput;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
 use aws_sdk_ecs::operation::update_service::UpdateServiceInput;
-use aws_sdk_ecs::types::{DeploymentControllerType, Service, Tag};
+use aws_sdk_ecs::types::{DeploymentControllerType, DeploymentStrategy, Service, Tag};
 use ristretto_core::definition::{WireError, api_json, update_service_input};
 
 use crate::error::{AwsError, EcsError};
@@ -112,6 +112,30 @@ impl Plan {
             out.insert("untagResource".into(), self.untag.clone().into());
         }
         Ok(serde_json::Value::Object(out))
+    }
+}
+
+impl Plan {
+    /// The deployment strategy the deployment this plan starts will use: the service
+    /// definition's, when the plan sends one (a deploy may switch strategies), else the live
+    /// service's, else ROLLING (the API's default, API reference `DeploymentConfiguration`).
+    ///
+    /// An `UpdateService` whose `deploymentConfiguration` leaves `strategy` out is taken to
+    /// keep the live strategy; the API reference does not say whether it resets it.
+    #[must_use]
+    pub fn strategy(&self, live: Option<&Service>) -> DeploymentStrategy {
+        let planned = match &self.change {
+            ServiceChange::Create(input) => input.deployment_configuration(),
+            ServiceChange::Update(input) => input.deployment_configuration(),
+        }
+        .and_then(|c| c.strategy());
+        planned
+            .or_else(|| {
+                live.and_then(Service::deployment_configuration)
+                    .and_then(|c| c.strategy())
+            })
+            .cloned()
+            .unwrap_or(DeploymentStrategy::Rolling)
     }
 }
 
@@ -573,6 +597,53 @@ mod tests {
         let (add, remove) = tag_changes(&live, &wanted, &["managed-by".to_owned()]);
         assert_eq!(add, vec![tag("team", "b"), tag("new", "y")]);
         assert_eq!(remove, vec!["old".to_owned()]);
+    }
+
+    fn plan_with(strategy: Option<DeploymentStrategy>) -> Plan {
+        let mut update = UpdateServiceInput::builder()
+            .service("web")
+            .build()
+            .expect("an input");
+        update.deployment_configuration = strategy.map(|s| {
+            aws_sdk_ecs::types::DeploymentConfiguration::builder()
+                .strategy(s)
+                .build()
+        });
+        Plan {
+            cluster: "default".into(),
+            service: "web".into(),
+            task_definition: TaskDefinitionChoice::Existing("web:1".into()),
+            change: ServiceChange::Update(Box::new(update)),
+            tag: Vec::new(),
+            untag: Vec::new(),
+            service_arn: None,
+        }
+    }
+
+    // ecspresso-behaviour §11b: `ecs:<STAGE>` is validated against the strategy the deploy
+    // will use, also when the service definition switches it in the same deploy.
+    #[test]
+    fn the_planned_strategy_is_the_definitions_else_the_live_one_else_rolling() {
+        let blue_green = Service::builder()
+            .deployment_configuration(
+                aws_sdk_ecs::types::DeploymentConfiguration::builder()
+                    .strategy(DeploymentStrategy::BlueGreen)
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            plan_with(Some(DeploymentStrategy::Rolling)).strategy(Some(&blue_green)),
+            DeploymentStrategy::Rolling
+        );
+        assert_eq!(
+            plan_with(Some(DeploymentStrategy::Canary)).strategy(None),
+            DeploymentStrategy::Canary
+        );
+        assert_eq!(
+            plan_with(None).strategy(Some(&blue_green)),
+            DeploymentStrategy::BlueGreen
+        );
+        assert_eq!(plan_with(None).strategy(None), DeploymentStrategy::Rolling);
     }
 
     #[test]

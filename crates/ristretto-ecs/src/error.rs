@@ -29,6 +29,14 @@ pub enum EcsError {
         /// What to do.
         hint: Option<String>,
     },
+    /// The request does not fit what the service is doing (`continue` with nothing paused).
+    #[error("{message}")]
+    Conflict {
+        /// What the service is doing instead.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
     /// The deployment failed, rolled back, or another one replaced it.
     #[error("deployment failed: {reason}")]
     DeploymentFailed {

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 
 use crate::assess::{Assessment, Target, WaitUntil, assess};
 use crate::error::{AwsError, Diagnosis, EcsError};
+use crate::lifecycle::{Goal, judge, new_pauses, resume_command};
 use crate::service::{require_service, stopped_tasks};
 use ristretto_core::event::{DeploymentProgress, Event, Events, Outcome, short_task_definition};
 use ristretto_core::poll::Pace;
@@ -51,6 +52,24 @@ pub struct WaitSpec {
     /// look comes after `pace.first` (right after UpdateService there is
     /// nothing to see yet); `wait` looks at once.
     pub just_started: bool,
+    /// How a native deployment's lifecycle is followed.
+    pub lifecycle: LifecycleSpec,
+}
+
+/// What the wait knows about a native (BLUE_GREEN, LINEAR, CANARY) deployment's lifecycle.
+/// Used only when the service's strategy is native: a rolling wait makes no extra call.
+#[derive(Debug, Clone, Default)]
+pub struct LifecycleSpec {
+    /// The service deployment's ARN, when known (after `continue`); otherwise the newest one
+    /// created since `events_since` is looked up.
+    pub service_deployment: Option<String>,
+    /// The hook this run just continued or rolled back: not a new pause.
+    pub continued_hook: Option<String>,
+    /// The wait is for the rollback `ContinueServiceDeployment(ROLLBACK)` asked for.
+    pub rolling_back: bool,
+    /// The command that resumes a paused deployment (`ristretto --config … continue`), for
+    /// the messages that say a hook awaits action.
+    pub resume: String,
 }
 
 /// What `wait` follows on a service nobody just updated: its PRIMARY
@@ -112,8 +131,10 @@ pub async fn wait_for_deployment(
     };
     let mut last: Option<Service> = None;
     let mut mark = ProgressMark::default();
+    let mut follower = LifecycleFollower::new(spec);
     let ended = poll(limits, events, async || {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
+        let look = follower.look(ecs, spec, &service, events).await?;
         let now = Instant::now();
         if last_progress.is_none()
             && let Some(end) = expected_end(&service, &spec.target, spec.clock_rate, now)
@@ -132,8 +153,11 @@ pub async fn wait_for_deployment(
             });
             last_progress = Some(progress);
         }
-        let changed = mark.observe(&service, &spec.target);
-        let verdict = assess(&service, &spec.target);
+        let changed = mark.observe(&service, &spec.target) | look.changed;
+        let verdict = match look.verdict {
+            Some(verdict) => verdict,
+            None => assess(&service, &spec.target),
+        };
         let next = schedule.next(now, ours_running(&service, &spec.target));
         last = Some(service);
         Ok::<_, EcsError>(match verdict {
@@ -155,11 +179,7 @@ pub async fn wait_for_deployment(
         Ok(_) => {
             events.emit(Event::Finished {
                 outcome: Outcome::Succeeded,
-                message: format!(
-                    "service {} runs {}",
-                    spec.service,
-                    short_task_definition(&spec.target.task_definition)
-                ),
+                message: follower.success_message(spec),
             });
             Ok(service)
         }
@@ -187,6 +207,147 @@ pub async fn wait_for_deployment(
                 after: limit,
                 diagnosis,
             })
+        }
+    }
+}
+
+/// The lifecycle part of one poll: whether it decided, and whether it saw a change.
+#[derive(Debug, Clone, Default)]
+pub struct LifecycleLook {
+    /// The lifecycle's decision, when it makes one.
+    pub verdict: Option<Assessment>,
+    /// The stage, status or awaiting hooks changed since the previous poll.
+    pub changed: bool,
+}
+
+/// Follows the service deployment of a native deployment across polls: finds it, reports its
+/// stage and awaiting hooks (one warning per hook), and judges it ([`crate::lifecycle::judge`]).
+#[derive(Debug, Clone)]
+struct LifecycleFollower {
+    arn: Option<String>,
+    goal: Goal,
+    warned: HashSet<String>,
+    last: Option<(String, Option<String>, Vec<String>)>,
+    /// The last look, for the success message.
+    seen: Option<crate::lifecycle::Look>,
+}
+
+impl LifecycleFollower {
+    fn new(spec: &WaitSpec) -> Self {
+        Self {
+            arn: spec.lifecycle.service_deployment.clone(),
+            goal: if spec.lifecycle.rolling_back {
+                Goal::RolledBack
+            } else {
+                spec.target.until.goal()
+            },
+            warned: HashSet::new(),
+            last: None,
+            seen: None,
+        }
+    }
+
+    /// Reads the service deployment when the strategy is native (or the deployment is known):
+    /// a ROLLING wait makes no call here.
+    async fn look(
+        &mut self,
+        ecs: &Client,
+        spec: &WaitSpec,
+        service: &Service,
+        events: &Events,
+    ) -> Result<LifecycleLook, EcsError> {
+        let native = crate::lifecycle::is_native(
+            service
+                .deployment_configuration()
+                .and_then(|c| c.strategy()),
+        );
+        if !native && self.arn.is_none() {
+            return Ok(LifecycleLook::default());
+        }
+        if self.arn.is_none() {
+            self.arn = crate::service_deployment::locate(
+                ecs,
+                &spec.cluster,
+                &spec.service,
+                spec.events_since,
+            )
+            .await?;
+        }
+        let Some(arn) = &self.arn else {
+            return Ok(LifecycleLook::default());
+        };
+        let Some(sd) = crate::service_deployment::describe(ecs, arn).await? else {
+            return Ok(LifecycleLook::default());
+        };
+        let look = judge(&sd, self.goal, spec.lifecycle.continued_hook.as_deref());
+        let state = (
+            look.status.clone(),
+            look.stage.clone(),
+            look.awaiting.iter().map(|h| h.hook_id.clone()).collect(),
+        );
+        let changed = self.last.as_ref() != Some(&state);
+        if changed {
+            events.emit(Event::ServiceDeployment {
+                id: look.id.clone(),
+                status: look.status.clone(),
+                stage: look.stage.clone().unwrap_or_default(),
+                awaiting: state.2.clone(),
+            });
+            self.last = Some(state);
+        }
+        for hook in new_pauses(&look, &mut self.warned) {
+            events.emit(Event::HookAwaiting {
+                service_deployment: look.id.clone(),
+                hook_id: hook.hook_id.clone(),
+                stage: look.stage.clone().unwrap_or_default(),
+                waiting_for: match self.goal {
+                    Goal::Stage(stage) => Some(stage.name().to_owned()),
+                    _ => None,
+                },
+                expires_at: hook.expires_at.clone(),
+                timeout_action: hook.timeout_action.clone(),
+                command: resume_command(&spec.lifecycle.resume, hook, look.awaiting.len()),
+            });
+        }
+        let verdict = look.verdict.clone();
+        self.seen = Some(look);
+        Ok(LifecycleLook { verdict, changed })
+    }
+
+    /// The line that says what was reached.
+    fn success_message(&self, spec: &WaitSpec) -> String {
+        let runs = format!(
+            "service {} runs {}",
+            spec.service,
+            short_task_definition(&spec.target.task_definition)
+        );
+        let Some(look) = &self.seen else {
+            return runs;
+        };
+        let at = look
+            .stage
+            .as_deref()
+            .map_or_else(String::new, |s| format!(" at {s}"));
+        match self.goal {
+            Goal::RolledBack => format!(
+                "service deployment {} was rolled back ({})",
+                look.id, look.status
+            ),
+            Goal::Paused if !look.awaiting.is_empty() => format!(
+                "service deployment {} is paused{at}: lifecycle hook {} awaits action",
+                look.id,
+                look.awaiting
+                    .iter()
+                    .map(|h| h.hook_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Goal::Paused => format!("{runs} (the deployment finished without pausing)"),
+            Goal::Stage(stage) if look.status == "IN_PROGRESS" => format!(
+                "service deployment {} reached {stage} (now{at}); it goes on",
+                look.id
+            ),
+            Goal::Stage(_) | Goal::Finish => runs,
         }
     }
 }

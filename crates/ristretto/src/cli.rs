@@ -109,6 +109,8 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Wait for the deployment in progress to finish
     Wait(WaitArgs),
+    /// Resume a deployment paused by a lifecycle hook (or roll it back with `--rollback`) and wait
+    Continue(ContinueArgs),
     /// Roll the service back to the previous task definition revision and wait
     Rollback(RollbackArgs),
     /// Start a new deployment of the current task definition (replace every task) and wait
@@ -149,37 +151,63 @@ pub enum Command {
 
 /// When a deployment counts as finished: `deployed` (our deployment
 /// completed and the service runs our task definition), `stable` (that, and
-/// the old tasks are gone), or `codedeploy:<LifecycleEvent>` (that lifecycle
-/// event of the CodeDeploy deployment succeeded; the deployment goes on).
+/// the old tasks are gone), `paused` (a lifecycle hook holds a native
+/// deployment), `ecs:<STAGE>` (a native deployment reached that lifecycle
+/// stage) or `codedeploy:<LifecycleEvent>` (that lifecycle event of the
+/// CodeDeploy deployment succeeded; the deployment goes on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitUntilArg {
     /// Our deployment completed and the service runs our task definition
     Deployed,
     /// That, and the old tasks are gone: one deployment, running = desired
     Stable,
+    /// A lifecycle hook awaits action (BLUE_GREEN, LINEAR, CANARY)
+    Paused,
+    /// The native deployment reached this lifecycle stage
+    Ecs(ristretto_ecs::lifecycle::Stage),
     /// A lifecycle event of the CodeDeploy deployment succeeded
     CodeDeploy(&'static str),
 }
 
-/// Parses `--wait-until`.
+impl WaitUntilArg {
+    /// The value as typed (`ecs:BAKE_TIME`), for messages.
+    pub fn text(self) -> String {
+        match self {
+            Self::Deployed => "deployed".to_owned(),
+            Self::Stable => "stable".to_owned(),
+            Self::Paused => "paused".to_owned(),
+            Self::Ecs(stage) => format!("ecs:{stage}"),
+            Self::CodeDeploy(event) => format!("codedeploy:{event}"),
+        }
+    }
+}
+
+/// Parses `--wait-until`. An unknown stage or lifecycle event is refused here, before any
+/// AWS call (ecspresso-behaviour §11b: "an unknown stage is refused before anything changes").
 fn parse_wait_until(value: &str) -> Result<WaitUntilArg, String> {
     match value {
         "deployed" => Ok(WaitUntilArg::Deployed),
         "stable" => Ok(WaitUntilArg::Stable),
-        _ => match value.strip_prefix("codedeploy:") {
-            Some(name) => ristretto_codedeploy::assess::lifecycle_event(name)
-                .map(WaitUntilArg::CodeDeploy)
-                .ok_or_else(|| {
-                    format!(
-                        "unknown lifecycle event `{name}`; one of {}",
-                        ristretto_codedeploy::LIFECYCLE_EVENTS.join(", ")
-                    )
-                }),
-            None => Err(
-                "use `deployed`, `stable` or `codedeploy:<LifecycleEvent>` (e.g. `codedeploy:AfterAllowTestTraffic`)"
-                    .to_owned(),
-            ),
-        },
+        "paused" => Ok(WaitUntilArg::Paused),
+        _ => {
+            if let Some(stage) = value.strip_prefix("ecs:") {
+                return ristretto_ecs::lifecycle::Stage::parse(stage).map(WaitUntilArg::Ecs);
+            }
+            match value.strip_prefix("codedeploy:") {
+                Some(name) => ristretto_codedeploy::assess::lifecycle_event(name)
+                    .map(WaitUntilArg::CodeDeploy)
+                    .ok_or_else(|| {
+                        format!(
+                            "unknown lifecycle event `{name}`; one of {}",
+                            ristretto_codedeploy::LIFECYCLE_EVENTS.join(", ")
+                        )
+                    }),
+                None => Err(
+                    "use `deployed`, `stable`, `paused`, `ecs:<STAGE>` (e.g. `ecs:BAKE_TIME`) or `codedeploy:<LifecycleEvent>` (e.g. `codedeploy:AfterAllowTestTraffic`)"
+                        .to_owned(),
+                ),
+            }
+        }
     }
 }
 
@@ -192,7 +220,8 @@ pub struct WaitFlags {
     /// Return once the deployment started
     #[arg(long)]
     pub no_wait: bool,
-    /// When the deployment counts as finished: deployed, stable, codedeploy:<LifecycleEvent>
+    /// When to stop waiting: deployed, stable, paused, ecs:<STAGE>, codedeploy:<LifecycleEvent>
+    /// (see "Waiting for the deployment" in the README)
     #[arg(long, value_parser = parse_wait_until, value_name = "WHEN")]
     pub wait_until: Option<WaitUntilArg>,
 }
@@ -263,10 +292,28 @@ pub struct CreateArgs {
 /// `wait`.
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// When the deployment counts as finished (default: stable): deployed, stable,
+    /// When to stop waiting (default: stable): deployed, stable, paused, ecs:<STAGE>,
     /// codedeploy:<LifecycleEvent>
     #[arg(long, value_parser = parse_wait_until, value_name = "WHEN")]
     pub wait_until: Option<WaitUntilArg>,
+}
+
+/// `continue`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+ECS BLUE_GREEN, LINEAR and CANARY services: ContinueServiceDeployment on the PAUSE lifecycle \
+hook that holds the deployment in progress (CONTINUE, or ROLLBACK with --rollback), then wait \
+like `deploy`. CODE_DEPLOY services: ContinueDeployment for a deployment waiting to reroute \
+traffic (READY_WAIT) or to terminate the original task set (TERMINATION_WAIT).")]
+pub struct ContinueArgs {
+    /// Roll the paused deployment back instead of continuing it
+    #[arg(long)]
+    pub rollback: bool,
+    /// The lifecycle hook to act on, when several await action (see `ristretto status`)
+    #[arg(long, value_name = "ID")]
+    pub hook_id: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitFlags,
 }
 
 /// `render`.

@@ -141,6 +141,9 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Wait(args) => commands::deploy::wait(args, &ctx)
             .await
             .map(|()| Exit::Success),
+        Command::Continue(args) => commands::continue_::run(args, &ctx)
+            .await
+            .map(|()| Exit::Success),
         Command::Rollback(args) => commands::rollback::run(args, &ctx)
             .await
             .map(|()| Exit::Success),

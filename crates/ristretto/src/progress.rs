@@ -118,6 +118,38 @@ pub(crate) fn lines(event: &Event) -> Vec<String> {
         ],
         Event::LifecycleEvent { name, status } => vec![format!("lifecycle event {name}: {status}")],
         Event::TaskSets { task_sets } => task_sets.iter().map(task_set_line).collect(),
+        Event::ServiceDeployment {
+            id,
+            status,
+            stage,
+            awaiting,
+        } => {
+            let mut line = format!("service deployment {id} {status}");
+            if !stage.is_empty() {
+                line.push_str(&format!(" at stage {stage}"));
+            }
+            if !awaiting.is_empty() {
+                line.push_str(&format!(", awaiting action: {}", awaiting.join(", ")));
+            }
+            vec![line]
+        }
+        Event::HookAwaiting {
+            service_deployment,
+            hook_id,
+            stage,
+            waiting_for,
+            expires_at,
+            timeout_action,
+            command,
+        } => vec![hook_awaiting_line(
+            service_deployment,
+            hook_id,
+            stage,
+            waiting_for.as_deref(),
+            expires_at.as_deref(),
+            timeout_action.as_deref(),
+            command,
+        )],
         Event::Expected { seconds } => vec![format!(
             "expected to finish in about {} (judging by the previous deployment)",
             ristretto_core::duration::format(std::time::Duration::from_secs(*seconds))
@@ -126,6 +158,36 @@ pub(crate) fn lines(event: &Event) -> Vec<String> {
             vec![format!("{}: {message}", outcome.as_words())]
         }
     }
+}
+
+/// `paused: lifecycle hook h1 holds service deployment SD1 at POST_TEST_TRAFFIC_SHIFT, before
+/// BAKE_TIME (ECS takes ROLLBACK at …); continue with `…` or roll back with `… --rollback``.
+fn hook_awaiting_line(
+    service_deployment: &str,
+    hook_id: &str,
+    stage: &str,
+    waiting_for: Option<&str>,
+    expires_at: Option<&str>,
+    timeout_action: Option<&str>,
+    command: &str,
+) -> String {
+    let mut line =
+        format!("paused: lifecycle hook {hook_id} holds service deployment {service_deployment}");
+    if !stage.is_empty() {
+        line.push_str(&format!(" at {stage}"));
+    }
+    if let Some(target) = waiting_for {
+        line.push_str(&format!(", before {target}"));
+    }
+    match (timeout_action, expires_at) {
+        (Some(action), Some(at)) => line.push_str(&format!(" (ECS takes {action} at {at})")),
+        (None, Some(at)) => line.push_str(&format!(" (it times out at {at})")),
+        _ => {}
+    }
+    line.push_str(&format!(
+        "; continue with `{command}` or roll back with `{command} --rollback`"
+    ));
+    line
 }
 
 fn deployment_line(d: &DeploymentProgress) -> String {

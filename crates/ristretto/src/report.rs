@@ -36,6 +36,8 @@ impl From<EcsError> for CliError {
     fn from(error: EcsError) -> Self {
         let (exit, hint) = match &error {
             EcsError::Invalid { hint, .. } => (Exit::BadInput, hint.clone()),
+            // Nothing changed, but the request was fine: the service is doing something else.
+            EcsError::Conflict { hint, .. } => (Exit::Failure, hint.clone()),
             EcsError::ServiceNotFound { .. } => (
                 Exit::Failure,
                 Some(

@@ -29,6 +29,10 @@ pub struct View {
     expected: Option<(Duration, Duration)>,
     /// `succeeded`, `failed`, `timed_out` once decided.
     outcome: Option<Outcome>,
+    /// A native deployment's lifecycle: service deployment ID, status, stage.
+    lifecycle_stage: Option<(String, String, String)>,
+    /// Hooks awaiting action and the command that continues each.
+    paused: Vec<(String, String)>,
 }
 
 const BAR_WIDTH: usize = 20;
@@ -74,6 +78,24 @@ impl View {
                 task_definition, ..
             } => {
                 self.step = format!("deploying {}", short_task_definition(task_definition));
+                crate::progress::lines(event)
+            }
+            Event::ServiceDeployment {
+                id,
+                status,
+                stage,
+                awaiting,
+            } => {
+                self.lifecycle_stage = Some((id.clone(), status.clone(), stage.clone()));
+                self.paused.retain(|(hook, _)| awaiting.contains(hook));
+                Vec::new()
+            }
+            Event::HookAwaiting {
+                hook_id, command, ..
+            } => {
+                if !self.paused.iter().any(|(h, _)| h == hook_id) {
+                    self.paused.push((hook_id.clone(), command.clone()));
+                }
                 crate::progress::lines(event)
             }
             Event::Expected { seconds } => {
@@ -137,6 +159,12 @@ impl View {
     /// Deployments, or lifecycle events, traffic and task sets.
     fn state_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
+        if let Some(stage) = self.stage_line() {
+            lines.push(stage);
+        }
+        lines.extend(self.paused.iter().map(|(hook, command)| {
+            format!("⏸ paused by lifecycle hook {hook} · continue: {command}")
+        }));
         if !self.lifecycle.is_empty() {
             lines.push(self.lifecycle_line());
         }
@@ -152,6 +180,22 @@ impl View {
             .unwrap_or(0);
         lines.extend(self.deployments.iter().map(|d| deployment_line(d, width)));
         lines
+    }
+
+    /// `service deployment SD1 IN_PROGRESS · stage 7/10 PRODUCTION_TRAFFIC_SHIFT`.
+    fn stage_line(&self) -> Option<String> {
+        let (id, status, stage) = self.lifecycle_stage.as_ref()?;
+        let mut line = format!("service deployment {id} {status}");
+        if !stage.is_empty() {
+            let position = ristretto_ecs::lifecycle::STAGES
+                .iter()
+                .position(|s| s == stage)
+                .map_or_else(String::new, |i| {
+                    format!("{}/{} ", i + 1, ristretto_ecs::lifecycle::STAGES.len())
+                });
+            line.push_str(&format!(" · stage {position}{stage}"));
+        }
+        Some(line)
     }
 
     /// `✓ BeforeInstall ✓ Install ▸ AfterInstall · AllowTestTraffic …`.
@@ -211,7 +255,16 @@ impl View {
                 green.traffic_weight.round()
             );
         }
-        self.deployments
+        let mut prefix = String::new();
+        if let Some((hook, _)) = self.paused.first() {
+            prefix = format!("paused by hook {hook} · ");
+        } else if let Some((_, _, stage)) =
+            self.lifecycle_stage.as_ref().filter(|l| !l.2.is_empty())
+        {
+            prefix = format!("{stage} · ");
+        }
+        let counts = self
+            .deployments
             .iter()
             .map(|d| {
                 let mut text = format!(
@@ -224,7 +277,8 @@ impl View {
                 text
             })
             .collect::<Vec<_>>()
-            .join(" · ")
+            .join(" · ");
+        format!("{prefix}{counts}")
     }
 }
 

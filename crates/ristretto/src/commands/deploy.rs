@@ -9,7 +9,7 @@ use ristretto_core::event::Events;
 use ristretto_core::poll::{Interrupted, Pace, interruptible};
 use ristretto_ecs::deploy::{self, DeployOptions, Plan};
 use ristretto_ecs::service::{describe_service, require_service};
-use ristretto_ecs::wait::{WaitSpec, wait_for_deployment};
+use ristretto_ecs::wait::{LifecycleSpec, WaitSpec, wait_for_deployment};
 use ristretto_ecs::{Target, WaitUntil};
 use tokio::time::Instant;
 
@@ -112,6 +112,9 @@ async fn wait_one(
     let clients = ctx.clients(config).await;
     let live = require_service(&clients.ecs, &config.cluster, service).await?;
     if is_code_deploy(&live) {
+        if let Some(arg) = lifecycle_arg(until) {
+            return Err(lifecycle_needs_ecs(arg, service));
+        }
         return codedeploy::wait_one(
             ctx,
             config,
@@ -124,6 +127,12 @@ async fn wait_one(
         .await;
     }
     refuse_codedeploy_until(codedeploy_until, service)?;
+    let strategy = live
+        .deployment_configuration()
+        .and_then(|c| c.strategy())
+        .cloned()
+        .unwrap_or(aws_sdk_ecs::types::DeploymentStrategy::Rolling);
+    let until = check_lifecycle_until(ctx, until, service, &strategy)?;
     let (target, since) = ristretto_ecs::wait::current_target(&live, until)?;
     follow(ctx, config, &clients.ecs, target, since, started).await
 }
@@ -189,6 +198,9 @@ pub(crate) async fn run_one(
         });
     }
     if let Some(live) = live.as_ref().filter(|l| is_code_deploy(l)) {
+        if let Some(arg) = lifecycle_arg(mode.until) {
+            return Err(lifecycle_needs_ecs(arg, service));
+        }
         let cd_mode = codedeploy::Mode {
             dry_run: mode.dry_run,
             wait: mode.wait,
@@ -222,6 +234,18 @@ pub(crate) async fn run_one(
         &options,
     )
     .await?;
+    // `--wait-until paused|ecs:<STAGE>` against the strategy this deploy will use: refused
+    // (or warned about) before anything changes.
+    let until = if created_code_deploy {
+        if let Some(arg) = lifecycle_arg(mode.until) {
+            return Err(lifecycle_needs_ecs(arg, service));
+        }
+        mode.until
+    } else if mode.wait {
+        check_lifecycle_until(ctx, mode.until, service, &plan.strategy(live.as_ref()))?
+    } else {
+        mode.until
+    };
     if mode.dry_run {
         print_plan(ctx, &plan)?;
         mode.scaling
@@ -244,7 +268,7 @@ pub(crate) async fn run_one(
         let target = Target {
             deployment: started_deployment.deployment,
             task_definition: started_deployment.task_definition,
-            until: mode.until,
+            until,
         };
         let spec = spec_for(
             ctx,
@@ -308,6 +332,10 @@ pub(crate) fn spec_for(
         pace: Pace::DEPLOYMENT,
         clock_rate: ctx.clock_rate(),
         just_started: true,
+        lifecycle: LifecycleSpec {
+            resume: crate::commands::continue_::resume_command(ctx, config),
+            ..LifecycleSpec::default()
+        },
     }
 }
 
@@ -344,6 +372,74 @@ pub(crate) fn until_of(arg: Option<WaitUntilArg>, default: WaitUntil) -> WaitUnt
         None | Some(WaitUntilArg::CodeDeploy(_)) => default,
         Some(WaitUntilArg::Deployed) => WaitUntil::Deployed,
         Some(WaitUntilArg::Stable) => WaitUntil::Stable,
+        Some(WaitUntilArg::Paused) => WaitUntil::Paused,
+        Some(WaitUntilArg::Ecs(stage)) => WaitUntil::Stage(stage),
+    }
+}
+
+/// The `--wait-until` value of a lifecycle wait (`paused`, `ecs:<STAGE>`), if `until` is one.
+fn lifecycle_arg(until: WaitUntil) -> Option<WaitUntilArg> {
+    match until {
+        WaitUntil::Paused => Some(WaitUntilArg::Paused),
+        WaitUntil::Stage(stage) => Some(WaitUntilArg::Ecs(stage)),
+        WaitUntil::Deployed | WaitUntil::Stable => None,
+    }
+}
+
+/// `--wait-until paused|ecs:<STAGE>` on a CODE_DEPLOY service (exit 2).
+pub(crate) fn lifecycle_needs_ecs(arg: WaitUntilArg, service: &str) -> CliError {
+    bad_input(
+        format!(
+            "`--wait-until {}` follows ECS lifecycle stages and hooks of BLUE_GREEN, LINEAR and CANARY deployments; `{service}` is deployed by CodeDeploy",
+            arg.text()
+        ),
+        Some(
+            "use `--wait-until codedeploy:<LifecycleEvent>` (e.g. `codedeploy:AfterAllowTestTraffic`)",
+        ),
+    )
+}
+
+/// `--wait-until ecs:<STAGE>` for a deployment without lifecycle stages (exit 2).
+pub(crate) fn stage_needs_native(
+    stage: ristretto_ecs::lifecycle::Stage,
+    service: &str,
+    strategy: &str,
+) -> CliError {
+    bad_input(
+        format!(
+            "`--wait-until ecs:{stage}` needs a BLUE_GREEN, LINEAR or CANARY deployment; service `{service}` deploys with the {strategy} strategy, which has no lifecycle stages"
+        ),
+        Some(
+            "use `--wait-until deployed` or `stable`, or set `deploymentConfiguration.strategy` in the service definition",
+        ),
+    )
+}
+
+/// Checks a lifecycle `--wait-until` against the deployment `strategy`: `ecs:<STAGE>` needs a
+/// native strategy (exit 2); `paused` on ROLLING warns that it cannot pause and waits until
+/// deployed (as ecspresso). Returns what to wait for.
+///
+/// # Errors
+/// `ecs:<STAGE>` with a ROLLING strategy.
+pub(crate) fn check_lifecycle_until(
+    ctx: &Context,
+    until: WaitUntil,
+    service: &str,
+    strategy: &aws_sdk_ecs::types::DeploymentStrategy,
+) -> Result<WaitUntil, CliError> {
+    let native = ristretto_ecs::lifecycle::is_native(Some(strategy));
+    match until {
+        WaitUntil::Stage(stage) if !native => {
+            Err(stage_needs_native(stage, service, strategy.as_str()))
+        }
+        WaitUntil::Paused if !native => {
+            ctx.printer.warn(&format!(
+                "`--wait-until paused`: service `{service}` deploys with the {} strategy, which cannot pause; waiting until the deployment is deployed",
+                strategy.as_str()
+            ));
+            Ok(WaitUntil::Deployed)
+        }
+        other => Ok(other),
     }
 }
 

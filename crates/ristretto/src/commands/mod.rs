@@ -6,6 +6,7 @@ pub mod appspec;
 pub mod codedeploy;
 pub mod completions;
 mod confirm;
+pub mod continue_;
 pub mod delete;
 pub mod deploy;
 pub mod diff;

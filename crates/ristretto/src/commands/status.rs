@@ -44,6 +44,10 @@ pub struct Status {
     pub deployments: Vec<Rollout>,
     /// Task sets (CODE_DEPLOY and EXTERNAL controllers).
     pub task_sets: Vec<Rollout>,
+    /// The native (BLUE_GREEN, LINEAR, CANARY) service deployment in progress: its stage and
+    /// the lifecycle hooks awaiting action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_deployment: Option<Lifecycle>,
     /// Application Auto Scaling, when the service has a scalable target.
     pub auto_scaling: Option<AutoScaling>,
     /// The latest events, oldest first.
@@ -73,6 +77,67 @@ pub struct Rollout {
     pub state_reason: Option<String>,
     /// When it was created (RFC 3339).
     pub created_at: Option<String>,
+}
+
+/// A native service deployment in progress.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lifecycle {
+    /// Its ARN.
+    pub service_deployment_arn: String,
+    /// `PENDING`, `IN_PROGRESS`, `ROLLBACK_IN_PROGRESS`, …
+    pub status: String,
+    /// The lifecycle stage it is in.
+    pub lifecycle_stage: Option<String>,
+    /// Hooks awaiting action.
+    pub awaiting_hooks: Vec<AwaitingHook>,
+}
+
+/// A lifecycle hook awaiting action, and the command that acts on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwaitingHook {
+    /// Its ID.
+    pub hook_id: String,
+    /// When ECS takes the timeout action.
+    pub expires_at: Option<String>,
+    /// `CONTINUE` or `ROLLBACK`.
+    pub timeout_action: Option<String>,
+    /// The command that resumes the deployment.
+    pub continue_command: String,
+    /// The command that rolls it back.
+    pub rollback_command: String,
+}
+
+impl Lifecycle {
+    /// The lifecycle part of the status, from the service deployment `sd`; `resume` is the
+    /// `continue` command of this config.
+    #[must_use]
+    pub fn of(sd: &aws_sdk_ecs::types::ServiceDeployment, resume: &str) -> Self {
+        let hooks = ristretto_ecs::lifecycle::awaiting_hooks(sd, None);
+        let count = hooks.len();
+        Self {
+            service_deployment_arn: sd.service_deployment_arn().unwrap_or_default().to_owned(),
+            status: sd
+                .status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            lifecycle_stage: sd.lifecycle_stage().map(|s| s.as_str().to_owned()),
+            awaiting_hooks: hooks
+                .iter()
+                .map(|h| {
+                    let command = ristretto_ecs::lifecycle::resume_command(resume, h, count);
+                    AwaitingHook {
+                        hook_id: h.hook_id.clone(),
+                        expires_at: h.expires_at.clone(),
+                        timeout_action: h.timeout_action.clone(),
+                        rollback_command: format!("{command} --rollback"),
+                        continue_command: command,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The service's scalable target.
@@ -131,7 +196,9 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> Result<Exit, CliError> {
         let clients = ctx.clients(&config).await;
         let service = live::require_service(&clients, &ctx.printer, &config.cluster, name).await?;
         let scaling = auto_scaling(&clients, &ctx.printer, &config.cluster, name).await;
-        let status = Status::of(&service, &config.cluster, scaling, args.events);
+        let mut status = Status::of(&service, &config.cluster, scaling, args.events);
+        status.service_deployment =
+            service_deployment(ctx, &clients, &config, &service, name).await;
         let tasks = tasks(&clients, &ctx.printer, &config.cluster, name).await;
         let text = match ctx.printer.output() {
             OutputFormat::Text => status.text() + &tasks_text(&tasks),
@@ -151,6 +218,38 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> Result<Exit, CliError> {
         ctx.printer.data(&text);
     }
     Ok(Exit::Success)
+}
+
+/// The native service deployment in progress, for a service with a BLUE_GREEN, LINEAR or
+/// CANARY strategy (a rolling service makes no call). An error is a warning, as for auto
+/// scaling.
+async fn service_deployment(
+    ctx: &Context,
+    clients: &Clients,
+    config: &ristretto_core::Config,
+    service: &Service,
+    name: &str,
+) -> Option<Lifecycle> {
+    let strategy = service
+        .deployment_configuration()
+        .and_then(|c| c.strategy());
+    if !ristretto_ecs::lifecycle::is_native(strategy) {
+        return None;
+    }
+    match ristretto_ecs::service_deployment::unfinished(&clients.ecs, &config.cluster, name).await {
+        Ok(found) => found.map(|sd| {
+            Lifecycle::of(
+                &sd,
+                &crate::commands::continue_::resume_command(ctx, config),
+            )
+        }),
+        Err(e) => {
+            ctx.printer.warn(&format!(
+                "cannot read the service deployment in progress: {e}"
+            ));
+            None
+        }
+    }
 }
 
 /// The service's scalable target and policies; `None` when it has none.
@@ -342,6 +441,7 @@ impl Status {
             pending_count: service.pending_count,
             deployments,
             task_sets,
+            service_deployment: None,
             auto_scaling,
             events,
         }
@@ -372,6 +472,27 @@ impl Status {
                     out.push_str(&format!("({reason})"));
                 }
                 out.push('\n');
+            }
+        }
+        if let Some(sd) = &self.service_deployment {
+            out.push_str(&format!(
+                "ServiceDeployment: {} {}{}\n",
+                ristretto_ecs::lifecycle::short_id(&sd.service_deployment_arn),
+                sd.status,
+                sd.lifecycle_stage
+                    .as_deref()
+                    .map_or_else(String::new, |s| format!(" stage:{s}"))
+            ));
+            for h in &sd.awaiting_hooks {
+                let timeout = match (&h.expires_at, &h.timeout_action) {
+                    (Some(at), Some(action)) => format!(" ({action} at {at})"),
+                    (Some(at), None) => format!(" (times out at {at})"),
+                    _ => String::new(),
+                };
+                out.push_str(&format!(
+                    "  paused: lifecycle hook {} awaits action{timeout}\n    continue: {}\n    roll back: {}\n",
+                    h.hook_id, h.continue_command, h.rollback_command
+                ));
             }
         }
         if !self.task_sets.is_empty() {
