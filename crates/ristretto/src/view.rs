@@ -534,4 +534,67 @@ mod tests {
             vec!["web/default 1:10 · AllowTraffic InProgress · green web:5 30% traffic"]
         );
     }
+
+    // The live view of a native deployment shows its lifecycle stage and the hook that holds
+    // it with the exact command that continues it; the hook's line goes once it is continued.
+    #[test]
+    fn a_paused_native_deployment_shows_its_stage_and_the_command_that_continues_it() {
+        let mut view = rolling();
+        let t = Duration::from_secs(20);
+        view.apply(
+            &Event::ServiceDeployment {
+                id: "SD1".into(),
+                status: "IN_PROGRESS".into(),
+                stage: "POST_TEST_TRAFFIC_SHIFT".into(),
+                awaiting: vec!["h1".into()],
+            },
+            t,
+        );
+        let kept = view.apply(
+            &Event::HookAwaiting {
+                service_deployment: "SD1".into(),
+                hook_id: "h1".into(),
+                stage: "POST_TEST_TRAFFIC_SHIFT".into(),
+                waiting_for: Some("BAKE_TIME".into()),
+                expires_at: Some("2026-12-01T10:00:00Z".into()),
+                timeout_action: Some("ROLLBACK".into()),
+                command: "ristretto --config config.yaml continue".into(),
+            },
+            t,
+        );
+        assert_eq!(
+            kept,
+            vec![
+                "paused: lifecycle hook h1 holds service deployment SD1 at POST_TEST_TRAFFIC_SHIFT, before BAKE_TIME (ECS takes ROLLBACK at 2026-12-01T10:00:00Z); continue with `ristretto --config config.yaml continue` or roll back with `ristretto --config config.yaml continue --rollback`"
+            ]
+        );
+        insta::assert_snapshot!(view.render(t, 200, false).join("\n"), @r"
+        web/default 0:20 · about 23s left · waiting for deployment ecs-svc/2
+          service deployment SD1 IN_PROGRESS · stage 6/10 POST_TEST_TRAFFIC_SHIFT
+          ⏸ paused by lifecycle hook h1 · continue: ristretto --config config.yaml continue
+          PRIMARY web:5 [██████████░░░░░░░░░░] 2/4 running · 1 pending · IN_PROGRESS
+          ACTIVE web:4  [████████████████████] 2/2 running · COMPLETED
+        ");
+        assert_eq!(
+            view.render(t, 200, true),
+            vec![
+                "web/default 0:20 · about 23s left · paused by hook h1 · PRIMARY web:5 2/4 IN_PROGRESS · ACTIVE web:4 2/2"
+            ]
+        );
+        view.apply(
+            &Event::ServiceDeployment {
+                id: "SD1".into(),
+                status: "IN_PROGRESS".into(),
+                stage: "PRODUCTION_TRAFFIC_SHIFT".into(),
+                awaiting: vec![],
+            },
+            t,
+        );
+        let lines = view.render(t, 200, false).join("\n");
+        assert!(!lines.contains("paused"), "{lines}");
+        assert!(
+            lines.contains("stage 7/10 PRODUCTION_TRAFFIC_SHIFT"),
+            "{lines}"
+        );
+    }
 }

@@ -641,4 +641,56 @@ Events:
         );
         assert!(text.starts_with("Service: web\nCluster: default\n"));
     }
+
+    // `status` of a paused native deployment: its stage, the hook awaiting action, when ECS
+    // acts on its own, and the commands that continue or roll it back.
+    #[test]
+    fn a_paused_service_deployment_shows_its_stage_hook_and_commands() {
+        use aws_sdk_ecs::types::{
+            DeploymentLifecycleHookAction, DeploymentLifecycleHookDetail,
+            DeploymentLifecycleHookStatus, DeploymentLifecycleHookTargetType, ServiceDeployment,
+            ServiceDeploymentLifecycleStage, ServiceDeploymentStatus,
+        };
+        let sd = ServiceDeployment::builder()
+            .service_deployment_arn("arn:aws:ecs:us-east-1:1:service-deployment/prod/web/SD1")
+            .status(ServiceDeploymentStatus::InProgress)
+            .lifecycle_stage(ServiceDeploymentLifecycleStage::PostTestTrafficShift)
+            .lifecycle_hook_details(
+                DeploymentLifecycleHookDetail::builder()
+                    .hook_id("h1")
+                    .target_type(DeploymentLifecycleHookTargetType::Pause)
+                    .status(DeploymentLifecycleHookStatus::AwaitingAction)
+                    .expires_at(DateTime::from_secs(1_700_086_400))
+                    .timeout_action(DeploymentLifecycleHookAction::Rollback)
+                    .build(),
+            )
+            .build();
+        let mut status = Status::of(&service(), "prod", None, 0);
+        status.service_deployment = Some(Lifecycle::of(&sd, "ristretto --config c.yaml continue"));
+        let text = status.text();
+        assert!(
+            text.contains(
+                "ServiceDeployment: SD1 IN_PROGRESS stage:POST_TEST_TRAFFIC_SHIFT
+  paused: lifecycle hook h1 awaits action (ROLLBACK at 2023-11-15T22:13:20Z)
+    continue: ristretto --config c.yaml continue
+    roll back: ristretto --config c.yaml continue --rollback
+"
+            ),
+            "{text}"
+        );
+        let json = serde_json::to_value(&status).expect("json");
+        assert_eq!(
+            json["serviceDeployment"]["awaitingHooks"][0]["continueCommand"],
+            "ristretto --config c.yaml continue"
+        );
+        assert_eq!(
+            json["serviceDeployment"]["lifecycleStage"],
+            "POST_TEST_TRAFFIC_SHIFT"
+        );
+        let rolling = serde_json::to_value(Status::of(&service(), "prod", None, 0)).expect("json");
+        assert!(
+            rolling.get("serviceDeployment").is_none(),
+            "absent for rolling services"
+        );
+    }
 }
