@@ -177,3 +177,372 @@ async fn continue_on_a_rolling_service_says_it_never_pauses() {
     );
     assert_eq!(served.mutations_since(before), Vec::<String>::new());
 }
+
+/// The example's service definition as a BLUE_GREEN service with `bake` minutes of bake time
+/// and `hooks` (API reference, DeploymentConfiguration: BLUE_GREEN needs `bakeTimeInMinutes`).
+fn blue_green(
+    bake: i32,
+    hooks: serde_json::Value,
+) -> impl Fn(serde_json::Value) -> serde_json::Value {
+    move |mut d| {
+        d["deploymentConfiguration"] = serde_json::json!({
+            "strategy": "BLUE_GREEN",
+            "bakeTimeInMinutes": bake,
+            "minimumHealthyPercent": 100,
+            "maximumPercent": 200,
+            "lifecycleHooks": hooks,
+        });
+        d
+    }
+}
+
+/// A PAUSE hook at `stage` (API reference, DeploymentLifecycleHook), timing out after
+/// `timeout` minutes when given.
+fn pause_at(stage: &str, timeout: Option<i32>) -> serde_json::Value {
+    let mut hook = serde_json::json!({"targetType": "PAUSE", "lifecycleStages": [stage]});
+    if let Some(minutes) = timeout {
+        hook["timeoutConfiguration"] = serde_json::json!({"timeoutInMinutes": minutes});
+    }
+    hook
+}
+
+/// A BLUE_GREEN service `web` running `web:1` (created by a deploy of the definition without
+/// hooks), whose definition then gets `hooks` and `bake` for the next deploy.
+async fn blue_green_service(world: &str, bake: i32, hooks: serde_json::Value) -> Served {
+    let served = Served::start(world, blue_green(1, serde_json::json!([]))).await;
+    let (code, all) = served.run(&["deploy"], "1.27").await;
+    assert_eq!(code, Some(0), "the service is created: {all}");
+    write_definition(served.dir.path(), blue_green(bake, hooks));
+    served
+}
+
+/// The ID of the hook awaiting action on `web`'s deployment, read with the SDK.
+async fn awaiting_hook(served: &Served) -> Option<String> {
+    let config = aws_sdk_ecs::Config::builder()
+        .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+        .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+        .endpoint_url(served.sim.endpoint_url())
+        .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .build();
+    let ecs = aws_sdk_ecs::Client::from_conf(config);
+    let arn = ecs
+        .list_service_deployments()
+        .service("web")
+        .send()
+        .await
+        .expect("listed")
+        .service_deployments()
+        .iter()
+        .max_by_key(|d| d.created_at().map(|t| t.secs()))?
+        .service_deployment_arn()?
+        .to_owned();
+    let sd = ecs
+        .describe_service_deployments()
+        .service_deployment_arns(arn)
+        .send()
+        .await
+        .expect("described")
+        .service_deployments()
+        .first()?
+        .clone();
+    sd.lifecycle_hook_details()
+        .iter()
+        .find(|h| h.status().map(|s| s.as_str()) == Some("AWAITING_ACTION"))
+        .and_then(|h| h.hook_id())
+        .map(str::to_owned)
+}
+
+fn operations_since(served: &Served, since: usize) -> Vec<String> {
+    served.sim.requests()[since..]
+        .iter()
+        .map(|r| r.operation.clone())
+        .collect()
+}
+
+// Developer guide, "Continuing service deployments": a PAUSE hook holds the deployment at its
+// stage, AWAITING_ACTION, until ContinueServiceDeployment. `deploy --wait-until paused`
+// returns there (exit 0) with the command that resumes it; `status` shows it; `wait
+// --wait-until paused` returns at once; `continue` resumes it to the end (exit 0).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_deploy_is_shown_by_status_and_continue_finishes_it() {
+    let served = blue_green_service(
+        ROLLING_WORLD,
+        1,
+        serde_json::json!([pause_at("POST_TEST_TRAFFIC_SHIFT", None)]),
+    )
+    .await;
+    let (code, all) = served
+        .run(&["deploy", "--wait-until", "paused"], "1.28")
+        .await;
+    assert_eq!(code, Some(0), "{all}");
+    let hook = awaiting_hook(&served).await.expect("a hook awaits action");
+    let resume = format!(
+        "ristretto --endpoint-url {} --config examples/rolling/config.yaml continue",
+        served.sim.endpoint_url()
+    );
+    assert!(
+        all.contains(&format!(
+            "paused: lifecycle hook {hook} holds service deployment"
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "at POST_TEST_TRAFFIC_SHIFT (ECS takes ROLLBACK at "
+        )),
+        "the hook's timeout and its default action (API_DeploymentLifecycleHookTimeoutConfiguration): {all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "continue with `{resume}` or roll back with `{resume} --rollback`"
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "is paused at POST_TEST_TRAFFIC_SHIFT: lifecycle hook {hook} awaits action"
+        )),
+        "{all}"
+    );
+
+    let (code, status) = served.run(&["status"], "1.28").await;
+    assert_eq!(code, Some(0), "{status}");
+    assert!(
+        status.contains("IN_PROGRESS stage:POST_TEST_TRAFFIC_SHIFT"),
+        "{status}"
+    );
+    assert!(
+        status.contains(&format!(
+            "  paused: lifecycle hook {hook} awaits action (ROLLBACK at "
+        )),
+        "{status}"
+    );
+    assert!(
+        status.contains(&format!("    continue: {resume}\n")),
+        "{status}"
+    );
+
+    let (code, waited) = served
+        .run(&["wait", "--wait-until", "paused"], "1.28")
+        .await;
+    assert_eq!(code, Some(0), "{waited}");
+    assert!(
+        waited.contains("is paused at POST_TEST_TRAFFIC_SHIFT"),
+        "{waited}"
+    );
+
+    let before = served.sim.requests().len();
+    let (code, all) = served.run(&["continue"], "1.28").await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains(&format!("continuing service deployment "))
+            && all.contains(&format!(
+                "paused at POST_TEST_TRAFFIC_SHIFT by lifecycle hook {hook}"
+            )),
+        "{all}"
+    );
+    assert!(all.contains("succeeded: service web runs web:2"), "{all}");
+    let ops = operations_since(&served, before);
+    assert_eq!(
+        ops.iter()
+            .filter(|o| *o == "ContinueServiceDeployment")
+            .count(),
+        1,
+        "{ops:?}"
+    );
+    assert!(!ops.iter().any(|o| o == "UpdateService"), "{ops:?}");
+    let (_, status) = served.run(&["status"], "1.28").await;
+    assert!(status.contains("TaskDefinition: web:2"), "{status}");
+    assert!(
+        !status.contains("ServiceDeployment:"),
+        "nothing in progress: {status}"
+    );
+
+    // Nothing paused now: `continue` says what the last deployment did (exit 1).
+    let (code, all) = served.run(&["continue"], "1.28").await;
+    assert_eq!(code, Some(1), "{all}");
+    assert!(
+        all.contains("error: nothing to continue: no deployment of service `web` is in progress; the last one, ")
+            && all.contains(", is SUCCESSFUL"),
+        "{all}"
+    );
+}
+
+// API_ContinueServiceDeployment, ROLLBACK: "Rolls back the deployment to the previous service
+// revision"; the service deployment ends ROLLBACK_SUCCESSFUL. The rollback the user asked for
+// succeeded: exit 0, and the service runs web:1 again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_rollback_rolls_a_paused_deployment_back() {
+    let served = blue_green_service(
+        ROLLING_WORLD,
+        1,
+        serde_json::json!([pause_at("POST_SCALE_UP", None)]),
+    )
+    .await;
+    let (code, all) = served
+        .run(&["deploy", "--wait-until", "paused"], "1.28")
+        .await;
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = served.run(&["continue", "--rollback"], "1.28").await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("rolling back service deployment"), "{all}");
+    assert!(
+        all.contains("was rolled back (ROLLBACK_SUCCESSFUL)"),
+        "{all}"
+    );
+    let (_, status) = served.run(&["status"], "1.28").await;
+    assert!(status.contains("TaskDefinition: web:1"), "{status}");
+}
+
+// ecspresso (PR #1047): `rollback` of a paused deployment goes through
+// ContinueServiceDeployment(ROLLBACK) rather than a new UpdateService; the paused deployment's
+// revision is deregistered once the rollback succeeded, as after any rollback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_of_a_paused_deployment_continues_its_hook_with_rollback() {
+    let served = blue_green_service(
+        ROLLING_WORLD,
+        1,
+        serde_json::json!([pause_at("POST_TEST_TRAFFIC_SHIFT", None)]),
+    )
+    .await;
+    let (code, all) = served
+        .run(&["deploy", "--wait-until", "paused"], "1.28")
+        .await;
+    assert_eq!(code, Some(0), "{all}");
+    let (code, dry) = served.run(&["rollback", "--dry-run"], "1.28").await;
+    assert_eq!(code, Some(0), "{dry}");
+    assert!(dry.contains("\"action\": \"ROLLBACK\""), "{dry}");
+    let before = served.sim.requests().len();
+    let (code, all) = served.run(&["rollback"], "1.28").await;
+    assert_eq!(code, Some(0), "{all}");
+    let ops = operations_since(&served, before);
+    assert!(
+        ops.iter().any(|o| o == "ContinueServiceDeployment"),
+        "{ops:?}"
+    );
+    assert!(!ops.iter().any(|o| o == "UpdateService"), "{ops:?}");
+    assert!(
+        all.contains("deregistered the rolled-back task definition web:2"),
+        "{all}"
+    );
+    let (_, status) = served.run(&["status"], "1.28").await;
+    assert!(status.contains("TaskDefinition: web:1"), "{status}");
+}
+
+// ecspresso-behaviour §11b: `deploy --wait-until ecs:BAKE_TIME` returns once production traffic
+// has fully shifted (the deployment's lifecycleStage is BAKE_TIME), not after the bake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_until_bake_time_returns_once_production_traffic_shifted() {
+    // Ten hours of bake: only a wait that stops at BAKE_TIME ends within the test.
+    let served = blue_green_service(ROLLING_WORLD, 600, serde_json::json!([])).await;
+    let (code, all) = served
+        .run(
+            &[
+                "--timeout",
+                "60s",
+                "deploy",
+                "--wait-until",
+                "ecs:BAKE_TIME",
+            ],
+            "1.28",
+        )
+        .await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("at stage BAKE_TIME"), "{all}");
+    assert!(
+        all.contains("reached BAKE_TIME (now at BAKE_TIME); it goes on"),
+        "{all}"
+    );
+    let (_, status) = served.run(&["status"], "1.28").await;
+    assert!(
+        status.contains("IN_PROGRESS stage:BAKE_TIME"),
+        "still baking: {status}"
+    );
+}
+
+// ecspresso-behaviour §11b: while waiting for `ecs:<STAGE>`, a pause hook awaiting action at an
+// earlier stage warns once with the hook, both stages and the command; a rollback before the
+// stage is reached is a failure (exit 1). Here the hook's timeout (ten minutes of the world's
+// time, a few seconds of the test's) takes its default action, ROLLBACK
+// (API_DeploymentLifecycleHookTimeoutConfiguration).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_before_the_stage_fails_the_wait_after_one_warning_per_hook() {
+    let served = blue_green_service(
+        ROLLING_WORLD,
+        1,
+        serde_json::json!([pause_at("POST_TEST_TRAFFIC_SHIFT", Some(10))]),
+    )
+    .await;
+    let (code, all) = served
+        .run(&["deploy", "--wait-until", "ecs:BAKE_TIME"], "1.28")
+        .await;
+    assert_eq!(code, Some(1), "{all}");
+    assert_eq!(
+        all.matches("paused: lifecycle hook ").count(),
+        1,
+        "one warning per hook: {all}"
+    );
+    assert!(
+        all.contains("at POST_TEST_TRAFFIC_SHIFT, before BAKE_TIME"),
+        "{all}"
+    );
+    assert!(
+        all.contains("was rolled back before reaching BAKE_TIME: Lifecycle hook ")
+            && all.contains("timed out at stage POST_TEST_TRAFFIC_SHIFT"),
+        "{all}"
+    );
+    let (_, status) = served.run(&["status"], "1.28").await;
+    assert!(status.contains("TaskDefinition: web:1"), "{status}");
+}
+
+// ecspresso-behaviour §11b: "a rollback before the stage is reached is a failure (also for
+// paused)". A Lambda hook that answers FAILED (the world's `ecsHookFailures` rule; developer
+// guide, "deployment-lifecycle-hooks") rolls the deployment back before the pause hook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_before_pausing_fails_wait_until_paused() {
+    let world = "clusters: [default]\necsHookFailures:\n  - function: \"*:function:smoke\"\n    afterSeconds: 5\n";
+    let served = blue_green_service(
+        world,
+        1,
+        serde_json::json!([
+            {
+                "hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:smoke",
+                "roleArn": "arn:aws:iam::123456789012:role/ecs-hooks",
+                "lifecycleStages": ["POST_SCALE_UP"],
+            },
+            pause_at("POST_TEST_TRAFFIC_SHIFT", None),
+        ]),
+    )
+    .await;
+    let (code, all) = served
+        .run(&["deploy", "--wait-until", "paused"], "1.28")
+        .await;
+    assert_eq!(code, Some(1), "{all}");
+    assert!(
+        all.contains("was rolled back before pausing: Lifecycle hook ")
+            && all.contains("failed at stage POST_SCALE_UP"),
+        "{all}"
+    );
+}
+
+// `wait` on a paused deployment says that it is paused, with the command, instead of waiting
+// silently; the timeout then ends it (exit 4), the deployment still paused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_on_a_paused_deployment_says_so() {
+    let served = blue_green_service(
+        ROLLING_WORLD,
+        1,
+        serde_json::json!([pause_at("POST_TEST_TRAFFIC_SHIFT", None)]),
+    )
+    .await;
+    let (code, all) = served
+        .run(&["deploy", "--wait-until", "paused"], "1.28")
+        .await;
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = served.run(&["--timeout", "3s", "wait"], "1.28").await;
+    assert_eq!(code, Some(4), "{all}");
+    assert!(all.contains("paused: lifecycle hook "), "{all}");
+    assert!(awaiting_hook(&served).await.is_some(), "still paused");
+}
