@@ -544,5 +544,74 @@ async fn wait_on_a_paused_deployment_says_so() {
     let (code, all) = served.run(&["--timeout", "3s", "wait"], "1.28").await;
     assert_eq!(code, Some(4), "{all}");
     assert!(all.contains("paused: lifecycle hook "), "{all}");
-    assert!(awaiting_hook(&served).await.is_some(), "still paused");
+    let hook = awaiting_hook(&served).await.expect("still paused");
+    // The same as one JSON event per line, with the hook and the command.
+    let (code, all) = served
+        .run(&["--output", "json", "--timeout", "3s", "wait"], "1.28")
+        .await;
+    assert_eq!(code, Some(4), "{all}");
+    let event = all
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["event"] == "hook_awaiting")
+        .unwrap_or_else(|| panic!("a hook_awaiting event: {all}"));
+    assert_eq!(event["hook_id"], hook.as_str());
+    assert_eq!(event["stage"], "POST_TEST_TRAFFIC_SHIFT");
+    assert!(
+        event["command"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("--config examples/rolling/config.yaml continue")),
+        "{event}"
+    );
+}
+
+/// `ristretto --local --config examples/codedeploy/config.yaml args…` in `dir`.
+fn run_codedeploy(dir: &Path, args: &[&str], tag: &str) -> (Option<i32>, String) {
+    let out = ristretto(dir)
+        .args(["--local", "--config", "examples/codedeploy/config.yaml"])
+        .args(args)
+        .env("IMAGE_TAG", tag)
+        .output()
+        .expect("runs");
+    (out.status.code(), text(&out))
+}
+
+// CodeDeploy API reference, ContinueDeployment: "READY_WAIT indicates that the deployment is
+// ready to start shifting traffic"; API_DeploymentReadyOption: with actionOnTimeout
+// STOP_DEPLOYMENT the deployment waits (status Ready) after the test traffic until someone
+// continues it. `continue` on a CODE_DEPLOY service sends it and follows the deployment to its
+// end; `continue --rollback` is refused there with the command that does it.
+#[test]
+fn continue_on_a_codedeploy_service_ends_its_ready_wait() {
+    let world =
+        std::fs::read_to_string(common::repo().join("examples/codedeploy/local-world.yaml"))
+            .expect("world")
+            .replace(
+                "deploymentReadyOption: {actionOnTimeout: CONTINUE_DEPLOYMENT}",
+                "deploymentReadyOption: {actionOnTimeout: STOP_DEPLOYMENT, waitTimeInMinutes: 600}",
+            );
+    let dir = common::example_copy("codedeploy", Some(&world));
+    let (code, all) = run_codedeploy(dir.path(), &["create"], "1.27");
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = run_codedeploy(
+        dir.path(),
+        &["deploy", "--wait-until", "codedeploy:AfterAllowTestTraffic"],
+        "1.28",
+    );
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = run_codedeploy(dir.path(), &["continue", "--rollback"], "1.28");
+    assert_eq!(code, Some(2), "{all}");
+    assert!(
+        all.contains("hint: `ristretto rollback` stops the CodeDeploy deployment"),
+        "{all}"
+    );
+    let (code, all) = run_codedeploy(dir.path(), &["continue", "--wait-until", "paused"], "1.28");
+    assert_eq!(code, Some(2), "{all}");
+    let (code, all) = run_codedeploy(dir.path(), &["continue"], "1.28");
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("(READY_WAIT)"), "{all}");
+    assert!(all.contains("succeeded"), "{all}");
+    let (code, all) = run_codedeploy(dir.path(), &["continue"], "1.28");
+    assert_eq!(code, Some(1), "nothing waits any more: {all}");
+    assert!(all.contains("error: nothing to continue"), "{all}");
 }
