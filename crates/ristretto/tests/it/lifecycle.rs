@@ -289,9 +289,7 @@ async fn a_paused_deploy_is_shown_by_status_and_continue_finishes_it() {
         "{all}"
     );
     assert!(
-        all.contains(&format!(
-            "at POST_TEST_TRAFFIC_SHIFT (ECS takes ROLLBACK at "
-        )),
+        all.contains("at POST_TEST_TRAFFIC_SHIFT (ECS takes ROLLBACK at "),
         "the hook's timeout and its default action (API_DeploymentLifecycleHookTimeoutConfiguration): {all}"
     );
     assert!(
@@ -337,7 +335,7 @@ async fn a_paused_deploy_is_shown_by_status_and_continue_finishes_it() {
     let (code, all) = served.run(&["continue"], "1.28").await;
     assert_eq!(code, Some(0), "{all}");
     assert!(
-        all.contains(&format!("continuing service deployment "))
+        all.contains("continuing service deployment ")
             && all.contains(&format!(
                 "paused at POST_TEST_TRAFFIC_SHIFT by lifecycle hook {hook}"
             )),
