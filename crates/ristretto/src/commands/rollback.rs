@@ -178,6 +178,12 @@ async fn rollback_one(
     let ecs = &clients.ecs;
     let live = require_service(ecs, &config.cluster, service).await?;
     if crate::commands::codedeploy::is_code_deploy(&live) {
+        if args.wait.wait_until == Some(WaitUntilArg::Paused) {
+            return Err(crate::commands::deploy::lifecycle_needs_ecs(
+                WaitUntilArg::Paused,
+                service,
+            ));
+        }
         return crate::commands::codedeploy::rollback_config(args, ctx, config).await;
     }
     if let Some(paused) = paused_deployment(ecs, config, &live).await? {

@@ -603,8 +603,15 @@ fn continue_on_a_codedeploy_service_ends_its_ready_wait() {
         all.contains("hint: `ristretto rollback` stops the CodeDeploy deployment"),
         "{all}"
     );
-    let (code, all) = run_codedeploy(dir.path(), &["continue", "--wait-until", "paused"], "1.28");
-    assert_eq!(code, Some(2), "{all}");
+    for args in [
+        &["continue", "--wait-until", "paused"][..],
+        &["rollback", "--wait-until", "paused"][..],
+        &["wait", "--wait-until", "ecs:BAKE_TIME"][..],
+    ] {
+        let (code, all) = run_codedeploy(dir.path(), args, "1.28");
+        assert_eq!(code, Some(2), "{args:?}: {all}");
+        assert!(all.contains("is deployed by CodeDeploy"), "{all}");
+    }
     let (code, all) = run_codedeploy(dir.path(), &["continue"], "1.28");
     assert_eq!(code, Some(0), "{all}");
     assert!(all.contains("(READY_WAIT)"), "{all}");
