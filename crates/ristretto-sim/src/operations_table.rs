@@ -30,13 +30,9 @@ fn readme_operations(service: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// The operation names a service's `handle` function matches on (`"Name" =>` arms), read from
-/// its source so that an arm added without a README row is noticed.
-fn routed_operations(source: &str) -> BTreeSet<String> {
-    routed_by(source, "pub fn handle(")
-}
-
-/// [`routed_operations`] of the handler function that starts with `function`.
+/// The operation names a service's handler function (the one whose source starts with
+/// `function`) matches on (`"Name" =>` arms), read from its source so that an arm added without
+/// a README row is noticed.
 fn routed_by(source: &str, function: &str) -> BTreeSet<String> {
     let from = source.find(function).expect("a handle function");
     let body = &source[from..];
