@@ -300,8 +300,7 @@ impl<'a> Runner<'a> {
                 .await
             })
             .await;
-        if matches!(check.verdict, Verdict::Ok) && self.options.put_logs && !check.cached && !create
-        {
+        if matches!(check.verdict, Verdict::Ok) && self.options.put_logs && !check.cached {
             notes.push(format!(
                 "wrote one line to log group {} in {}, stream {}",
                 option("awslogs-group").unwrap_or_default(),

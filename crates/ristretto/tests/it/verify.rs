@@ -331,6 +331,22 @@ fn missing_log_groups_and_environment_files_are_ng() {
         "{}",
         create.1
     );
+    // With awslogs-create-group on an existing group, the line is written and announced.
+    let existing = broken(
+        &|td| {
+            td.replace(
+                "\"awslogs-stream-prefix\"",
+                "\"awslogs-create-group\": \"true\", \"awslogs-stream-prefix\"",
+            )
+        },
+        &[],
+    );
+    assert_eq!(existing.0, 0, "{}\n{}", existing.1, existing.2);
+    assert!(
+        existing.2.contains("wrote one line to log group /ecs/web"),
+        "{}",
+        existing.2
+    );
     let file = broken(&|td| td.replace("envs/web.env", "envs/nope.env"), &[]);
     assert_ng(
         &file,
