@@ -302,10 +302,7 @@ impl<'a> Runner<'a> {
             .await;
         if matches!(check.verdict, Verdict::Ok) && self.options.put_logs && !check.cached {
             notes.push(format!(
-                "wrote one line to log group {} in {}, stream {}",
-                option("awslogs-group").unwrap_or_default(),
-                option("awslogs-region").unwrap_or_default(),
-                stream_name_note(option("awslogs-stream-prefix"), c.name())
+                "wrote one line to log group {group} in {region}, stream {stream}"
             ));
         }
         check
@@ -400,14 +397,6 @@ impl<'a> Runner<'a> {
         })
         .await
     }
-}
-
-fn stream_name_note(prefix: Option<&str>, container: Option<&str>) -> String {
-    format!(
-        "{}{}/ristretto-verify-…",
-        prefix.map_or(String::new(), |p| format!("{p}/")),
-        container.unwrap_or_default()
-    )
 }
 
 /// The execution role's configuration, when the caller may assume it; otherwise the
