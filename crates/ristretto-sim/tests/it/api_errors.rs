@@ -88,9 +88,18 @@ async fn aws_quota_preset_throttles_past_the_published_burst() {
     let mut calls = 0;
     let err = loop {
         let result = if calls % 2 == 0 {
-            ecs.describe_services().services("x").send().await.map(drop)
+            ecs.describe_services()
+                .services("x")
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| (e.code().map(str::to_owned), e.message().map(str::to_owned)))
         } else {
-            ecs.list_services().send().await.map(drop)
+            ecs.list_services()
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| (e.code().map(str::to_owned), e.message().map(str::to_owned)))
         };
         calls += 1;
         match result {
@@ -102,8 +111,10 @@ async fn aws_quota_preset_throttles_past_the_published_burst() {
         calls > 100,
         "throttled after {calls} calls, before the burst of 100"
     );
-    assert_eq!(err.code(), Some("ThrottlingException"));
-    assert_eq!(err.message(), Some("Rate exceeded"));
+    assert_eq!(
+        (err.0.as_deref(), err.1.as_deref()),
+        (Some("ThrottlingException"), Some("Rate exceeded"))
+    );
     // Another category (Cluster read actions) has its own bucket.
     ecs.list_clusters().send().await.unwrap();
 }
