@@ -221,10 +221,12 @@ def check_commands(src: Path, binary: str) -> list[str]:
         nested = [c for c in subcommands(help_text(binary, command)) if c != "help"]
         if nested:
             paths = [[command, n] for n in nested]
+        accepted: set[str] = set(global_flags)
         for path in paths:
             text = help_text(binary, *path)
             if len(path) > 1 and f"{' '.join(path)}" not in page:
                 problems.append(f"commands/{command}.md: `{' '.join(path)}` is not described")
+            accepted.update(flags(section(text, "Options:")))
             for flag in flags(section(text, "Options:")):
                 if flag in ("--help", "--version"):
                     continue
@@ -233,6 +235,15 @@ def check_commands(src: Path, binary: str) -> list[str]:
                         f"commands/{command}.md: `{' '.join(path)} {flag}` is not described"
                     )
             checked += 1
+        # The other way round: every flag the page's `## Flags` table lists exists.
+        table = re.search(r"^## Flags\n(.*?)(?=^## |\Z)", page, re.S | re.M)
+        for row in table.group(1).splitlines() if table else []:
+            first_cell = row.split("|")[1] if row.startswith("|") else ""
+            for flag in re.findall(r"(--[a-z0-9][a-z0-9-]*)", first_cell):
+                if flag not in accepted:
+                    problems.append(
+                        f"commands/{command}.md: lists `{flag}`, which `{command}` does not accept"
+                    )
     summary = (src / "SUMMARY.md").read_text(encoding="utf-8")
     for command in commands:
         if f"(commands/{command}.md)" not in summary:
