@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod day2;
+mod exec;
 pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
     RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
 };
+pub use exec::ExecArgs;
 
 /// A declarative deployer for Amazon ECS.
 #[derive(Debug, Parser)]
@@ -125,6 +127,9 @@ pub enum Command {
     Deregister(DeregisterArgs),
     /// Run a one-off task from the task definition; exits with its container's exit code
     Run(RunArgs),
+    /// A shell or command in a task's container, or a port forwarded through it (ECS Exec,
+    /// through AWS's session-manager-plugin); exits with the plugin's exit code
+    Exec(ExecArgs),
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
     /// Compare the service and task definition files with the live ones

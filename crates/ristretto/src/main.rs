@@ -164,6 +164,7 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
             .map(|()| Exit::Success),
         Command::Run(args) => commands::run::run(args, &ctx).await.map(|()| Exit::Success),
         Command::Diff(args) => commands::diff::run(args, &ctx).await,
+        Command::Exec(args) => commands::exec::run(args, &ctx).await,
         Command::Status(args) => commands::status::run(args, &ctx).await,
         Command::Appspec(args) => commands::appspec::run(args, &ctx).await,
         Command::Init(args) => commands::init::run(args, &ctx).await,

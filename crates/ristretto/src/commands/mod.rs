@@ -10,6 +10,7 @@ pub mod continue_;
 pub mod delete;
 pub mod deploy;
 pub mod diff;
+pub mod exec;
 pub mod init;
 pub mod live;
 pub mod local;

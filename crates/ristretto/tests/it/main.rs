@@ -10,6 +10,7 @@ mod codedeploy_rollback;
 mod common;
 mod day2;
 mod deploy;
+mod exec;
 mod lifecycle;
 mod local;
 mod readonly;
