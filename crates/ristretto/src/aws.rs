@@ -223,8 +223,8 @@ pub async fn ssm_endpoint(
         .set_endpoint(given)
         .build()
         .map_err(|e| e.to_string())?;
-    DefaultResolver::new()
-        .resolve_endpoint(&params)
+    let resolver = DefaultResolver::new();
+    ResolveEndpoint::resolve_endpoint(&resolver, &params)
         .await
         .map(|endpoint| endpoint.url().to_owned())
         .map_err(|e| e.to_string())

@@ -10,7 +10,8 @@ Hands an ECS Exec session to AWS's `session-manager-plugin`, which must be on PA
 The task must have been started with execute command enabled (`\"enableExecuteCommand\": true` \
 in the service definition, then deploy). ristretto exits with the plugin's exit code.")]
 pub struct ExecArgs {
-    /// The task (ID or ARN); default: the service's only running task
+    /// The task (ID or ARN); default: the service's only running task, else the one chosen
+    /// (a picker on a terminal, or `--filter-command`)
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
     /// The container; default: the task's only container, else the first essential one of its
@@ -32,4 +33,6 @@ pub struct ExecArgs {
     /// The local port; default: one the plugin chooses and prints
     #[arg(long, value_name = "PORT", requires = "port_forward", value_parser = clap::value_parser!(u16).range(1..))]
     pub local_port: Option<u16>,
+    #[command(flatten)]
+    pub pick: crate::cli::PickFlags,
 }

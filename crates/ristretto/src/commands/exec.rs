@@ -18,6 +18,7 @@ use ristretto_ecs::service::describe_service;
 use crate::cli::ExecArgs;
 use crate::commands::Context;
 use crate::exit::Exit;
+use crate::pick::{self, PickOptions, TaskSummary};
 use crate::report::{CliError, bad_input};
 
 /// Where AWS documents how to install the plugin.
@@ -43,7 +44,7 @@ pub async fn run(args: &ExecArgs, ctx: &Context) -> Result<Exit, CliError> {
         )?),
         None => None,
     };
-    let task = choose_task(args, ecs, &config).await?;
+    let task = choose_task(args, ctx, ecs, &config).await?;
     exec::check_enabled(&task, service.as_ref())?;
     let definition = if task.containers().len() > 1 && args.container.is_none() {
         exec::task_definition_of(ecs, &task).await
@@ -136,9 +137,10 @@ fn single_config(ctx: &Context) -> Result<Config, CliError> {
     }
 }
 
-/// The task: `--id`, else the service's only running task.
+/// The task: `--id`, else the service's only running task, else the one chosen.
 async fn choose_task(
     args: &ExecArgs,
+    ctx: &Context,
     ecs: &aws_sdk_ecs::Client,
     config: &Config,
 ) -> Result<Task, CliError> {
@@ -162,25 +164,30 @@ async fn choose_task(
         .into_iter()
         .filter(|t| t.last_status() == Some("RUNNING"))
         .collect();
-    match running.as_slice() {
-        [] => Err(CliError {
+    if running.is_empty() {
+        return Err(CliError {
             exit: Exit::Failure,
             error: anyhow::anyhow!("service `{service}` has no running task"),
-            hint: Some("start one with `ristretto deploy` or `ristretto scale --tasks 1`".to_owned()),
-        }),
-        [only] => Ok(only.clone()),
-        several => {
-            let ids: Vec<&str> = several.iter().map(exec::task_id).collect();
-            Err(bad_input(
-                format!(
-                    "service `{service}` runs {} tasks: {}",
-                    several.len(),
-                    ids.join(", ")
-                ),
-                Some("choose one with `--id`"),
-            ))
-        }
+            hint: Some(
+                "start one with `ristretto deploy` or `ristretto scale --tasks 1`".to_owned(),
+            ),
+        });
     }
+    // Several: chosen at the terminal or by the filter command, else refused with the list.
+    let candidates: Vec<TaskSummary> = running.iter().map(TaskSummary::of).collect();
+    let options = PickOptions::new(
+        "exec into",
+        &[
+            args.pick.filter_command.as_deref(),
+            ctx.settings.filter_command.as_deref(),
+            config.filter_command.as_deref(),
+        ],
+    );
+    let chosen = pick::choose_task(&candidates, &options).await?;
+    running
+        .into_iter()
+        .find(|t| t.task_arn() == Some(chosen.arn.as_str()))
+        .ok_or_else(|| bad_input("the chosen task is not one of the service's", None))
 }
 
 /// Starts the plugin on the terminal and waits for it; signals are its own meanwhile.

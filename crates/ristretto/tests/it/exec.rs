@@ -296,7 +296,7 @@ fn port_forwarding_hands_an_ssm_session_with_either_document() {
     // Two tasks: one must be chosen.
     let out = sim.run(&["exec", "--port-forward", "--port", "5432"]);
     assert_exit(&out, 2);
-    assert!(stderr(&out).contains("runs 2 tasks"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("2 tasks match"), "{}", stderr(&out));
     assert!(stderr(&out).contains("--id"), "{}", stderr(&out));
     let calls = sim.calls();
     assert!(!calls.contains(&"StartSession".to_owned()), "{calls:?}");

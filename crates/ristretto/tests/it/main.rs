@@ -18,4 +18,5 @@ mod rejected;
 mod render;
 mod secrets;
 mod target_health;
+mod tasks;
 mod verify;
