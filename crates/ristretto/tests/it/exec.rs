@@ -281,6 +281,7 @@ fn exec_hands_the_ecs_session_to_the_plugin_as_the_aws_cli_does() {
     assert_eq!(target_parts(&json(&args[4])).1, format!("{task}-log"));
 
     // An unknown container is refused before any session, naming the task's containers.
+    sim.calls();
     let out = sim.run(&["exec", "--container", "db"]);
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("its containers: log, app"), "{}", stderr(&out));
