@@ -457,7 +457,10 @@ mod tests {
         // are left to it: none ends the process, and none is delivered to the waits.
         assert!(handed_over(async { deliver(Signal::Interrupt) }).await);
         assert!(handed_over(async { deliver(Signal::Hangup) }).await);
-        assert!(!deliver(Signal::Interrupt), "handed back: the process may end");
+        assert!(
+            !deliver(Signal::Interrupt),
+            "handed back: the process may end"
+        );
     }
 
     #[test]

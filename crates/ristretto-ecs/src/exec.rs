@@ -98,7 +98,11 @@ pub fn plugin_reads_variable(version: &str) -> bool {
 ///
 /// # Errors
 /// AWS errors.
-pub async fn describe_task(ecs: &Client, cluster: &str, id: &str) -> Result<Option<Task>, EcsError> {
+pub async fn describe_task(
+    ecs: &Client,
+    cluster: &str,
+    id: &str,
+) -> Result<Option<Task>, EcsError> {
     let out = ecs
         .describe_tasks()
         .cluster(cluster)
@@ -451,8 +455,15 @@ mod tests {
     // `ecs:<cluster>_<task-id>_<container-runtime-id>`; a cluster name may hold `_`.
     #[test]
     fn the_target_names_cluster_task_and_container_runtime_id() {
-        let t = task(true, "RUNNING", &[("app", Some("0123abcd-111")), ("log", None)]);
-        assert_eq!(target(&t, "app").unwrap_or_default(), "ecs:prod_eu_0123abcd_0123abcd-111");
+        let t = task(
+            true,
+            "RUNNING",
+            &[("app", Some("0123abcd-111")), ("log", None)],
+        );
+        assert_eq!(
+            target(&t, "app").unwrap_or_default(),
+            "ecs:prod_eu_0123abcd_0123abcd-111"
+        );
         assert!(matches!(target(&t, "log"), Err(EcsError::Conflict { .. })));
     }
 
@@ -466,7 +477,10 @@ mod tests {
         let Err(EcsError::Invalid { message, hint }) = check_enabled(&t, Some(&service)) else {
             panic!("not refused");
         };
-        assert!(message.contains("not enabled for service `web`"), "{message}");
+        assert!(
+            message.contains("not enabled for service `web`"),
+            "{message}"
+        );
         assert!(hint.unwrap_or_default().contains("enableExecuteCommand"));
         // Enabled on the service after the task started: new tasks only.
         let service = Service::builder()
@@ -488,18 +502,35 @@ mod tests {
     fn the_container_is_the_named_one_the_only_one_or_the_first_essential_one() {
         let t = task(true, "RUNNING", &[("envoy", None), ("app", None)]);
         let definition = TaskDefinition::builder()
-            .container_definitions(ContainerDefinition::builder().name("envoy").essential(false).build())
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("envoy")
+                    .essential(false)
+                    .build(),
+            )
             .container_definitions(ContainerDefinition::builder().name("app").build())
             .build();
-        assert_eq!(choose_container(&t, Some(&definition), None).unwrap_or_default(), "app");
-        assert_eq!(choose_container(&t, None, None).unwrap_or_default(), "envoy");
-        assert_eq!(choose_container(&t, None, Some("envoy")).unwrap_or_default(), "envoy");
+        assert_eq!(
+            choose_container(&t, Some(&definition), None).unwrap_or_default(),
+            "app"
+        );
+        assert_eq!(
+            choose_container(&t, None, None).unwrap_or_default(),
+            "envoy"
+        );
+        assert_eq!(
+            choose_container(&t, None, Some("envoy")).unwrap_or_default(),
+            "envoy"
+        );
         let Err(EcsError::Invalid { message, .. }) = choose_container(&t, None, Some("db")) else {
             panic!("not refused");
         };
         assert!(message.contains("its containers: envoy, app"), "{message}");
         let single = task(true, "RUNNING", &[("web", None)]);
-        assert_eq!(choose_container(&single, Some(&definition), None).unwrap_or_default(), "web");
+        assert_eq!(
+            choose_container(&single, Some(&definition), None).unwrap_or_default(),
+            "web"
+        );
     }
 
     // Session Manager user guide, port forwarding documents: AWS-StartPortForwardingSession

@@ -278,9 +278,9 @@ fn start_session(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
         // The port forwarding documents' `allowedPattern`: a port number 0..=65535 (0 and an
         // empty `localPortNumber` let the plugin choose the local port).
         if key.ends_with("ortNumber")
-            && values.iter().any(|v| {
-                !(v.is_empty() && key == "localPortNumber") && v.parse::<u16>().is_err()
-            })
+            && values
+                .iter()
+                .any(|v| !(v.is_empty() && key == "localPortNumber") && v.parse::<u16>().is_err())
         {
             return Err(ApiError::new(
                 "InvalidDocument",

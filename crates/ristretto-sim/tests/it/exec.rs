@@ -13,7 +13,12 @@ async fn run_task(sim: &Sim, cluster: &str, enable: bool) -> String {
     let ecs = sim.ecs();
     ecs.register_task_definition()
         .family("job")
-        .container_definitions(ContainerDefinition::builder().name("app").image("app:1").build())
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image("app:1")
+                .build(),
+        )
         .container_definitions(
             ContainerDefinition::builder()
                 .name("log_router")
@@ -88,22 +93,23 @@ async fn tasks_with_execute_command_carry_its_agent_on_every_container() {
     assert!(pending.enable_execute_command());
     assert_eq!(
         agent_status(&pending),
-        [("app".into(), "PENDING".into()), ("log_router".into(), "PENDING".into())]
+        [
+            ("app".into(), "PENDING".into()),
+            ("log_router".into(), "PENDING".into())
+        ]
     );
     let task = running(&sim, "default", &arn).await;
     assert_eq!(
         agent_status(&task),
-        [("app".into(), "RUNNING".into()), ("log_router".into(), "RUNNING".into())]
+        [
+            ("app".into(), "RUNNING".into()),
+            ("log_router".into(), "RUNNING".into())
+        ]
     );
     let agent = &task.containers()[0].managed_agents()[0];
     assert_eq!(agent.last_started_at(), task.started_at());
     assert!(task.containers().iter().all(|c| c.runtime_id().is_some()));
-    sim.ecs()
-        .stop_task()
-        .task(&arn)
-        .send()
-        .await
-        .unwrap();
+    sim.ecs().stop_task().task(&arn).send().await.unwrap();
     let stopped = poll(&sim, || async {
         let t = describe(&sim, "default", &arn).await;
         (t.last_status() == Some("STOPPED")).then_some(t)
@@ -155,7 +161,12 @@ async fn execute_command_opens_a_session_only_on_a_running_task_with_the_agent()
             .unwrap()
             .starts_with("ecs-execute-command-")
     );
-    assert!(session.stream_url().unwrap().starts_with("wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/"));
+    assert!(
+        session
+            .stream_url()
+            .unwrap()
+            .starts_with("wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/")
+    );
     assert!(!session.token_value().unwrap().is_empty());
     assert_eq!(out.cluster_arn(), task.cluster_arn());
     assert_eq!(out.task_arn(), Some(arn.as_str()));
@@ -187,7 +198,11 @@ async fn execute_command_opens_a_session_only_on_a_running_task_with_the_agent()
     running(&sim, "prod_eu", &plain).await;
     let err = exec(plain, Some("app")).await.unwrap_err();
     assert_eq!(err.code(), Some("InvalidParameterException"));
-    assert!(err.message().unwrap_or_default().contains("not enabled when the task was run"));
+    assert!(
+        err.message()
+            .unwrap_or_default()
+            .contains("not enabled when the task was run")
+    );
 }
 
 // API_CreateService `enableExecuteCommand`: the service's tasks are started with it (ECS
@@ -259,7 +274,11 @@ async fn start_session_forwards_ports_to_a_task_container_running_the_agent() {
     .unwrap();
     let id = out.session_id().unwrap().to_owned();
     assert!(!out.token_value().unwrap().is_empty());
-    assert!(out.stream_url().unwrap().contains(&format!("/v1/data-channel/{id}")));
+    assert!(
+        out.stream_url()
+            .unwrap()
+            .contains(&format!("/v1/data-channel/{id}"))
+    );
     let out = forward(
         target.clone(),
         "AWS-StartPortForwardingSessionToRemoteHost",
@@ -277,24 +296,39 @@ async fn start_session_forwards_ports_to_a_task_container_running_the_agent() {
     .await
     .unwrap_err();
     assert_eq!(err.code(), Some("InvalidDocument"), "{err:?}");
-    let err = forward(target.clone(), "AWS-StartPortForwardingSession", &[("portNumber", "http")])
+    let err = forward(
+        target.clone(),
+        "AWS-StartPortForwardingSession",
+        &[("portNumber", "http")],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidDocument"), "{err:?}");
+    let err = forward(target.clone(), "My-Document", &[])
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some("InvalidDocument"), "{err:?}");
-    let err = forward(target.clone(), "My-Document", &[]).await.unwrap_err();
     assert_eq!(err.code(), Some("InvalidDocument"), "{err:?}");
     for bad in [
         format!("ecs:prod_eu_{task_id}_not-a-runtime-id"),
         format!("ecs:default_{task_id}_{runtime}"),
         "i-0123456789abcdef0".to_owned(),
     ] {
-        let err = forward(bad, "AWS-StartPortForwardingSession", &[("portNumber", "80")])
-            .await
-            .unwrap_err();
+        let err = forward(
+            bad,
+            "AWS-StartPortForwardingSession",
+            &[("portNumber", "80")],
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.code(), Some("TargetNotConnected"), "{err:?}");
     }
 
-    let ended = ssm.terminate_session().session_id(&id).send().await.unwrap();
+    let ended = ssm
+        .terminate_session()
+        .session_id(&id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ended.session_id(), Some(id.as_str()));
 
     // A task without execute command runs no agent: nothing to connect to.
@@ -305,8 +339,12 @@ async fn start_session_forwards_ports_to_a_task_container_running_the_agent() {
         plain.rsplit('/').next().unwrap(),
         plain_task.containers()[0].runtime_id().unwrap()
     );
-    let err = forward(plain_target, "AWS-StartPortForwardingSession", &[("portNumber", "80")])
-        .await
-        .unwrap_err();
+    let err = forward(
+        plain_target,
+        "AWS-StartPortForwardingSession",
+        &[("portNumber", "80")],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Some("TargetNotConnected"));
 }

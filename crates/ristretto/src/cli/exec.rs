@@ -19,7 +19,12 @@ pub struct ExecArgs {
     #[arg(long, value_name = "NAME")]
     pub container: Option<String>,
     /// The command to run interactively
-    #[arg(long, default_value = "sh", value_name = "COMMAND", conflicts_with = "port_forward")]
+    #[arg(
+        long,
+        default_value = "sh",
+        value_name = "COMMAND",
+        conflicts_with = "port_forward"
+    )]
     pub command: String,
     /// Forward a local port to `--port` of the task (or of `--host` through the task) instead
     #[arg(long, requires = "port")]

@@ -36,12 +36,14 @@ pub async fn run(args: &ExecArgs, ctx: &Context) -> Result<Exit, CliError> {
     let clients = ctx.clients(&config).await;
     let ecs = &clients.ecs;
     let service = match &config.service {
-        Some(name) => Some(describe_service(ecs, &config.cluster, name).await?.ok_or_else(
-            || ristretto_ecs::EcsError::ServiceNotFound {
-                cluster: config.cluster.clone(),
-                service: name.clone(),
-            },
-        )?),
+        Some(name) => Some(
+            describe_service(ecs, &config.cluster, name)
+                .await?
+                .ok_or_else(|| ristretto_ecs::EcsError::ServiceNotFound {
+                    cluster: config.cluster.clone(),
+                    service: name.clone(),
+                })?,
+        ),
         None => None,
     };
     let task = choose_task(args, ctx, ecs, &config).await?;
@@ -149,7 +151,9 @@ async fn choose_task(
         return exec::describe_task(ecs, cluster, id).await?.ok_or_else(|| {
             bad_input(
                 format!("task `{id}` was not found in cluster `{cluster}`"),
-                Some("give the ID of a task of the cluster (`ristretto status` lists the service's)"),
+                Some(
+                    "give the ID of a task of the cluster (`ristretto status` lists the service's)",
+                ),
             )
         });
     }
@@ -202,10 +206,8 @@ async fn hand_over(handover: &Handover) -> Result<ExitStatus, CliError> {
     // SIGQUIT (Ctrl-\) is the plugin's too: with a handler installed it no longer ends
     // ristretto (the AWS CLI ignores it likewise).
     let _quit = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::quit());
-    let waited = ristretto_core::poll::handed_over(tokio::task::spawn_blocking(move || {
-        child.wait()
-    }))
-    .await;
+    let waited =
+        ristretto_core::poll::handed_over(tokio::task::spawn_blocking(move || child.wait())).await;
     match waited {
         Ok(Ok(status)) => Ok(status),
         Ok(Err(e)) => Err(CliError {

@@ -94,7 +94,14 @@ impl Sim {
             .current_dir(d)
             .env_clear()
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .args(["local", "serve", "--state", "state.json", "--world", "world.yaml"])
+            .args([
+                "local",
+                "serve",
+                "--state",
+                "state.json",
+                "--world",
+                "world.yaml",
+            ])
             .args(["--request-log", "requests.jsonl", "--speed", "20"])
             .args(["--port", &port.to_string()])
             .stdin(Stdio::null())
@@ -244,7 +251,13 @@ fn exec_hands_the_ecs_session_to_the_plugin_as_the_aws_cli_does() {
     // `sh` by default.
     let out = sim.run(&["exec"]);
     assert_exit(&out, 0);
-    assert_eq!(sim.calls().iter().filter(|c| *c == "ExecuteCommand").count(), 1);
+    assert_eq!(
+        sim.calls()
+            .iter()
+            .filter(|c| *c == "ExecuteCommand")
+            .count(),
+        1
+    );
     let (args, env) = sim.handed();
     assert_eq!(args.len(), 6, "{args:?}");
     // A plugin newer than 1.2.497.0 reads the session from the variable its first argument names.
@@ -252,21 +265,45 @@ fn exec_hands_the_ecs_session_to_the_plugin_as_the_aws_cli_does() {
     let session = json(&env);
     let id = session["sessionId"].as_str().expect("sessionId").to_owned();
     assert!(id.starts_with("ecs-execute-command-"), "{id}");
-    assert!(session["streamUrl"].as_str().is_some_and(|u| u.starts_with("wss://")));
-    assert!(session["tokenValue"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(
+        session["streamUrl"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("wss://"))
+    );
+    assert!(
+        session["tokenValue"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
     assert_eq!(args[1], "us-east-1");
     assert_eq!(args[2], "StartSession");
     assert_eq!(args[3], "", "no --profile: an empty profile");
     let parameters = json(&args[4]);
     let (task, runtime) = target_parts(&parameters);
-    assert_eq!(runtime, format!("{task}-app"), "the simulator's runtime ID of `app`");
+    assert_eq!(
+        runtime,
+        format!("{task}-app"),
+        "the simulator's runtime ID of `app`"
+    );
     assert_eq!(args[5], sim.endpoint());
     assert_eq!(sim.session(&id)["command"], "sh");
-    assert!(stderr(&out).contains(&format!("container `app` of task {task}")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("container `app` of task {task}")),
+        "{}",
+        stderr(&out)
+    );
 
     // --command and --container reach ExecuteCommand; the plugin's exit code is ristretto's.
     let out = sim
-        .command(&["exec", "--command", "ls -l /", "--container", "log", "--id", &task])
+        .command(&[
+            "exec",
+            "--command",
+            "ls -l /",
+            "--container",
+            "log",
+            "--id",
+            &task,
+        ])
         .env("FAKE_PLUGIN_EXIT", "7")
         .env("FAKE_PLUGIN_VERSION", "1.2.497.0")
         .output()
@@ -284,7 +321,11 @@ fn exec_hands_the_ecs_session_to_the_plugin_as_the_aws_cli_does() {
     sim.calls();
     let out = sim.run(&["exec", "--container", "db"]);
     assert_exit(&out, 2);
-    assert!(stderr(&out).contains("its containers: log, app"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("its containers: log, app"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!sim.calls().contains(&"ExecuteCommand".to_owned()));
     assert!(!sim.plugin_ran());
 }
@@ -314,7 +355,16 @@ fn port_forwarding_hands_an_ssm_session_with_either_document() {
         tasks
     };
 
-    let out = sim.run(&["exec", "--id", &task, "--port-forward", "--port", "5432", "--local-port", "15432"]);
+    let out = sim.run(&[
+        "exec",
+        "--id",
+        &task,
+        "--port-forward",
+        "--port",
+        "5432",
+        "--local-port",
+        "15432",
+    ]);
     assert_exit(&out, 0);
     let calls = sim.calls();
     assert!(calls.contains(&"StartSession".to_owned()), "{calls:?}");
@@ -331,14 +381,29 @@ fn port_forwarding_hands_an_ssm_session_with_either_document() {
         parameters["Parameters"],
         serde_json::json!({"portNumber": ["5432"], "localPortNumber": ["15432"]})
     );
-    assert_eq!(target_parts(&parameters), (task.clone(), format!("{task}-app")));
+    assert_eq!(
+        target_parts(&parameters),
+        (task.clone(), format!("{task}-app"))
+    );
     assert_eq!(args[5], sim.endpoint());
 
-    let out = sim.run(&["exec", "--id", &task, "--port-forward", "--port", "5432", "--host", "db.internal"]);
+    let out = sim.run(&[
+        "exec",
+        "--id",
+        &task,
+        "--port-forward",
+        "--port",
+        "5432",
+        "--host",
+        "db.internal",
+    ]);
     assert_exit(&out, 0);
     let (args, _) = sim.handed();
     let parameters = json(&args[4]);
-    assert_eq!(parameters["DocumentName"], "AWS-StartPortForwardingSessionToRemoteHost");
+    assert_eq!(
+        parameters["DocumentName"],
+        "AWS-StartPortForwardingSessionToRemoteHost"
+    );
     assert_eq!(
         parameters["Parameters"],
         serde_json::json!({"portNumber": ["5432"], "host": ["db.internal"]})
@@ -350,12 +415,25 @@ fn exec_without_the_plugin_says_how_to_install_it_and_calls_nothing() {
     let mut sim = Sim::start(1, true);
     let empty: PathBuf = sim.path().join("empty");
     std::fs::create_dir(&empty).expect("mkdir");
-    for args in [&["exec"][..], &["exec", "--port-forward", "--port", "80"][..]] {
-        let out = sim.command(args).env("PATH", &empty).output().expect("runs");
+    for args in [
+        &["exec"][..],
+        &["exec", "--port-forward", "--port", "80"][..],
+    ] {
+        let out = sim
+            .command(args)
+            .env("PATH", &empty)
+            .output()
+            .expect("runs");
         assert_exit(&out, 2);
         let err = stderr(&out);
-        assert!(err.contains("`session-manager-plugin` was not found on PATH"), "{err}");
-        assert!(err.contains("Install the Session Manager plugin for the AWS CLI"), "{err}");
+        assert!(
+            err.contains("`session-manager-plugin` was not found on PATH"),
+            "{err}"
+        );
+        assert!(
+            err.contains("Install the Session Manager plugin for the AWS CLI"),
+            "{err}"
+        );
     }
     assert!(sim.calls().is_empty(), "no AWS call at all");
 }
@@ -364,15 +442,23 @@ fn exec_without_the_plugin_says_how_to_install_it_and_calls_nothing() {
 fn exec_on_a_service_without_execute_command_says_how_to_enable_it() {
     let mut sim = Sim::start(1, false);
     sim.create();
-    for args in [&["exec"][..], &["exec", "--port-forward", "--port", "80"][..]] {
+    for args in [
+        &["exec"][..],
+        &["exec", "--port-forward", "--port", "80"][..],
+    ] {
         let out = sim.run(args);
         assert_exit(&out, 2);
         let err = stderr(&out);
-        assert!(err.contains("execute command is not enabled for service `web`"), "{err}");
+        assert!(
+            err.contains("execute command is not enabled for service `web`"),
+            "{err}"
+        );
         assert!(err.contains("\"enableExecuteCommand\": true"), "{err}");
         let calls = sim.calls();
         assert!(
-            !calls.iter().any(|c| c == "ExecuteCommand" || c == "StartSession"),
+            !calls
+                .iter()
+                .any(|c| c == "ExecuteCommand" || c == "StartSession"),
             "{calls:?}"
         );
         assert!(!sim.plugin_ran());
