@@ -54,6 +54,7 @@ pub mod images;
 pub mod logs;
 #[cfg(test)]
 mod operations_table;
+pub mod quotas;
 pub mod s3;
 pub mod secrets;
 mod server;

@@ -84,6 +84,7 @@
 //!     afterSeconds: 5            # world seconds until it reports FAILED; default 5
 //! throttling:                    # token buckets in *real* time, like AWS's API quotas
 //!   - {action: "ecs:DescribeServices", burst: 20, refillPerSecond: 1}   # action: glob, service prefix optional
+//! throttlingPreset: aws          # also AWS's ECS quota table: one bucket per action category
 //! faults:                        # injected errors and latency
 //!   - {action: "ecs:UpdateService", status: 503, times: 1}  # first N matching calls fail
 //!   - {action: "ssm:*", latencyMs: 200}
@@ -136,8 +137,19 @@ pub struct World {
     pub ecs_hook_failures: Vec<EcsHookFailureRule>,
     #[serde(default)]
     pub throttling: Vec<ThrottleRule>,
+    /// AWS's published quotas on top of `throttling` (`aws`: the ECS API's token buckets).
+    #[serde(default)]
+    pub throttling_preset: Option<ThrottlingPreset>,
     #[serde(default)]
     pub faults: Vec<FaultRule>,
+}
+
+/// A named set of quotas the simulator enforces as AWS does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ThrottlingPreset {
+    /// The ECS API's token buckets per action category (`crate::quotas::ECS`).
+    #[serde(rename = "aws")]
+    Aws,
 }
 
 /// A cluster to create: a bare name or a name with tags, EC2 capacity and a default capacity

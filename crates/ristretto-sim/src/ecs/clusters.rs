@@ -17,9 +17,7 @@ use aws_sdk_ecs::types::{
     ClusterSetting, ClusterSettingName, Failure, LaunchType, Tag, TaskDefinition,
 };
 
-use super::{
-    ClusterRecord, EcsState, TaskDefRecord, TaskRecord, cluster_not_found, paginate, short_name,
-};
+use super::{ClusterRecord, EcsState, cluster_not_found, paginate, short_name};
 use crate::codec::{Sdk, decode, encode};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Ctx, State};
@@ -37,24 +35,6 @@ pub struct PlacementFailure {
     /// Each container instance with the resource it lacks (`RESOURCE:CPU`, `RESOURCE:MEMORY`):
     /// RunTask's `failures`; empty when the cluster has no container instance.
     pub instances: Vec<(String, &'static str)>,
-}
-
-/// The CPU units and MiB that task `t` holds on its container instance: any task not yet
-/// STOPPED that was placed on one (`None` otherwise, or when its task definition is gone).
-pub fn reservation(
-    t: &TaskRecord,
-    tds: &BTreeMap<String, Vec<TaskDefRecord>>,
-) -> Option<(String, (u32, u32))> {
-    if t.task.last_status() == Some("STOPPED") {
-        return None;
-    }
-    let instance = t.task.container_instance_arn()?;
-    let (family, rev) = short_name(t.task.task_definition_arn()?).rsplit_once(':')?;
-    let td = &tds
-        .get(family)?
-        .get(rev.parse::<usize>().ok()?.checked_sub(1)?)?
-        .task_definition;
-    Some((instance.to_owned(), task_size(td)))
 }
 
 /// A world-file container instance's ID (see [`super::container_instances::seeded_id`]).
@@ -156,92 +136,6 @@ pub fn default_launch_type(cluster: &ClusterRecord, name: &str, rules: &World) -
             .iter()
             .map(CapacityProviderStrategyItem::capacity_provider),
     )
-}
-
-/// Chooses the container instance for an EC2 task of `td` among `instances` (those that take
-/// new tasks, [`super::container_instances::placeable`]).
-///
-/// `Ok(None)`: the cluster's EC2 capacity is not modelled (`instances` is `None`: neither the
-/// world file nor RegisterContainerInstance gave it instances), so the task is placed nowhere in
-/// particular. `Ok(Some(arn))`: the first instance (in registration order) whose remaining CPU
-/// and memory hold the task; `in_use` are the reservations of the cluster's tasks, services' and
-/// standalone alike ([`reservation`]). `Err`: no instance fits; the reason names the closest
-/// instance as AWS does.
-pub fn place_ec2<'a>(
-    instances: Option<&[(String, (u32, u32))]>,
-    td: &TaskDefinition,
-    in_use: impl Iterator<Item = &'a (String, (u32, u32))>,
-) -> Result<Option<String>, PlacementFailure> {
-    let Some(instances) = instances else {
-        return Ok(None);
-    };
-    if instances.is_empty() {
-        return Err(PlacementFailure {
-            reason: "Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.".to_owned(),
-            instances: Vec::new(),
-        });
-    }
-    let arns: Vec<String> = instances.iter().map(|(arn, _)| arn.clone()).collect();
-    let mut used = vec![(0u32, 0u32); instances.len()];
-    for (instance, (c, m)) in in_use {
-        if let Some(i) = arns.iter().position(|x| x == instance) {
-            used[i].0 += c;
-            used[i].1 += m;
-        }
-    }
-    let (need_cpu, need_mem) = task_size(td);
-    let free: Vec<(i64, i64)> = instances
-        .iter()
-        .zip(&used)
-        .map(|((_, (cpu, memory)), (c, m))| {
-            (
-                i64::from(*cpu) - i64::from(*c),
-                i64::from(*memory) - i64::from(*m),
-            )
-        })
-        .collect();
-    if let Some(i) = free
-        .iter()
-        .position(|(c, m)| *c >= i64::from(need_cpu) && *m >= i64::from(need_mem))
-    {
-        return Ok(Some(arns[i].clone()));
-    }
-    // The closest match: the instance short of the fewest resources, then with the most memory
-    // left. AWS does not document how it picks it; this is our choice.
-    let short = |(c, m): &(i64, i64)| {
-        u8::from(*c < i64::from(need_cpu)) + u8::from(*m < i64::from(need_mem))
-    };
-    let closest = (0..free.len())
-        .min_by_key(|i| (short(&free[*i]), -free[*i].1, *i))
-        .unwrap_or(0);
-    let what = if free[closest].1 < i64::from(need_mem) {
-        "memory"
-    } else {
-        "CPU units"
-    };
-    // API failure reasons (ECS developer guide, "API failures"): `RESOURCE:*` names the resource
-    // the container instance lacks. Which one AWS names when both are short is not documented:
-    // CPU here, the first the guide lists.
-    let closest_id = super::container_instances::instance_id(&arns[closest]).to_owned();
-    let instances = arns
-        .into_iter()
-        .zip(&free)
-        .map(|(arn, (c, _))| {
-            let lacks = if *c < i64::from(need_cpu) {
-                "RESOURCE:CPU"
-            } else {
-                "RESOURCE:MEMORY"
-            };
-            (arn, lacks)
-        })
-        .collect();
-    Err(PlacementFailure {
-        reason: format!(
-            "The closest matching (container-instance {}) has insufficient {what} available. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
-            closest_id
-        ),
-        instances,
-    })
 }
 
 /// Creates (or returns the existing ACTIVE) cluster; CreateCluster is idempotent on AWS.

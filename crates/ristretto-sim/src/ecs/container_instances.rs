@@ -215,7 +215,7 @@ fn task_definition<'a>(
 /// `portMappings`): `hostPort` in `bridge` mode (0 or absent: an ephemeral port, which AWS
 /// does not count among the instance's reserved ports), `hostPort` or else `containerPort` in
 /// `host` mode; none in `awsvpc` mode (the task has its own network interface).
-fn host_ports(td: &TaskDefinition) -> Vec<(bool, String)> {
+pub(crate) fn host_ports(td: &TaskDefinition) -> Vec<(bool, String)> {
     let mode = td.network_mode().cloned().unwrap_or(NetworkMode::Bridge);
     let mut out = Vec::new();
     for c in td.container_definitions() {
@@ -694,12 +694,18 @@ pub fn update_state(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
 /// registered CPU and memory: ACTIVE ones (a DRAINING instance takes no new task, API
 /// UpdateContainerInstancesState; an INACTIVE one is deregistered). `None` when the cluster's
 /// EC2 capacity is not modelled.
-pub fn placeable(rec: &ClusterRecord) -> Option<Vec<(String, (u32, u32))>> {
+pub fn placeable(rec: &ClusterRecord) -> Option<Vec<super::placement::Slot>> {
     let list = rec.container_instances.as_ref()?;
     Some(
         list.iter()
             .filter(|ci| ci.status() == Some("ACTIVE"))
-            .filter_map(|ci| Some((ci.container_instance_arn()?.to_owned(), registered(ci))))
+            .filter_map(|ci| {
+                Some(super::placement::Slot {
+                    arn: ci.container_instance_arn()?.to_owned(),
+                    registered: registered(ci),
+                    instance: ci.0.clone(),
+                })
+            })
             .collect(),
     )
 }

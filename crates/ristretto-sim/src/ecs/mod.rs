@@ -18,6 +18,7 @@ pub mod cluster_query;
 pub mod clusters;
 pub mod container_instances;
 pub mod execute_command;
+pub mod placement;
 pub mod scheduler;
 pub mod service_deployments;
 pub mod services;
@@ -157,6 +158,10 @@ pub struct TaskRecord {
     pub exit: Option<TaskExit>,
     /// When a requested stop completes.
     pub stop_at: Option<Epoch>,
+    /// When a stopping task's targets have drained (it is DEACTIVATING until then, STOPPING
+    /// after); `None` when it has none draining.
+    #[serde(default)]
+    pub drain_until: Option<Epoch>,
     pub stopped_at: Option<Epoch>,
     /// The RunTask `clientToken` that started it: the same token again
     /// returns these tasks instead of starting new ones.

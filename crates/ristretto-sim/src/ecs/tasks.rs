@@ -41,6 +41,8 @@ pub enum TaskEvent {
     /// A container changed without changing the task (a sidecar exited, one container of
     /// several passed its check).
     Container,
+    /// A stopping task's targets finished draining: ECS stops it now (STOPPING).
+    Drained,
     /// A requested stop completed.
     Stopped,
 }
@@ -238,6 +240,7 @@ pub fn new_task(ids: &mut Ids, ctx: &Ctx, rules: &World, spec: TaskSpec<'_>) -> 
         ready_at: now + start_delay,
         exit,
         stop_at: None,
+        drain_until: None,
         stopped_at: None,
         client_token: None,
         health,
@@ -322,7 +325,7 @@ impl TaskRecord {
             return None;
         }
         if let Some(at) = self.stop_at {
-            return Some(at);
+            return Some(self.drain_until.map_or(at, |d| d.min(at)));
         }
         let exit = self.exit.as_ref().map(|e| e.at);
         if let Some(started) = self.started() {
@@ -341,6 +344,12 @@ impl TaskRecord {
         let at = self.next_event()?;
         if at > now {
             return None;
+        }
+        if self.drain_until.is_some_and(|d| d <= at) {
+            self.drain_until = None;
+            self.task.last_status = Some("STOPPING".to_owned());
+            self.task.version += 1;
+            return Some(TaskEvent::Drained);
         }
         if self.stop_at.is_some() {
             self.finish_stop(at);
@@ -569,6 +578,7 @@ impl TaskRecord {
         self.health.steps.clear();
         self.deregister_targets();
         self.stop_at = None;
+        self.drain_until = None;
         self.exit = None;
         self.stopped_at = Some(at);
     }
@@ -614,6 +624,7 @@ impl TaskRecord {
         t.stopped_reason = Some(reason.to_owned());
         t.version += 1;
         self.stop_at = Some(now + delay);
+        self.drain_until = (drain > 0.0).then_some(now + drain);
     }
 }
 
@@ -848,19 +859,25 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
     // EC2 tasks are placed on the cluster's container instances, with what every task of the
     // cluster not yet STOPPED holds (services' and standalone ones, this call's included).
     let instances = super::container_instances::placeable(cluster);
-    let mut reserved: Vec<(String, (u32, u32))> = if launch_type == Some(LaunchType::Ec2) {
+    let mut reserved: Vec<super::placement::Held> = if launch_type == Some(LaunchType::Ec2) {
         cluster
             .tasks
             .values()
             .chain(cluster.services.values().flat_map(|s| s.tasks.values()))
-            .filter_map(|t| super::clusters::reservation(t, task_definitions))
+            .filter_map(|t| super::placement::held(t, task_definitions))
             .collect()
     } else {
         Vec::new()
     };
+    let ask = super::placement::Ask {
+        td: &td,
+        group: &group,
+        constraints: input.placement_constraints(),
+        strategy: input.placement_strategy(),
+    };
     for _ in 0..count {
         let instance = if launch_type == Some(LaunchType::Ec2) {
-            match super::clusters::place_ec2(instances.as_deref(), &td, reserved.iter()) {
+            match super::placement::place(instances.as_deref(), &ask, reserved.iter()) {
                 Ok(instance) => instance,
                 // A cluster without any container instance: AWS refuses the call with this
                 // message (as AWS users report it; the API reference does not give it).
@@ -882,7 +899,12 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             None
         };
         if let Some(arn) = &instance {
-            reserved.push((arn.clone(), super::clusters::task_size(&td)));
+            reserved.push(super::placement::Held {
+                instance: arn.clone(),
+                size: super::clusters::task_size(&td),
+                ports: super::container_instances::host_ports(&td),
+                group: Some(group.clone()),
+            });
         }
         let mut rec = new_task(
             ids,

@@ -328,14 +328,25 @@ fn describe_target_groups(
     }))
 }
 
-/// The registered targets of the group `arn`: every service task's.
-fn targets_of<'a>(ecs: &'a EcsState, arn: &'a str) -> impl Iterator<Item = &'a TaskTarget> {
+/// The registered targets of the group `arn` (every service task's), each with the world
+/// seconds since its task became RUNNING.
+fn targets_of<'a>(
+    ecs: &'a EcsState,
+    arn: &'a str,
+    now: f64,
+) -> impl Iterator<Item = (&'a TaskTarget, f64)> {
     ecs.clusters
         .values()
         .flat_map(|c| c.services.values())
         .flat_map(|s| s.tasks.values())
-        .flat_map(|t| t.health.targets.iter())
-        .filter(move |t| t.target_group_arn == arn && t.phase.is_registered())
+        .flat_map(move |t| {
+            let running_for = now - t.ready_at;
+            t.health
+                .targets
+                .iter()
+                .map(move |target| (target, running_for))
+        })
+        .filter(move |(t, _)| t.target_group_arn == arn && t.phase.is_registered())
 }
 
 fn describe_target_health(
@@ -348,14 +359,14 @@ fn describe_target_health(
     if TargetGroup::find(&state.rules, arn).is_none() {
         return Err(not_found());
     }
-    let registered: Vec<&TaskTarget> = targets_of(&state.ecs, arn).collect();
+    let registered: Vec<(&TaskTarget, f64)> = targets_of(&state.ecs, arn, ctx.now).collect();
     let asked = params.structs("Targets");
     // ELBv2 API reference, DescribeTargetHealth `Targets`: only these targets when given; a
     // target that is not registered is `unused` with `Target.NotRegistered` (TargetHealth).
     let rows: Vec<(String, i32, targets::Health<'_>)> = if asked.is_empty() {
         registered
             .iter()
-            .map(|t| (t.id.clone(), t.port, t.health()))
+            .map(|(t, running_for)| (t.id.clone(), t.port, t.health_after(*running_for)))
             .collect()
     } else {
         asked
@@ -365,9 +376,9 @@ fn describe_target_health(
                 let port = a.get("Port").and_then(|p| p.parse::<i32>().ok());
                 match registered
                     .iter()
-                    .find(|t| t.id == id && port.is_none_or(|p| p == t.port))
+                    .find(|(t, _)| t.id == id && port.is_none_or(|p| p == t.port))
                 {
-                    Some(t) => (t.id.clone(), t.port, t.health()),
+                    Some((t, running_for)) => (t.id.clone(), t.port, t.health_after(*running_for)),
                     None => (
                         id.to_owned(),
                         port.unwrap_or(0),

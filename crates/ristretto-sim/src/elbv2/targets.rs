@@ -81,6 +81,10 @@ pub struct TaskTarget {
     pub failure: Option<TargetFailure>,
     /// World seconds a stopping task's target drains (`deregistration_delay.timeout_seconds`).
     pub deregistration_delay: f64,
+    /// World seconds after RUNNING at which registration is done and the first health check
+    /// runs (one `HealthCheckIntervalSeconds`); 0 in states saved before it was kept.
+    #[serde(default)]
+    pub registered_after: f64,
     #[serde(default)]
     pub said: Said,
 }
@@ -91,16 +95,30 @@ impl TaskTarget {
     /// DescribeTargetHealth show; the reference lists the reason codes only, so their wording
     /// is unverified.
     pub fn health(&self) -> Health<'_> {
+        self.health_after(f64::INFINITY)
+    }
+
+    /// The TargetHealth `running_for` world seconds after the task became RUNNING: an `initial`
+    /// target is `Elb.RegistrationInProgress` until its registration is done, then
+    /// `Elb.InitialHealthChecking` until the checks decide (ELBv2 API reference, TargetHealth
+    /// `Reason`). How long registration takes is not documented; we take one health check
+    /// interval.
+    pub fn health_after(&self, running_for: f64) -> Health<'_> {
         match self.phase {
             TargetPhase::Unregistered | TargetPhase::Deregistered => (
                 "unused",
                 Some("Target.NotRegistered"),
                 Some("Target is not registered to the target group"),
             ),
-            TargetPhase::Initial => (
+            TargetPhase::Initial if running_for < self.registered_after => (
                 "initial",
                 Some("Elb.RegistrationInProgress"),
                 Some("Target registration is in progress"),
+            ),
+            TargetPhase::Initial => (
+                "initial",
+                Some("Elb.InitialHealthChecking"),
+                Some("Initial health checks in progress"),
             ),
             TargetPhase::Healthy => ("healthy", None, None),
             TargetPhase::Unhealthy => match &self.failure {
@@ -177,6 +195,7 @@ pub fn plan(
                 verdict_after: f64::from(group.interval * checks),
                 failure,
                 deregistration_delay: f64::from(group.deregistration_delay),
+                registered_after: f64::from(group.interval),
                 said: Said::default(),
             })
         })
@@ -337,7 +356,7 @@ mod tests {
     }
 
     // ELBv2 API reference, TargetHealth: a registering target is `initial` with
-    // `Elb.RegistrationInProgress`; ELB user guide, "health checks for target groups": it is
+    // `Elb.RegistrationInProgress`, then `Elb.InitialHealthChecking`; ELB user guide, "health checks for target groups": it is
     // healthy after HealthyThresholdCount passing checks, one every HealthCheckIntervalSeconds.
     // ECS developer guide, "task health" / "service load balancing": a task behind a load
     // balancer counts once its target is healthy.
@@ -351,12 +370,18 @@ mod tests {
         let t = tasks(&kit, &first)[0];
         assert_eq!(phase(t), TargetPhase::Initial);
         assert_eq!(
-            t.health.targets[0].health(),
+            t.health.targets[0].health_after(0.0),
             (
                 "initial",
                 Some("Elb.RegistrationInProgress"),
                 Some("Target registration is in progress")
             )
+        );
+        // TargetHealth `Reason` Elb.InitialHealthChecking once registered (after one interval,
+        // our choice: AWS does not say how long registration takes) until the checks decide.
+        assert_eq!(
+            t.health.targets[0].health_after(10.0).1,
+            Some("Elb.InitialHealthChecking")
         );
         assert!(!t.is_healthy());
         assert_eq!(rollout(&kit), Some(DeploymentRolloutState::InProgress));
@@ -409,9 +434,33 @@ mod tests {
                 .expect(prefix)
         };
         assert!(at("(service web) has begun draining") < at("(service web) deregistered"));
-        assert!(at("(service web) deregistered") < at("(service web) has stopped 1 running"));
+        // ECS developer guide, "task lifecycle": DEACTIVATING while the targets deregister,
+        // then STOPPING; the service's "has stopped" event comes when ECS stops the task, once
+        // the targets drained (30 s here), not when the stop was decided.
+        assert!(
+            !messages.iter().any(|m| m.contains("has stopped")),
+            "{messages:?}"
+        );
+        kit.step(99.9);
+        let messages = kit.messages("web");
+        assert!(!messages.iter().any(|m| m.contains("has stopped")));
+        assert_eq!(
+            tasks(&kit, &old)[0].task.last_status(),
+            Some("DEACTIVATING")
+        );
+        kit.step(100.0);
+        let messages = kit.messages("web");
+        assert_eq!(tasks(&kit, &old)[0].task.last_status(), Some("STOPPING"));
+        let id = crate::ecs::short_name(tasks(&kit, &old)[0].task.task_arn().unwrap_or_default())
+            .to_owned();
+        assert!(
+            messages.contains(&format!(
+                "(service web) has stopped 1 running tasks: (task {id})."
+            )),
+            "{messages:?}"
+        );
         kit.step(101.9);
-        assert!(!tasks(&kit, &old)[0].is_stopped(), "still draining");
+        assert!(!tasks(&kit, &old)[0].is_stopped(), "still stopping");
         kit.step(102.0); // 30 s of draining + the 2 s stop
         let t = tasks(&kit, &old)[0];
         assert!(t.is_stopped());

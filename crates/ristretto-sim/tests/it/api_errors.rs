@@ -78,6 +78,47 @@ async fn throttle_rule_answers_throttling_exception() {
     ecs.list_services().send().await.unwrap();
 }
 
+/// Amazon ECS API Reference, "Request throttling for the Amazon ECS API": Service read actions
+/// (DescribeServices, ListServices) share a bucket of 100 tokens; past it, `ThrottlingException`
+/// "Rate exceeded". `throttlingPreset: aws` enforces that table over the wire.
+#[tokio::test]
+async fn aws_quota_preset_throttles_past_the_published_burst() {
+    let sim = start("clusters: [default]\nthrottlingPreset: aws\n").await;
+    let ecs = sim.ecs();
+    let mut calls = 0;
+    let err = loop {
+        let result = if calls % 2 == 0 {
+            ecs.describe_services()
+                .services("x")
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| (e.code().map(str::to_owned), e.message().map(str::to_owned)))
+        } else {
+            ecs.list_services()
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| (e.code().map(str::to_owned), e.message().map(str::to_owned)))
+        };
+        calls += 1;
+        match result {
+            Ok(()) => assert!(calls < 5_000, "never throttled"),
+            Err(err) => break err,
+        }
+    };
+    assert!(
+        calls > 100,
+        "throttled after {calls} calls, before the burst of 100"
+    );
+    assert_eq!(
+        (err.0.as_deref(), err.1.as_deref()),
+        (Some("ThrottlingException"), Some("Rate exceeded"))
+    );
+    // Another category (Cluster read actions) has its own bucket.
+    ecs.list_clusters().send().await.unwrap();
+}
+
 #[tokio::test]
 async fn injected_fault_fails_the_first_calls_only() {
     let world =

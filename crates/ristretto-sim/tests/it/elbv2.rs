@@ -179,7 +179,8 @@ async fn health(sim: &Sim) -> Vec<(String, i32, String, Option<String>, Option<S
 }
 
 // ELBv2 API reference, DescribeTargetHealth / TargetHealth: a service task's target is
-// `initial` (`Elb.RegistrationInProgress`) once RUNNING, `healthy` after the healthy threshold,
+// `initial` (`Elb.RegistrationInProgress`) once RUNNING, then (`Elb.InitialHealthChecking`)
+// once registered (one interval: our choice), `healthy` after the healthy threshold,
 // `draining` (`Target.DeregistrationInProgress`) for the deregistration delay when the task is
 // replaced, then gone; a target asked for that is not registered is `unused`
 // (`Target.NotRegistered`).
@@ -201,7 +202,13 @@ async fn targets_follow_the_tasks_of_a_service_through_a_rolling_deployment() {
     assert!(id.starts_with("10.0."), "an IP target: {id}");
     assert_eq!((*port, state.as_str()), (8080, "initial"));
     assert_eq!(reason.as_deref(), Some("Elb.RegistrationInProgress"));
-    sim.handle.advance(20.0);
+    sim.handle.advance(10.0);
+    let checking = health(&sim).await;
+    assert_eq!(
+        (checking[0].2.as_str(), checking[0].3.as_deref()),
+        ("initial", Some("Elb.InitialHealthChecking"))
+    );
+    sim.handle.advance(10.0);
     assert_eq!(health(&sim).await[0].2, "healthy");
 
     ecs.update_service()

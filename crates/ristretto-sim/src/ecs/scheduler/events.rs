@@ -33,20 +33,17 @@ pub(super) fn report(
 ) {
     if !stopped.is_empty() {
         // A stopped task's targets drain first: "has begun draining connections" and
-        // "deregistered … targets" come before "has stopped" (wording and order as ECS writes
-        // them in service events; see `crate::elbv2::targets::announce`).
+        // "deregistered … targets" now, "has stopped" once they drained (wording and order as
+        // ECS writes them in service events; see `crate::elbv2::targets::announce`; ECS
+        // developer guide, "task lifecycle": DEACTIVATING while targets deregister, then
+        // STOPPING). Tasks without draining targets are stopped at once.
         crate::elbv2::targets::announce(svc, ids, now);
-        let list: Vec<String> = stopped.iter().map(|id| format!("(task {id})")).collect();
-        push_event(
-            svc,
-            ids,
-            now,
-            format!(
-                "(service {name}) has stopped {} running tasks: {}.",
-                stopped.len(),
-                list.join(" ")
-            ),
-        );
+        let at_once: Vec<String> = stopped
+            .iter()
+            .filter(|id| svc.tasks.get(*id).is_none_or(|t| t.drain_until.is_none()))
+            .cloned()
+            .collect();
+        report_stopped(svc, ids, now, name, &at_once);
     }
     if !started.is_empty() {
         let list: Vec<String> = started.iter().map(|id| format!("(task {id})")).collect();
@@ -64,6 +61,31 @@ pub(super) fn report(
     if !started.is_empty() || !stopped.is_empty() {
         svc.steady = false;
     }
+}
+
+/// "(service x) has stopped N running tasks: (task a) (task b)." for `stopped`, if any.
+pub(super) fn report_stopped(
+    svc: &mut ServiceRecord,
+    ids: &mut Ids,
+    now: Epoch,
+    name: &str,
+    stopped: &[String],
+) {
+    if stopped.is_empty() {
+        return;
+    }
+    let list: Vec<String> = stopped.iter().map(|id| format!("(task {id})")).collect();
+    push_event(
+        svc,
+        ids,
+        now,
+        format!(
+            "(service {name}) has stopped {} running tasks: {}.",
+            stopped.len(),
+            list.join(" ")
+        ),
+    );
+    svc.steady = false;
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@ use aws_sdk_ecs::types::{LaunchType, TaskStopCode};
 use super::events::push_event;
 use super::{Place, TaskDefs, svc_name, ts};
 use crate::clock::Epoch;
-use crate::ecs::clusters::{UNABLE_TO_PLACE, launch_type_of_providers, place_ec2, reservation};
+use crate::ecs::clusters::{UNABLE_TO_PLACE, launch_type_of_providers};
+use crate::ecs::placement::{Ask, Held, held, place as place_task};
 use crate::ecs::tasks::{TaskSpec, new_task};
 use crate::ecs::{ClusterRecord, ServiceRecord, TaskRecord};
 use crate::state::Ids;
@@ -65,13 +66,20 @@ pub(super) fn launch_td(
     let launch_type = launch_type_for(svc);
     let instance = if launch_type == LaunchType::Ec2 {
         // This service's tasks, then every other task of the cluster.
-        let own: Vec<(String, (u32, u32))> = svc
+        let own: Vec<Held> = svc
             .tasks
             .values()
-            .filter_map(|t| reservation(t, place.tds))
+            .filter_map(|t| held(t, place.tds))
             .collect();
         let in_use = own.iter().chain(place.reserved);
-        match place_ec2(place.instances, &td, in_use) {
+        let group = format!("service:{name}");
+        let ask = Ask {
+            td: &td,
+            group: &group,
+            constraints: svc.service.placement_constraints(),
+            strategy: svc.service.placement_strategy(),
+        };
+        match place_task(place.instances, &ask, in_use) {
             Ok(arn) => arn,
             Err(failure) => {
                 let message = format!("(service {name}) {UNABLE_TO_PLACE} {}", failure.reason);
@@ -155,7 +163,7 @@ pub(super) fn reserved_outside(
     cluster: &ClusterRecord,
     service: &str,
     tds: &TaskDefs,
-) -> Vec<(String, (u32, u32))> {
+) -> Vec<Held> {
     if cluster.container_instances.is_none() {
         return Vec::new();
     }
@@ -169,7 +177,7 @@ pub(super) fn reserved_outside(
                 .filter(|(n, _)| n.as_str() != service)
                 .flat_map(|(_, s)| s.tasks.values()),
         )
-        .filter_map(|t| reservation(t, tds))
+        .filter_map(|t| held(t, tds))
         .collect()
 }
 

@@ -49,6 +49,7 @@ use aws_smithy_types::DateTime;
 
 use super::{ClusterRecord, EcsState, ServiceRecord};
 use crate::clock::Epoch;
+use crate::ecs::tasks::TaskEvent;
 use crate::state::{Ctx, Ids, State};
 use crate::world::World;
 
@@ -160,11 +161,17 @@ fn step_cluster(
             continue;
         };
         let mut events = Vec::new();
-        for t in svc.tasks.values_mut() {
+        let mut drained = Vec::new();
+        for (id, t) in &mut svc.tasks {
             while let Some(ev) = t.step(now) {
+                if ev == TaskEvent::Drained {
+                    drained.push(id.clone());
+                }
                 events.push((t.owner.clone(), ev));
             }
         }
+        let name = svc_name(svc);
+        events::report_stopped(svc, ids, now, &name, &drained);
         apply_task_events(svc, ids, &events, now);
         reconcile_service(svc, ids, &place);
     }
@@ -207,12 +214,12 @@ struct Place<'a> {
     cluster_arn: &'a str,
     tds: &'a TaskDefs,
     rules: &'a World,
-    /// Reservations on container instances of the cluster's tasks outside the service
+    /// What the cluster's tasks outside the service hold on container instances
     /// ([`launch::reserved_outside`]).
-    reserved: &'a [(String, (u32, u32))],
+    reserved: &'a [crate::ecs::placement::Held],
     /// The container instances that take new tasks, `None` when EC2 capacity is unlimited
     /// ([`crate::ecs::container_instances::placeable`]).
-    instances: Option<&'a [(String, (u32, u32))]>,
+    instances: Option<&'a [crate::ecs::placement::Slot]>,
 }
 
 /// A context whose ARNs use the cluster's region and account.
