@@ -275,6 +275,8 @@ pub struct Interrupted(pub Signal);
 struct Stop {
     signal: watch::Sender<Option<Signal>>,
     listening: AtomicUsize,
+    /// Programs that own the terminal for now ([`handed_over`]).
+    handed_over: AtomicUsize,
 }
 
 fn stop() -> &'static Stop {
@@ -282,6 +284,7 @@ fn stop() -> &'static Stop {
     STOP.get_or_init(|| Stop {
         signal: watch::Sender::new(None),
         listening: AtomicUsize::new(0),
+        handed_over: AtomicUsize::new(0),
     })
 }
 
@@ -291,6 +294,10 @@ fn stop() -> &'static Stop {
 /// gracefully), or a signal was already delivered (a second Ctrl-C).
 pub fn deliver(signal: Signal) -> bool {
     let stop = stop();
+    // Another program has the terminal: the signal is its to handle, not ours.
+    if stop.handed_over.load(Ordering::SeqCst) > 0 {
+        return true;
+    }
     if stop.listening.load(Ordering::SeqCst) == 0 {
         return false;
     }
@@ -301,6 +308,22 @@ pub fn deliver(signal: Signal) -> bool {
         *current = Some(signal);
         true
     })
+}
+
+/// Runs `work` while another program owns the terminal (`exec` hands it to AWS's
+/// `session-manager-plugin`, as the AWS CLI does): Ctrl-C and the other signals reach that
+/// program too, which handles them (Ctrl-C goes to the remote shell), so they are ignored here
+/// until `work` ends.
+pub async fn handed_over<F: Future>(work: F) -> F::Output {
+    struct Guard;
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            stop().handed_over.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    stop().handed_over.fetch_add(1, Ordering::SeqCst);
+    let _guard = Guard;
+    work.await
 }
 
 /// Counts a listening wait for as long as it lives.
@@ -430,6 +453,14 @@ mod tests {
         assert_eq!(later, Err(Interrupted(Signal::Terminate)));
         let _listening = Listening::new();
         assert!(!deliver(Signal::Interrupt));
+        // While another program owns the terminal (`exec`'s session-manager-plugin), signals
+        // are left to it: none ends the process, and none is delivered to the waits.
+        assert!(handed_over(async { deliver(Signal::Interrupt) }).await);
+        assert!(handed_over(async { deliver(Signal::Hangup) }).await);
+        assert!(
+            !deliver(Signal::Interrupt),
+            "handed back: the process may end"
+        );
     }
 
     #[test]

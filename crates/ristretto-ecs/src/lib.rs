@@ -12,6 +12,7 @@ pub mod delete;
 pub mod deploy;
 pub mod deregister;
 pub mod error;
+pub mod exec;
 pub mod lifecycle;
 pub mod resume;
 pub mod rollback;

@@ -111,7 +111,7 @@ fn every_operation_the_readme_lists_is_answered() {
     }
     for op in readme_operations("ssm") {
         assert!(
-            crate::ssm::handle(&mut state, &op, b"{}").is_some(),
+            crate::ssm::handle(&mut state, &ctx, &op, b"{}").is_some(),
             "SSM {op}"
         );
     }

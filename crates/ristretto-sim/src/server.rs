@@ -165,7 +165,7 @@ impl Shared {
         let result = match service {
             "ecs" => crate::ecs::handle(state, &ctx, op, body),
             "application-autoscaling" => crate::autoscaling::handle(state, &ctx, op, body),
-            "ssm" => crate::ssm::handle(state, op, body),
+            "ssm" => crate::ssm::handle(state, &ctx, op, body),
             "secretsmanager" => crate::secrets::handle(state, op, body),
             "codedeploy" => crate::codedeploy::handle(state, &ctx, op, body),
             "logs" => crate::logs::handle(state, op, body),

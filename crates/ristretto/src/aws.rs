@@ -184,3 +184,48 @@ pub async fn sdk_config(
     }
     sdk
 }
+
+/// The SSM endpoint URL of a config's clients, for AWS's `session-manager-plugin` (`exec`),
+/// which makes SSM calls of its own: the endpoint given for SSM (`--local`, `--endpoint-url`,
+/// `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL`), else the region's own (FIPS and dual-stack as
+/// configured), as the SDK resolves it. An `endpoint_url` set in the shared config file's profile
+/// is not read here.
+///
+/// # Errors
+/// No region, or one the SDK's endpoint rules refuse.
+pub async fn ssm_endpoint(
+    settings: &Settings,
+    config_region: Option<&str>,
+    target: &Target,
+) -> Result<String, String> {
+    use aws_sdk_ssm::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    let sdk = sdk_config(settings, config_region, target).await;
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let given = match target {
+        Target::Local(url) => Some(url.clone()),
+        Target::Aws => settings.endpoint_url.clone().or_else(|| {
+            let ignored = from_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            (!ignored)
+                .then(|| from_env("AWS_ENDPOINT_URL_SSM"))
+                .flatten()
+                .or_else(|| sdk.endpoint_url().map(str::to_owned))
+        }),
+    };
+    let region = sdk
+        .region()
+        .map(ToString::to_string)
+        .ok_or("no region: set --region, `region` in the config, or AWS_REGION")?;
+    let params = Params::builder()
+        .region(region)
+        .use_fips(sdk.use_fips().unwrap_or(false))
+        .use_dual_stack(sdk.use_dual_stack().unwrap_or(false))
+        .set_endpoint(given)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let resolver = DefaultResolver::new();
+    ResolveEndpoint::resolve_endpoint(&resolver, &params)
+        .await
+        .map(|endpoint| endpoint.url().to_owned())
+        .map_err(|e| e.to_string())
+}

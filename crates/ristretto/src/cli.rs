@@ -7,10 +7,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod day2;
+mod exec;
 pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
     RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
 };
+pub use exec::ExecArgs;
+mod tasks;
+pub use tasks::{PickFlags, TaskStatusArg, TasksArgs, TasksFormat};
 
 /// A declarative deployer for Amazon ECS.
 #[derive(Debug, Parser)]
@@ -125,6 +129,9 @@ pub enum Command {
     Deregister(DeregisterArgs),
     /// Run a one-off task from the task definition; exits with its container's exit code
     Run(RunArgs),
+    /// A shell or command in a task's container, or a port forwarded through it (ECS Exec,
+    /// through AWS's session-manager-plugin); exits with the plugin's exit code
+    Exec(ExecArgs),
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
     /// Compare the service and task definition files with the live ones
@@ -137,6 +144,8 @@ pub enum Command {
     Init(InitArgs),
     /// List the task definition's revisions and which are in use, or print one
     Revisions(RevisionsArgs),
+    /// List the service's tasks; stop one, or follow one until it stops (`--trace`)
+    Tasks(TasksArgs),
     /// Check that the roles, images, secrets, log groups, files, target groups and cluster
     /// the definitions refer to exist and can be used, before deploying
     Verify(VerifyArgs),

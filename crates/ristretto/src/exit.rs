@@ -9,7 +9,8 @@ pub enum Exit {
     Success,
     /// The operation failed: an AWS error, a deployment that failed or rolled back.
     Failure,
-    /// `run`: the watched container exited with this (non-zero) code.
+    /// `run`: the watched container exited with this (non-zero) code; `exec`: the
+    /// session-manager-plugin did.
     Task(u8),
     /// Bad input (flags, config, template, definition); nothing was changed.
     BadInput,
@@ -48,4 +49,5 @@ Exit codes:
   4    timed out while the deployment was still going
   130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM, 129 by SIGHUP: the deployment goes on
        (auto scaling paused by --pause-auto-scaling is resumed first); a second signal exits at once
-  `run` exits with the watched container's exit code when it is not 0";
+  `run` exits with the watched container's exit code when it is not 0, `exec` with the
+  session-manager-plugin's";

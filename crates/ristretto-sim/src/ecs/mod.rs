@@ -17,6 +17,7 @@ pub mod capacity_providers;
 pub mod cluster_query;
 pub mod clusters;
 pub mod container_instances;
+pub mod execute_command;
 pub mod placement;
 pub mod scheduler;
 pub mod service_deployments;
@@ -246,6 +247,7 @@ pub fn handle(state: &mut State, ctx: &Ctx, op: &str, body: &[u8]) -> Option<Api
         "DescribeTasks" => tasks::describe_tasks(state, body),
         "RunTask" => tasks::run_task(state, ctx, body),
         "StopTask" => tasks::stop_task(state, ctx, body),
+        "ExecuteCommand" => execute_command::execute_command(state, ctx, body),
         "CreateTaskSet" => task_sets::create(state, ctx, body),
         "DescribeTaskSets" => task_sets::describe(state, body),
         "UpdateTaskSet" => task_sets::update(state, ctx, body),

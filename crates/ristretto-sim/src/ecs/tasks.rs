@@ -514,6 +514,7 @@ impl TaskRecord {
                 )
             });
         }
+        super::execute_command::set_agents(&mut self.task, "RUNNING", Some(ts(at)));
         self.health.was_healthy = self.checks_pass();
     }
 
@@ -552,6 +553,7 @@ impl TaskRecord {
             }
             c.last_status = Some("STOPPED".to_owned());
         }
+        super::execute_command::set_agents(&mut self.task, "STOPPED", None);
         self.health.steps.clear();
         self.deregister_targets();
         self.exit = None;
@@ -572,6 +574,7 @@ impl TaskRecord {
             }
             c.last_status = Some("STOPPED".to_owned());
         }
+        super::execute_command::set_agents(&mut self.task, "STOPPED", None);
         self.health.steps.clear();
         self.deregister_targets();
         self.stop_at = None;
@@ -919,6 +922,7 @@ pub fn run_task(state: &mut State, ctx: &Ctx, body: &[u8]) -> ApiResult {
             },
         );
         rec.task.overrides = input.overrides().cloned();
+        super::execute_command::enable(&mut rec.task, input.enable_execute_command() == Some(true));
         rec.task.container_instance_arn = instance;
         // Spread over the strategy's providers by base and weight, within this call.
         rec.task.capacity_provider_name =

@@ -11,6 +11,7 @@ mod circuit_breaker;
 mod codedeploy;
 mod container_instances;
 mod elbv2;
+mod exec;
 mod lifecycle;
 mod native_strategies;
 mod other_services;

@@ -10,6 +10,7 @@ pub mod continue_;
 pub mod delete;
 pub mod deploy;
 pub mod diff;
+pub mod exec;
 pub mod init;
 pub mod live;
 pub mod local;
@@ -21,6 +22,7 @@ pub mod run;
 pub mod scale;
 mod scaling;
 pub mod status;
+pub mod tasks;
 pub mod verify;
 
 use std::path::Path;

@@ -112,6 +112,8 @@ pub(super) fn launch_td(
     );
     rec.task.container_instance_arn = instance;
     rec.task.capacity_provider_name = provider_for(svc, owner);
+    // API_CreateService `enableExecuteCommand`: the service's tasks start with it.
+    crate::ecs::execute_command::enable(&mut rec.task, svc.service.enable_execute_command);
     let id = rec.id().to_owned();
     if !super::is_task_set_service(svc) {
         rec.health.targets = crate::elbv2::targets::plan(place.rules, &svc.service, &td, &id);
