@@ -20,6 +20,7 @@ pub mod rollback;
 pub mod run;
 pub mod scale;
 mod scaling;
+pub mod schema;
 pub mod status;
 pub mod verify;
 
