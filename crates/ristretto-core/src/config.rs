@@ -194,7 +194,10 @@ const APPSPEC_KEYS: &[&str] = &["version", "Resources", "Hooks"];
 /// suggestion.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "ristretto config", description = "The config file (ristretto.yml; ecspresso's keys). Templates are rendered before it is read; `null` is the same as leaving a key out.")]
+#[schemars(
+    title = "ristretto config",
+    description = "The config file (ristretto.yml; ecspresso's keys). Templates are rendered before it is read; `null` is the same as leaving a key out."
+)]
 struct Raw {
     /// Version constraint on the ristretto binary (`>= 0.1.0`); ecspresso's constraints are accepted too.
     required_version: Option<String>,
@@ -214,6 +217,7 @@ struct Raw {
     #[serde(default)]
     plugins: Vec<Plugin>,
     /// AppSpec settings for CodeDeploy: its `Hooks` (keys in any letter case).
+    #[serde(default)]
     #[schemars(schema_with = "appspec_schema")]
     appspec: Option<Value>,
     /// CodeDeploy application and deployment group (found from the service when left out).
@@ -258,16 +262,30 @@ pub fn schema() -> Value {
     schema
 }
 
-/// Every property of every object in `schema` also accepts `null`.
+/// Every optional property of every object in `schema` also accepts `null`
+/// (a required one, dropped when null, is missing).
 fn allow_null_everywhere(schema: &mut Value) {
     match schema {
         Value::Object(object) => {
+            let required: Vec<Value> = object
+                .get("required")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if let Some(Value::Object(properties)) = object.get_mut("properties") {
-                for property in properties.values_mut() {
+                for (name, property) in properties.iter_mut() {
+                    if required.contains(&Value::String(name.clone())) {
+                        continue;
+                    }
+                    let null = serde_json::json!({"type": "null"});
                     let accepts_null = property
                         .get("type")
                         .and_then(Value::as_array)
-                        .is_some_and(|t| t.iter().any(|t| t == "null"));
+                        .is_some_and(|t| t.iter().any(|t| t == "null"))
+                        || property
+                            .get("anyOf")
+                            .and_then(Value::as_array)
+                            .is_some_and(|a| a.contains(&null));
                     if accepts_null || property.is_boolean() {
                         continue;
                     }

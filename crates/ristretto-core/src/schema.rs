@@ -300,15 +300,18 @@ impl ShapeDeserializer for Probe<'_> {
         } else {
             "members match in any letter case"
         };
-        self.shapes.definitions.entry(name.clone()).or_insert_with(|| {
-            json!({
-                "type": "object",
-                "description": format!("{name} ({kind})"),
-                "properties": properties,
-                "patternProperties": patterns,
-                "additionalProperties": false,
-            })
-        });
+        self.shapes
+            .definitions
+            .entry(name.clone())
+            .or_insert_with(|| {
+                json!({
+                    "type": "object",
+                    "description": format!("{name} ({kind})"),
+                    "properties": properties,
+                    "patternProperties": patterns,
+                    "additionalProperties": false,
+                })
+            });
         Ok(())
     }
 

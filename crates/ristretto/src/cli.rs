@@ -8,11 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod day2;
 mod schema;
-pub use schema::{SchemaArgs, SchemaTarget};
 pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
     RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
 };
+pub use schema::SchemaArgs;
 
 /// A declarative deployer for Amazon ECS.
 #[derive(Debug, Parser)]

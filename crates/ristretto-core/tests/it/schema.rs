@@ -93,7 +93,9 @@ fn a_broken_task_definition_is_rejected_like_the_loader_rejects_it() {
         let problems = errors(Kind::TaskDefinition, &broken);
         assert!(!problems.is_empty(), "{what}: the schema accepts it");
         assert!(
-            problems.iter().any(|p| p.contains(at) || p.starts_with(": ")),
+            problems
+                .iter()
+                .any(|p| p.contains(at) || p.starts_with(": ")),
             "{what}: {problems:#?}"
         );
         let loaded = ristretto_core::definition::parse_task_definition(
@@ -126,7 +128,11 @@ fn a_broken_config_is_rejected() {
     for (what, key, value) in [
         ("unknown key", "servce", json!("web")),
         ("wrong type", "cluster", json!(["a", "b"])),
-        ("wrong type in a block", "codedeploy", json!({"application_name": 3})),
+        (
+            "wrong type in a block",
+            "codedeploy",
+            json!({"application_name": 3}),
+        ),
         ("unknown key in a block", "ignore", json!({"tag": ["a"]})),
         ("unknown appspec key", "appspec", json!({"Hookz": []})),
     ] {

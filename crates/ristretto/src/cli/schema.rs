@@ -4,9 +4,11 @@ use clap::{Args, ValueEnum};
 
 /// `schema`.
 #[derive(Debug, Args)]
-#[command(after_help = "The same files are in the repository's `schemas/` folder. Point an \
+#[command(
+    after_help = "The same files are in the repository's `schemas/` folder. Point an \
 editor at one: `# yaml-language-server: $schema=<url or path>` at the top of a YAML config \
-(`init` writes it), or the editor's JSON schema settings for definition files.")]
+(`init` writes it), or the editor's JSON schema settings for definition files."
+)]
 pub struct SchemaArgs {
     /// Which schema
     #[arg(value_enum)]

@@ -8,7 +8,11 @@ use crate::printer::Printer;
 /// The schema's URL in the repository (what `init` writes into a config).
 pub fn url(kind: ristretto_core::schema::Kind) -> String {
     let repository = env!("CARGO_PKG_REPOSITORY");
-    let raw = repository.replacen("https://github.com/", "https://raw.githubusercontent.com/", 1);
+    let raw = repository.replacen(
+        "https://github.com/",
+        "https://raw.githubusercontent.com/",
+        1,
+    );
     format!("{raw}/main/schemas/{}", kind.file_name())
 }
 

@@ -146,7 +146,14 @@ async fn no_changes_is_one_line_under_the_marker() {
     let setup = Setup::start(World::default_world()).await;
     setup.service("web", "web", "nginx:1.27").await;
     let out = setup
-        .run(&["--config", "web/ristretto.yml", "diff", "--output", "markdown", "--exit-code"])
+        .run(&[
+            "--config",
+            "web/ristretto.yml",
+            "diff",
+            "--output",
+            "markdown",
+            "--exit-code",
+        ])
         .await;
     assert_eq!(out.0, 0, "{}", transcript(&out));
     insta::assert_snapshot!(transcript(&out));
@@ -166,7 +173,14 @@ async fn an_image_change_is_listed_by_container_with_the_diff_folded_and_exit_3(
     setup.write("web/ecs-service-def.json", &service.to_string());
 
     let out = setup
-        .run(&["--config", "web/ristretto.yml", "diff", "--output", "markdown", "--exit-code"])
+        .run(&[
+            "--config",
+            "web/ristretto.yml",
+            "diff",
+            "--output",
+            "markdown",
+            "--exit-code",
+        ])
         .await;
     assert_eq!(out.0, 3, "{}", transcript(&out));
     assert!(out.1.starts_with("<!-- ristretto-diff -->\n"), "{}", out.1);
@@ -180,7 +194,13 @@ async fn an_image_change_is_listed_by_container_with_the_diff_folded_and_exit_3(
 
     // Without --exit-code, differences are not an error (as the terminal diff).
     let plain = setup
-        .run(&["--config", "web/ristretto.yml", "--output", "markdown", "diff"])
+        .run(&[
+            "--config",
+            "web/ristretto.yml",
+            "--output",
+            "markdown",
+            "diff",
+        ])
         .await;
     assert_eq!(plain.0, 0, "{}", transcript(&plain));
     assert_eq!(plain.1, out.1);
@@ -249,7 +269,14 @@ async fn two_configs_make_one_document() {
         .replace("\"MODE\"", "\"LEVEL\"");
     setup.write("web/ecs-task-def.json", &td);
     let out = setup
-        .run(&["--config", "*/ristretto.yml", "diff", "--output", "markdown", "--exit-code"])
+        .run(&[
+            "--config",
+            "*/ristretto.yml",
+            "diff",
+            "--output",
+            "markdown",
+            "--exit-code",
+        ])
         .await;
     assert_eq!(out.0, 3, "{}", transcript(&out));
     assert_eq!(out.1.matches("<!-- ristretto-diff -->").count(), 1);
@@ -262,14 +289,38 @@ async fn markdown_is_refused_by_other_commands_and_with_an_external_diff() {
     setup.service("web", "web", "nginx:1.27").await;
     let before = setup.sim.requests().len();
     for args in [
-        &["--config", "web/ristretto.yml", "status", "--output", "markdown"][..],
-        &["--config", "web/ristretto.yml", "deploy", "--output", "markdown"],
-        &["--config", "web/ristretto.yml", "diff", "--output", "markdown", "--external", "diff"],
+        &[
+            "--config",
+            "web/ristretto.yml",
+            "status",
+            "--output",
+            "markdown",
+        ][..],
+        &[
+            "--config",
+            "web/ristretto.yml",
+            "deploy",
+            "--output",
+            "markdown",
+        ],
+        &[
+            "--config",
+            "web/ristretto.yml",
+            "diff",
+            "--output",
+            "markdown",
+            "--external",
+            "diff",
+        ],
     ] {
         let out = setup.run(args).await;
         assert_eq!(out.0, 2, "{args:?}: {}", transcript(&out));
         assert!(out.2.contains("markdown"), "{}", out.2);
     }
-    assert_eq!(setup.sim.requests().len(), before, "nothing was asked of AWS");
+    assert_eq!(
+        setup.sim.requests().len(),
+        before,
+        "nothing was asked of AWS"
+    );
     assert!(setup.path().join("web/ristretto.yml").exists());
 }

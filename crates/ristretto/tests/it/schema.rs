@@ -45,7 +45,10 @@ fn the_committed_schemas_are_what_the_command_prints() {
              `ristretto schema {target} > schemas/{file}`"
         );
         let value: serde_json::Value = serde_json::from_str(&out.1).unwrap();
-        assert!(jsonschema::meta::is_valid(&value), "{target} is not a valid JSON Schema");
+        assert!(
+            jsonschema::meta::is_valid(&value),
+            "{target} is not a valid JSON Schema"
+        );
     }
     let aliases = schema("task-definition");
     assert_eq!(aliases.1, schema("taskdef").1);
@@ -67,7 +70,10 @@ async fn init_names_the_config_schema_for_editors() {
     let value: serde_json::Value = yaml_serde::from_str(&config).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&schema("config").1).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     // The file still loads, and diff finds what runs identical.
     let out = setup

@@ -37,11 +37,7 @@ impl Section {
 
     fn title(&self) -> String {
         match &self.service {
-            Some(service) => format!(
-                "{} in cluster {}",
-                code(service),
-                code(&self.cluster)
-            ),
+            Some(service) => format!("{} in cluster {}", code(service), code(&self.cluster)),
             None => {
                 let family = self
                     .comparisons
@@ -289,7 +285,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("  - container `old` removed (was `{\"image\":\"o\",\"name\":\"old\"}`)\n"),
+            text.contains(
+                "  - container `old` removed (was `{\"image\":\"o\",\"name\":\"old\"}`)\n"
+            ),
             "{text}"
         );
         assert!(text.contains("  - `cpu` added: `512`\n"), "{text}");
