@@ -82,13 +82,11 @@ impl Kind {
         }
     }
 
-    /// The schema as the committed file holds it: two-space indent, keys in
-    /// the order generated, a final newline.
+    /// The schema as the committed file holds it: keys sorted (whatever
+    /// `serde_json` features a build unifies), two-space indent, a final newline.
     #[must_use]
     pub fn text(self) -> String {
-        let mut text = serde_json::to_string_pretty(&self.schema()).unwrap_or_default();
-        text.push('\n');
-        text
+        crate::definition::to_pretty_json(&self.schema())
     }
 }
 
