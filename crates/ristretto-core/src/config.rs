@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -74,7 +75,8 @@ pub struct Config {
 }
 
 /// A template plugin (`tfstate`, `ssm`, `secretsmanager`, `cloudformation`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Plugin {
     /// Plugin name.
     pub name: String,
@@ -87,7 +89,8 @@ pub struct Plugin {
 }
 
 /// The `codedeploy` block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CodeDeploy {
     /// CodeDeploy application name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,7 +104,8 @@ pub struct CodeDeploy {
 }
 
 /// The `ignore` block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Ignore {
     /// Tag keys that diff and deploy leave alone.
     #[serde(default)]
@@ -186,29 +190,120 @@ const IGNORE_KEYS: &[&str] = &["tags"];
 const APPSPEC_KEYS: &[&str] = &["version", "Resources", "Hooks"];
 
 /// The config file's fields as written, before defaults and resolution.
-#[derive(Deserialize)]
+/// Its `JsonSchema` derive is the published schema of the config (see
+/// [`schema`]); unknown keys are refused earlier, by [`check_keys`], with a
+/// suggestion.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "ristretto config",
+    description = "The config file (ristretto.yml; ecspresso's keys). Templates are rendered before it is read; `null` is the same as leaving a key out."
+)]
 struct Raw {
+    /// Version constraint on the ristretto binary (`>= 0.1.0`); ecspresso's constraints are accepted too.
     required_version: Option<String>,
+    /// AWS region; default: the environment's (AWS_REGION, the profile).
     region: Option<String>,
+    /// ECS cluster name; default: `default`.
     cluster: Option<String>,
+    /// ECS service name; leave out for task-definition-only use (`run`, `register`).
     service: Option<String>,
+    /// Service definition file, relative to the config.
     service_definition: Option<String>,
+    /// Task definition file, relative to the config.
     task_definition: Option<String>,
+    /// How long a command may wait in total: `10m`, `90s`, `1h30m`, or seconds; default `10m`.
     timeout: Option<TimeoutValue>,
+    /// Template plugins, in order (`tfstate`, `ssm`, `secretsmanager`, `cloudformation`).
     #[serde(default)]
     plugins: Vec<Plugin>,
+    /// AppSpec settings for CodeDeploy: its `Hooks` (keys in any letter case).
+    #[serde(default)]
+    #[schemars(schema_with = "appspec_schema")]
     appspec: Option<Value>,
+    /// CodeDeploy application and deployment group (found from the service when left out).
     codedeploy: Option<CodeDeploy>,
+    /// What diff and deploy leave alone.
     #[serde(default)]
     ignore: Ignore,
+    /// Deprecated: accepted and ignored, with a warning.
     filter_command: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(untagged)]
 enum TimeoutValue {
     Seconds(f64),
     Text(String),
+}
+
+/// The `appspec` block: an object of [`APPSPEC_KEYS`], in any letter case.
+fn appspec_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut properties = serde_json::Map::new();
+    let mut patterns = serde_json::Map::new();
+    for key in APPSPEC_KEYS {
+        properties.insert((*key).to_owned(), Value::Bool(true));
+        patterns.insert(crate::schema::any_case_pattern(key), Value::Bool(true));
+    }
+    schemars::json_schema!({
+        "type": ["object", "null"],
+        "properties": properties,
+        "patternProperties": patterns,
+        "additionalProperties": false,
+    })
+}
+
+/// The JSON Schema (draft 7) of a config file, from [`Raw`]: every key may
+/// also be `null` (the loader drops nulls, as ecspresso reads them as unset).
+#[must_use]
+pub fn schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<Raw>().to_value();
+    allow_null_everywhere(&mut schema);
+    schema
+}
+
+/// Every optional property of every object in `schema` also accepts `null`
+/// (a required one, dropped when null, is missing).
+fn allow_null_everywhere(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            let required: Vec<Value> = object
+                .get("required")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(Value::Object(properties)) = object.get_mut("properties") {
+                for (name, property) in properties.iter_mut() {
+                    if required.contains(&Value::String(name.clone())) {
+                        continue;
+                    }
+                    let null = serde_json::json!({"type": "null"});
+                    let accepts_null = property
+                        .get("type")
+                        .and_then(Value::as_array)
+                        .is_some_and(|t| t.iter().any(|t| t == "null"))
+                        || property
+                            .get("anyOf")
+                            .and_then(Value::as_array)
+                            .is_some_and(|a| a.contains(&null));
+                    if accepts_null || property.is_boolean() {
+                        continue;
+                    }
+                    let mut inner = property.take();
+                    let description = inner.as_object_mut().and_then(|o| o.remove("description"));
+                    let mut wrapped = serde_json::json!({"anyOf": [inner, {"type": "null"}]});
+                    if let Some(description) = description {
+                        wrapped["description"] = description;
+                    }
+                    *property = wrapped;
+                }
+            }
+            object.values_mut().for_each(allow_null_everywhere);
+        }
+        Value::Array(items) => items.iter_mut().for_each(allow_null_everywhere),
+        _ => {}
+    }
 }
 
 /// A warning about a config that loaded (deprecated keys).
@@ -711,5 +806,43 @@ mod duplicate_tests {
             "{:?}",
             err.details()
         );
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    fn keys(schema: &Value) -> Vec<String> {
+        let mut keys: Vec<String> = schema["properties"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    fn sorted(list: &[&str]) -> Vec<String> {
+        let mut keys: Vec<String> = list.iter().map(|k| (*k).to_owned()).collect();
+        keys.sort();
+        keys
+    }
+
+    /// The schema is generated from the types the config is read into; the
+    /// unknown-key check uses its own lists, with suggestions. Both must
+    /// name the same keys, block by block.
+    #[test]
+    fn the_schema_and_the_unknown_key_check_know_the_same_keys() {
+        let schema = schema();
+        assert_eq!(schema["additionalProperties"], false);
+        assert_eq!(keys(&schema), sorted(ROOT_KEYS));
+        let definitions = &schema["definitions"];
+        assert_eq!(keys(&definitions["Plugin"]), sorted(PLUGIN_KEYS));
+        assert_eq!(keys(&definitions["CodeDeploy"]), sorted(CODEDEPLOY_KEYS));
+        assert_eq!(keys(&definitions["Ignore"]), sorted(IGNORE_KEYS));
+        assert_eq!(keys(&schema["properties"]["appspec"]), sorted(APPSPEC_KEYS));
+        for block in ["Plugin", "CodeDeploy", "Ignore"] {
+            assert_eq!(definitions[block]["additionalProperties"], false, "{block}");
+        }
     }
 }

@@ -51,6 +51,10 @@ pub struct Change {
     /// Where: a JSONPath (`$.containerDefinitions[0].image`), into the local
     /// document, or into the live one for a removal.
     pub path: String,
+    /// The same place as steps, for renderers that name elements (a
+    /// container by its name) rather than print the path.
+    #[serde(skip)]
+    pub at: JsonPath,
     /// What happened.
     pub op: Op,
     /// The live value (absent for an addition).
@@ -211,12 +215,14 @@ fn walk(path: &JsonPath, live: Option<&Value>, local: Option<&Value>, out: &mut 
         (None, None) => {}
         (Some(live), None) => out.push(Change {
             path: json_path(path),
+            at: path.clone(),
             op: Op::Removed,
             live: Some(live.clone()),
             local: None,
         }),
         (None, Some(local)) => out.push(Change {
             path: json_path(path),
+            at: path.clone(),
             op: Op::Added,
             live: None,
             local: Some(local.clone()),
@@ -254,6 +260,7 @@ fn walk(path: &JsonPath, live: Option<&Value>, local: Option<&Value>, out: &mut 
 fn changed(path: &JsonPath, live: &Value, local: &Value, out: &mut Vec<Change>) {
     out.push(Change {
         path: json_path(path),
+        at: path.clone(),
         op: Op::Changed,
         live: Some(live.clone()),
         local: Some(local.clone()),
@@ -463,6 +470,10 @@ mod tests {
             c.changes(),
             vec![Change {
                 path: "$.containerDefinitions[0].image".to_owned(),
+                at: JsonPath::root()
+                    .key("containerDefinitions")
+                    .index(0)
+                    .key("image"),
                 op: Op::Changed,
                 live: Some(json!("nginx:1.27")),
                 local: Some(json!("nginx:1.28")),

@@ -19,6 +19,7 @@ pub mod locate;
 pub mod normalize;
 pub mod path;
 pub mod poll;
+pub mod schema;
 pub mod secrets;
 pub mod validate;
 pub mod version;

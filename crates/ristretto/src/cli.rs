@@ -8,11 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod day2;
 mod exec;
+mod schema;
 pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
     RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
 };
 pub use exec::ExecArgs;
+pub use schema::SchemaArgs;
 mod tasks;
 pub use tasks::{PickFlags, TaskStatusArg, TasksArgs, TasksFormat};
 
@@ -73,9 +75,9 @@ pub struct GlobalArgs {
     /// With several configs: how many services to handle at once
     #[arg(long, global = true, value_name = "N")]
     pub parallel: Option<usize>,
-    /// Output format of data and progress
+    /// Output format of data and progress (`markdown`: `diff` only)
     #[arg(long, global = true, value_enum)]
-    pub output: Option<OutputFormat>,
+    pub output: Option<OutputArg>,
     /// When to use colours (`NO_COLOR` is respected)
     #[arg(long, global = true, value_enum)]
     pub color: Option<ColorChoice>,
@@ -91,6 +93,18 @@ pub enum OutputFormat {
     Text,
     /// JSON documents, and one JSON event per line for progress
     Json,
+}
+
+/// `--output` as typed: the printer's formats, and `markdown`, which only
+/// `diff` writes (its progress and messages stay text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    /// Human-readable text
+    Text,
+    /// JSON documents, and one JSON event per line for progress
+    Json,
+    /// A pull-request comment (`diff` only)
+    Markdown,
 }
 
 /// `--color`.
@@ -152,6 +166,8 @@ pub enum Command {
     /// The local AWS simulator
     #[command(subcommand)]
     Local(LocalCommand),
+    /// Print the JSON Schema of the config, the definition files or the JSON progress events
+    Schema(SchemaArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the version
@@ -337,7 +353,9 @@ pub struct RenderArgs {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Exit codes: 0 no differences (or without --exit-code), 1 AWS error, \
-2 bad input, 3 differences found with --exit-code"
+2 bad input, 3 differences found with --exit-code\n\n\
+--output markdown writes one pull-request comment for every config: a summary of what \
+changes per service and the diff folded under it, starting with `<!-- ristretto-diff -->`"
 )]
 pub struct DiffArgs {
     /// Unified diff with 3 lines of context (the default)

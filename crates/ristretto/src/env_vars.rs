@@ -114,7 +114,11 @@ pub const PARALLEL: Var = flag_var(
     "4",
 );
 /// `--output`.
-pub const OUTPUT: Var = flag_var("OUTPUT", "`text` or `json` (`--output`)", "text");
+pub const OUTPUT: Var = flag_var(
+    "OUTPUT",
+    "`text`, `json` or `markdown` (`diff` only) (`--output`)",
+    "text",
+);
 /// `--color`.
 pub const COLOR: Var = flag_var("COLOR", "`auto`, `always` or `never` (`--color`)", "auto");
 /// `--debug`.

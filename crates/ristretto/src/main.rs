@@ -69,6 +69,10 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
             commands::completions::run(args, &plain);
             return Ok(Exit::Success);
         }
+        Command::Schema(args) => {
+            commands::schema::run(args, &plain);
+            return Ok(Exit::Success);
+        }
         Command::Local(LocalCommand::Serve(args)) => {
             return commands::local::serve(args, &plain)
                 .await
@@ -95,6 +99,15 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         )
     })?;
     let settings = settings::Settings::resolve(&cli.global, &cwd).map_err(|e| (None, e))?;
+    if settings.markdown && !matches!(cli.command, Command::Diff(_)) {
+        return Err((
+            None,
+            report::bad_input(
+                "`--output markdown` is only for `diff`",
+                Some("use `--output text` or `--output json` with this command"),
+            ),
+        ));
+    }
     let live = settings.live.then(|| printer::Live {
         multi: indicatif::MultiProgress::new(),
         compact: settings.configs.len() > 1,
@@ -174,7 +187,9 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Verify(args) => commands::verify::run(args, &ctx)
             .await
             .map(|()| Exit::Success),
-        Command::Version | Command::Completions(_) | Command::Local(_) => Ok(Exit::Success),
+        Command::Version | Command::Completions(_) | Command::Schema(_) | Command::Local(_) => {
+            Ok(Exit::Success)
+        }
     };
     let result = result.map_err(|e| {
         let endpoint = match (&ctx.target, &ctx.settings.endpoint_url) {

@@ -43,14 +43,7 @@ impl Progress {
 async fn render(printer: Printer, label: String, mut receiver: UnboundedReceiver<Event>) {
     while let Some(event) = receiver.recv().await {
         if printer.output() == OutputFormat::Json {
-            let mut value = serde_json::to_value(&event).unwrap_or_default();
-            if let Some(object) = value.as_object_mut() {
-                object.insert(
-                    "service".to_owned(),
-                    serde_json::Value::String(label.clone()),
-                );
-            }
-            printer.progress_json(&value);
+            printer.progress_json(&event.json_line(&label));
             continue;
         }
         for line in lines(&event) {

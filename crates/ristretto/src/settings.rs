@@ -10,7 +10,7 @@ use std::time::Duration;
 use ristretto_core::LoadError;
 use ristretto_template::{JsonnetVars, ProcessEnv};
 
-use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
+use crate::cli::{ColorChoice, GlobalArgs, OutputArg, OutputFormat};
 use crate::env_vars;
 use crate::report::{CliError, bad_input};
 
@@ -46,8 +46,10 @@ pub struct Settings {
     pub local_speed: f64,
     /// `--parallel`: services handled at once.
     pub parallel: usize,
-    /// `--output`.
+    /// `--output` (text for `markdown`, whose progress and messages are text).
     pub output: OutputFormat,
+    /// `--output markdown`: `diff` writes a pull-request comment.
+    pub markdown: bool,
     /// Whether stderr gets colours.
     pub color: bool,
     /// Whether progress is a live view: text output, stderr a terminal (not
@@ -75,18 +77,27 @@ impl Settings {
         let output = match args.output {
             Some(o) => o,
             None => match env_vars::OUTPUT.found() {
-                None => OutputFormat::Text,
+                None => OutputArg::Text,
                 Some(found) => match found.value.as_str() {
-                    "text" => OutputFormat::Text,
-                    "json" => OutputFormat::Json,
+                    "text" => OutputArg::Text,
+                    "json" => OutputArg::Json,
+                    "markdown" => OutputArg::Markdown,
                     other => {
                         return Err(bad_input(
-                            format!("`{}={other}` is not `text` or `json`", found.from),
+                            format!(
+                                "`{}={other}` is not `text`, `json` or `markdown`",
+                                found.from
+                            ),
                             None,
                         ));
                     }
                 },
             },
+        };
+        let markdown = output == OutputArg::Markdown;
+        let output = match output {
+            OutputArg::Json => OutputFormat::Json,
+            OutputArg::Text | OutputArg::Markdown => OutputFormat::Text,
         };
         let color_choice = match args.color {
             Some(c) => c,
@@ -238,6 +249,7 @@ impl Settings {
             local_speed,
             parallel,
             output,
+            markdown,
             color,
             color_data,
             diff_command: env_vars::DIFF_COMMAND.get(),

@@ -140,7 +140,10 @@ fn strip_position(message: &str) -> String {
 
 /// The member names of `describe` that `input` does not have: the read-only
 /// fields that describe output carries and a definition file may keep.
-fn read_only_members(describe: &'static Schema<'static>, input: &Schema<'_>) -> Vec<&'static str> {
+pub(crate) fn read_only_members(
+    describe: &'static Schema<'static>,
+    input: &Schema<'_>,
+) -> Vec<&'static str> {
     describe
         .members()
         .iter()

@@ -5,4 +5,5 @@ mod common;
 mod config;
 mod definitions;
 mod fuzz;
+mod schema;
 mod skeleton;

@@ -1,7 +1,10 @@
 //! `diff`: the service and task definition files against what runs. Both
 //! sides are normalised by `ristretto_core::normalize`, so only differences a
 //! deploy would make are shown; the comparison itself is
-//! `ristretto_core::diff`. This module fetches, prints and colours.
+//! `ristretto_core::diff`. This module fetches, prints and colours;
+//! `markdown` writes the pull-request comment of `--output markdown`.
+
+mod markdown;
 
 use std::path::Path;
 use std::process::Command;
@@ -28,17 +31,36 @@ const CONTEXT: usize = 3;
 /// # Errors
 /// Load errors (exit 2) before any AWS call; AWS errors (exit 1).
 pub async fn run(args: &DiffArgs, ctx: &Context) -> Result<Exit, CliError> {
+    if ctx.settings.markdown && args.external.is_some() {
+        return Err(crate::report::bad_input(
+            "`--external` and `--output markdown` do not go together",
+            Some("the markdown comment carries ristretto's own unified diff"),
+        ));
+    }
     let external = args
         .external
         .clone()
         .or_else(|| ctx.settings.diff_command.clone())
         .filter(|c| !c.trim().is_empty());
     let mut differs = false;
+    let mut sections = Vec::new();
     for file in &ctx.settings.configs {
         let config = ctx.load_config(file)?;
         let comparisons = compare(ctx, &config).await?;
         differs |= comparisons.iter().any(Comparison::differs);
-        print(ctx, &config, &comparisons, args, external.as_deref())?;
+        if ctx.settings.markdown {
+            sections.push(markdown::Section {
+                service: config.service.clone(),
+                cluster: config.cluster.clone(),
+                comparisons,
+            });
+        } else {
+            print(ctx, &config, &comparisons, args, external.as_deref())?;
+        }
+    }
+    if ctx.settings.markdown {
+        ctx.printer
+            .data(&markdown::document(&sections, args.no_unified, CONTEXT));
     }
     Ok(if differs && args.exit_code {
         Exit::Differs

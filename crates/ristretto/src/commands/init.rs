@@ -147,7 +147,8 @@ pub async fn run(args: &InitArgs, ctx: &Context) -> Result<Exit, CliError> {
     let config_text = if args.jsonnet {
         to_jsonnet(&serde_json::to_value(&config).unwrap_or_default())
     } else {
-        yaml_serde::to_string(&config).map_err(|e| failure(e.to_string(), None))?
+        let yaml = yaml_serde::to_string(&config).map_err(|e| failure(e.to_string(), None))?;
+        format!("{}{yaml}", schema_comment())
     };
 
     let mut files = vec![(config_file.clone(), config_text)];
@@ -216,6 +217,16 @@ fn write(ctx: &Context, path: &Path, text: &str, force: bool) -> Result<(), CliE
         .map_err(|e| failure(format!("cannot write `{}`: {e}", path.display()), None))?;
     ctx.printer.info(&format!("wrote `{}`", path.display()));
     Ok(())
+}
+
+/// The first line of a YAML config `init` writes: editors with the YAML
+/// language server complete and check the file against the config's schema
+/// (`ristretto schema config` prints the same schema, for use offline).
+fn schema_comment() -> String {
+    format!(
+        "# yaml-language-server: $schema={}\n",
+        crate::commands::schema::url(ristretto_core::schema::Kind::Config)
+    )
 }
 
 /// `path` with a `.jsonnet` extension when `jsonnet` and it ends in `.json`.

@@ -21,6 +21,7 @@ pub mod rollback;
 pub mod run;
 pub mod scale;
 mod scaling;
+pub mod schema;
 pub mod status;
 pub mod tasks;
 pub mod verify;
