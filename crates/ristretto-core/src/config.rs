@@ -67,7 +67,8 @@ pub struct Config {
     /// What diff and deploy leave alone.
     #[serde(skip_serializing_if = "Ignore::is_empty")]
     pub ignore: Ignore,
-    /// Deprecated: accepted and ignored.
+    /// Deprecated, as in ecspresso: the command that chooses a task when several match; the
+    /// `--filter-command` flag and `RISTRETTO_FILTER_COMMAND` win over it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter_command: Option<String>,
 }
@@ -488,7 +489,7 @@ fn build(
     }
     if raw.filter_command.is_some() {
         warnings.push(Warning(
-            "`filter_command` is deprecated and ignored".to_owned(),
+            "`filter_command` is deprecated: set `RISTRETTO_FILTER_COMMAND` or pass `--filter-command` instead".to_owned(),
         ));
     }
     let dir = file.parent().unwrap_or_else(|| Path::new(""));

@@ -11,6 +11,8 @@ pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
     RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
 };
+mod tasks;
+pub use tasks::{PickFlags, TaskStatusArg, TasksArgs, TasksFormat};
 
 /// A declarative deployer for Amazon ECS.
 #[derive(Debug, Parser)]
@@ -137,6 +139,8 @@ pub enum Command {
     Init(InitArgs),
     /// List the task definition's revisions and which are in use, or print one
     Revisions(RevisionsArgs),
+    /// List the service's tasks; stop one, or follow one until it stops (`--trace`)
+    Tasks(TasksArgs),
     /// Check that the roles, images, secrets, log groups, files, target groups and cluster
     /// the definitions refer to exist and can be used, before deploying
     Verify(VerifyArgs),

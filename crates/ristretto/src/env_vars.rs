@@ -125,6 +125,12 @@ pub const DIFF_COMMAND: Var = flag_var(
     "the command `diff` hands both files to (`diff --external`)",
     "the built-in unified diff",
 );
+/// `tasks --filter-command` (and every command that chooses a task).
+pub const FILTER_COMMAND: Var = flag_var(
+    "FILTER_COMMAND",
+    "a command that chooses one task among several: candidates on its stdin, the chosen line on its stdout (`--filter-command`)",
+    "the config's `filter_command`, else the built-in picker",
+);
 /// <https://no-color.org>.
 pub const NO_COLOR: Var = Var {
     name: "NO_COLOR",
@@ -155,7 +161,7 @@ pub const BROWSER: Var = Var {
 };
 
 /// Every variable, in the order `--help` lists them.
-pub const ALL: [Var; 22] = [
+pub const ALL: [Var; 23] = [
     CONFIG,
     ENVFILE,
     EXT_STR,
@@ -174,6 +180,7 @@ pub const ALL: [Var; 22] = [
     COLOR,
     DEBUG,
     DIFF_COMMAND,
+    FILTER_COMMAND,
     NO_COLOR,
     CI,
     TERM,

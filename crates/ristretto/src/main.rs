@@ -10,6 +10,7 @@ mod env_vars;
 mod exit;
 mod local;
 mod lookups;
+mod pick;
 mod printer;
 mod progress;
 mod report;
@@ -168,6 +169,7 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Appspec(args) => commands::appspec::run(args, &ctx).await,
         Command::Init(args) => commands::init::run(args, &ctx).await,
         Command::Revisions(args) => commands::revisions::run(args, &ctx).await,
+        Command::Tasks(args) => commands::tasks::run(args, &ctx).await,
         Command::Verify(args) => commands::verify::run(args, &ctx)
             .await
             .map(|()| Exit::Success),

@@ -57,6 +57,8 @@ pub struct Settings {
     pub color_data: bool,
     /// `RISTRETTO_DIFF_COMMAND`: the default of `diff --external`.
     pub diff_command: Option<String>,
+    /// `RISTRETTO_FILTER_COMMAND`: the default of `--filter-command`.
+    pub filter_command: Option<String>,
     /// Whether `--open` may start a browser: only for a person at a terminal.
     pub browser: Browser,
     /// `--debug`.
@@ -239,6 +241,7 @@ impl Settings {
             color,
             color_data,
             diff_command: env_vars::DIFF_COMMAND.get(),
+            filter_command: env_vars::FILTER_COMMAND.get(),
             browser: if env_vars::ci() {
                 Browser::Refused("`CI` is set")
             } else if std::io::stderr().is_terminal() {

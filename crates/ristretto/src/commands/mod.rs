@@ -21,6 +21,7 @@ pub mod run;
 pub mod scale;
 mod scaling;
 pub mod status;
+pub mod tasks;
 pub mod verify;
 
 use std::path::Path;
