@@ -42,7 +42,13 @@ pub async fn service_tasks(
     cluster: &str,
     service: &str,
 ) -> Result<Vec<Task>, EcsError> {
-    list(ecs, cluster, Scope::Service(service), &[DesiredStatus::Running]).await
+    list(
+        ecs,
+        cluster,
+        Scope::Service(service),
+        &[DesiredStatus::Running],
+    )
+    .await
 }
 
 /// The tasks of `scope` whose desired status is one of `statuses` (ListTasks takes one
@@ -118,9 +124,11 @@ pub async fn describe(ecs: &Client, cluster: &str, ids: &[String]) -> Result<Des
             .send()
             .await
             .map_err(|e| EcsError::aws("DescribeTasks", e))?;
-        described
-            .missing
-            .extend(out.failures().iter().filter_map(|f| f.arn().map(str::to_owned)));
+        described.missing.extend(
+            out.failures()
+                .iter()
+                .filter_map(|f| f.arn().map(str::to_owned)),
+        );
         described.tasks.extend(out.tasks.unwrap_or_default());
     }
     Ok(described)
@@ -600,14 +608,24 @@ mod tests {
             .unwrap();
         let standalone = run_one(&ecs).await;
         sim.advance(60.0);
-        let service = list(&ecs, "default", Scope::Service("web"), &[DesiredStatus::Running])
-            .await
-            .unwrap();
+        let service = list(
+            &ecs,
+            "default",
+            Scope::Service("web"),
+            &[DesiredStatus::Running],
+        )
+        .await
+        .unwrap();
         assert_eq!(service.len(), 2);
         assert!(service.iter().all(|t| service_of(t) == Some("web")));
-        let family = list(&ecs, "default", Scope::Family("web"), &[DesiredStatus::Running])
-            .await
-            .unwrap();
+        let family = list(
+            &ecs,
+            "default",
+            Scope::Family("web"),
+            &[DesiredStatus::Running],
+        )
+        .await
+        .unwrap();
         assert_eq!(family.len(), 3, "the standalone task too");
 
         let victim = service[0].task_arn().unwrap().to_owned();
@@ -615,9 +633,14 @@ mod tests {
         assert_eq!(answer.desired_status(), Some("STOPPED"));
         assert_eq!(answer.stopped_reason(), Some(STOP_REASON));
         sim.advance(60.0);
-        let stopped = list(&ecs, "default", Scope::Service("web"), &[DesiredStatus::Stopped])
-            .await
-            .unwrap();
+        let stopped = list(
+            &ecs,
+            "default",
+            Scope::Service("web"),
+            &[DesiredStatus::Stopped],
+        )
+        .await
+        .unwrap();
         assert_eq!(stopped.len(), 1);
         assert_eq!(stopped[0].task_arn(), Some(victim.as_str()));
         assert_eq!(stopped[0].last_status(), Some("STOPPED"));
@@ -629,7 +652,11 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(both.len(), 3, "two running (one replaced) and the stopped one");
+        assert_eq!(
+            both.len(),
+            3,
+            "two running (one replaced) and the stopped one"
+        );
 
         let described = describe(&ecs, "default", &[standalone, "nope".to_owned()])
             .await
@@ -660,8 +687,14 @@ mod tests {
         let first = look().await;
         let seen = changes(None, &first);
         assert_eq!(seen.len(), 1);
-        assert!(matches!(&seen[0].change, Change::Seen { desired_status, .. } if desired_status == "RUNNING"));
-        assert_eq!(changes(Some(&first), &first), [], "nothing changed, nothing said");
+        assert!(
+            matches!(&seen[0].change, Change::Seen { desired_status, .. } if desired_status == "RUNNING")
+        );
+        assert_eq!(
+            changes(Some(&first), &first),
+            [],
+            "nothing changed, nothing said"
+        );
 
         sim.advance(30.0);
         let running = look().await;
@@ -681,10 +714,23 @@ mod tests {
         let found = changes(Some(&running), &end);
         let kinds: Vec<&Change> = found.iter().map(|c| &c.change).collect();
         assert!(
-            matches!(kinds.as_slice(), [Change::DesiredStatus { .. }, .., Change::ContainerExited { exit_code: Some(1), .. }, Change::Stopped { .. }]),
+            matches!(
+                kinds.as_slice(),
+                [
+                    Change::DesiredStatus { .. },
+                    ..,
+                    Change::ContainerExited {
+                        exit_code: Some(1),
+                        ..
+                    },
+                    Change::Stopped { .. }
+                ]
+            ),
             "{kinds:?}"
         );
-        assert!(matches!(kinds.last(), Some(Change::Stopped { stop_code: Some(code), .. }) if code == "EssentialContainerExited"));
+        assert!(
+            matches!(kinds.last(), Some(Change::Stopped { stop_code: Some(code), .. }) if code == "EssentialContainerExited")
+        );
         assert_eq!(found.last().unwrap().at, end.stopped_at().copied());
     }
 
@@ -705,8 +751,16 @@ mod tests {
             .stop_code(aws_sdk_ecs::types::TaskStopCode::EssentialContainerExited)
             .build();
         let found = changes(None, &task);
-        assert!(matches!(&found[0].change, Change::Seen { task_definition, .. } if task_definition == "web:7"));
-        assert!(matches!(found[1].change, Change::ContainerExited { exit_code: Some(3), .. }));
+        assert!(
+            matches!(&found[0].change, Change::Seen { task_definition, .. } if task_definition == "web:7")
+        );
+        assert!(matches!(
+            found[1].change,
+            Change::ContainerExited {
+                exit_code: Some(3),
+                ..
+            }
+        ));
         assert!(matches!(found[2].change, Change::Stopped { .. }));
     }
 

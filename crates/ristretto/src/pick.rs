@@ -157,11 +157,7 @@ pub async fn choose_task<'a>(
         let chosen = tokio::task::spawn_blocking(move || run_filter(&command, &lines))
             .await
             .map_err(|e| failure(format!("the filter command did not finish: {e}"), None))??;
-        let id = chosen
-            .split(['\t', ' '])
-            .next()
-            .unwrap_or_default()
-            .trim();
+        let id = chosen.split(['\t', ' ']).next().unwrap_or_default().trim();
         if id.is_empty() {
             return Err(failure(
                 format!("no task was chosen: nothing to {}", opts.purpose),
@@ -179,7 +175,10 @@ pub async fn choose_task<'a>(
             });
     }
     if !opts.terminal {
-        let list: Vec<String> = candidates.iter().map(|c| format!("  {}", c.line())).collect();
+        let list: Vec<String> = candidates
+            .iter()
+            .map(|c| format!("  {}", c.line()))
+            .collect();
         return Err(bad_input(
             format!(
                 "{} tasks match and there is no terminal to choose one to {}:\n{}",
@@ -190,7 +189,10 @@ pub async fn choose_task<'a>(
             Some("name the task with `--id ID`, or set `--filter-command`"),
         ));
     }
-    let items: Vec<String> = candidates.iter().map(|c| c.line().replace('\t', "  ")).collect();
+    let items: Vec<String> = candidates
+        .iter()
+        .map(|c| c.line().replace('\t', "  "))
+        .collect();
     let prompt = format!("task to {}", opts.purpose);
     let picked = tokio::task::spawn_blocking(move || {
         dialoguer::FuzzySelect::new()
@@ -237,12 +239,9 @@ fn run_filter(command: &str, lines: &[String]) -> Result<String, CliError> {
             let _ = stdin.write_all(input.as_bytes());
         }
     });
-    let output = child.wait_with_output().map_err(|e| {
-        failure(
-            format!("the filter command `{command}` failed: {e}"),
-            None,
-        )
-    })?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| failure(format!("the filter command `{command}` failed: {e}"), None))?;
     let _ = writer.join();
     if !output.status.success() {
         return Err(failure(
@@ -319,7 +318,11 @@ mod tests {
     async fn no_candidate_is_a_failure() {
         let e = choose_task(&[], &options(None)).await.unwrap_err();
         assert_eq!(e.exit, Exit::Failure);
-        assert!(e.error.to_string().contains("no task to stop"), "{}", e.error);
+        assert!(
+            e.error.to_string().contains("no task to stop"),
+            "{}",
+            e.error
+        );
     }
 
     #[tokio::test]
@@ -328,7 +331,10 @@ mod tests {
         let e = choose_task(&two, &options(None)).await.unwrap_err();
         assert_eq!(e.exit, Exit::BadInput);
         let message = e.error.to_string();
-        assert!(message.contains("aaa\t") && message.contains("bbb\t"), "{message}");
+        assert!(
+            message.contains("aaa\t") && message.contains("bbb\t"),
+            "{message}"
+        );
         assert!(e.hint.unwrap().contains("--id"));
     }
 
@@ -349,9 +355,15 @@ mod tests {
     #[tokio::test]
     async fn a_filter_that_fails_or_chooses_nothing_chooses_nothing() {
         let two = [summary("aaa"), summary("bbb")];
-        let e = choose_task(&two, &options(Some("exit 3"))).await.unwrap_err();
+        let e = choose_task(&two, &options(Some("exit 3")))
+            .await
+            .unwrap_err();
         assert!(e.error.to_string().contains("failed"), "{}", e.error);
         let e = choose_task(&two, &options(Some("true"))).await.unwrap_err();
-        assert!(e.error.to_string().contains("no task was chosen"), "{}", e.error);
+        assert!(
+            e.error.to_string().contains("no task was chosen"),
+            "{}",
+            e.error
+        );
     }
 }

@@ -25,7 +25,13 @@ pub struct TasksArgs {
     pub id: Vec<String>,
     /// Tasks whose desired status is this (as ECS ListTasks filters); ALL: running and stopped
     /// (ECS keeps stopped tasks for about an hour)
-    #[arg(long, value_enum, ignore_case = true, default_value = "RUNNING", value_name = "STATUS")]
+    #[arg(
+        long,
+        value_enum,
+        ignore_case = true,
+        default_value = "RUNNING",
+        value_name = "STATUS"
+    )]
     pub status: TaskStatusArg,
     /// The tasks of this task definition family (service's and standalone alike) instead of
     /// the service's

@@ -10,7 +10,7 @@ use ristretto_ecs::tasks::{self as ecs_tasks, Change, Scope, TraceEnd, Traced};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::cli::{OutputFormat, TaskStatusArg, TasksArgs, TasksFormat};
+use crate::cli::{OutputFormat, PickFlags, TaskStatusArg, TasksArgs, TasksFormat};
 use crate::commands::Context;
 use crate::commands::confirm::confirm;
 use crate::exit::Exit;
@@ -109,14 +109,15 @@ fn statuses(status: TaskStatusArg) -> Vec<DesiredStatus> {
     }
 }
 
-fn pick_options(args: &TasksArgs, ctx: &Context, config: &Config, purpose: &str) -> PickOptions {
-    if config.filter_command.is_some() && args.pick.filter_command.is_none() {
-        ctx.printer.debug("choosing with the config's `filter_command`");
+fn pick_options(flags: &PickFlags, ctx: &Context, config: &Config, purpose: &str) -> PickOptions {
+    if config.filter_command.is_some() && flags.filter_command.is_none() {
+        ctx.printer
+            .debug("choosing with the config's `filter_command`");
     }
     PickOptions::new(
         purpose,
         &[
-            args.pick.filter_command.as_deref(),
+            flags.filter_command.as_deref(),
             ctx.settings.filter_command.as_deref(),
             config.filter_command.as_deref(),
         ],
@@ -138,7 +139,7 @@ async fn stop(
         .cloned()
         .collect();
     let chosen: Vec<TaskSummary> = if ids.is_empty() {
-        let options = pick_options(args, ctx, config, "stop");
+        let options = pick_options(&args.pick, ctx, config, "stop");
         vec![pick::choose_task(&live, &options).await?.clone()]
     } else {
         if let Some(done) = summaries.iter().find(|s| s.desired_status == "STOPPED") {
@@ -167,7 +168,10 @@ async fn stop(
         &ctx.printer,
         args.force,
         &what,
-        &format!("{what} in cluster `{}`? Type `y` to go ahead:", config.cluster),
+        &format!(
+            "{what} in cluster `{}`? Type `y` to go ahead:",
+            config.cluster
+        ),
         "y",
     )?;
     let clients = ctx.clients(config).await;
@@ -213,7 +217,7 @@ async fn trace(
             .cloned()
             .collect()
     };
-    let options = pick_options(args, ctx, config, "trace");
+    let options = pick_options(&args.pick, ctx, config, "trace");
     let task = pick::choose_task(&candidates, &options).await?.clone();
     let clients = ctx.clients(config).await;
     let limits = Limits {
@@ -239,7 +243,10 @@ async fn trace(
         Err(Interrupted(signal)) => Err(crate::report::interrupted(
             signal,
             "the task goes on in ECS",
-            Some(format!("follow it again with `ristretto tasks --trace {}`", task.id)),
+            Some(format!(
+                "follow it again with `ristretto tasks --trace {}`",
+                task.id
+            )),
         )),
         Ok(Err(e)) => Err(e.into()),
         Ok(Ok(Ok(TraceEnd::Stopped(_)))) => Ok(Exit::Success),
@@ -268,10 +275,7 @@ async fn trace(
 /// One traced change: `TIME  message` (the time ECS gives for it, else when it was seen), or
 /// one JSON object per line.
 fn line(id: &str, traced: &Traced, json: bool) -> String {
-    let at = traced
-        .at
-        .as_ref()
-        .map_or_else(now, pick::time);
+    let at = traced.at.as_ref().map_or_else(now, pick::time);
     let message = message(&traced.change);
     if json {
         let mut value = change_json(&traced.change);
@@ -458,7 +462,10 @@ mod tests {
 
     #[test]
     fn the_table_aligns_columns_under_a_header() {
-        let text = render(&[summary("a1", false), summary("b22", true)], TasksFormat::Table);
+        let text = render(
+            &[summary("a1", false), summary("b22", true)],
+            TasksFormat::Table,
+        );
         assert_eq!(
             text,
             "ID   TASK DEFINITION  LAST STATUS  DESIRED  HEALTH   STARTED               STOPPED               LAUNCH   STOPPED REASON\n\

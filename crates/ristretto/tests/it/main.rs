@@ -17,4 +17,5 @@ mod rejected;
 mod render;
 mod secrets;
 mod target_health;
+mod tasks;
 mod verify;
