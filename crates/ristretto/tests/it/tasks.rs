@@ -315,7 +315,10 @@ fn tasks_lists_the_services_tasks_as_a_table_json_and_tsv_with_filters() {
     );
 
     assert_eq!(sim.ids(&["--family", "web"]).len(), 3, "the family's tasks");
-    assert_eq!(sim.ids(&["--id", &standalone]), [standalone.clone()]);
+    assert_eq!(
+        sim.ids(&["--id", &standalone]),
+        std::slice::from_ref(&standalone)
+    );
     assert_eq!(sim.ids(&["--status", "stopped"]), Vec::<String>::new());
     assert_eq!(sim.ids(&["--status", "PENDING"]), Vec::<String>::new());
 
