@@ -328,7 +328,13 @@ fn exits(before: Option<&Task>, now: &Task) -> Vec<Traced> {
             })
         })
         .map(|c| Traced {
-            at: None,
+            // API_Container has no time of its own; a container of a task being stopped
+            // stopped by `stoppingAt` (an exit is what makes ECS stop a task), else no time.
+            at: if now.desired_status() == Some("STOPPED") {
+                now.stopping_at().copied()
+            } else {
+                None
+            },
             change: Change::ContainerExited {
                 container: c.name().unwrap_or("-").to_owned(),
                 exit_code: c.exit_code(),
@@ -666,13 +672,13 @@ mod tests {
     }
 
     // What `tasks --trace` reports between looks, on the simulator's task timeline: the world
-    // rule crashes the essential container 5 s after RUNNING with exit code 1 (ECS developer
+    // rule crashes the essential container 60 s after RUNNING with exit code 1 (ECS developer
     // guide, "task lifecycle": PROVISIONING → PENDING → ACTIVATING → RUNNING → … → STOPPED;
     // API_Container `exitCode`, API_Task `stopCode` EssentialContainerExited).
     #[tokio::test]
     async fn a_crashing_task_is_seen_running_then_its_container_exits_then_it_stops() {
         let (sim, ecs) = simulator_with(
-            "clusters: [default]\ntaskStartJitter: 0\ncontainers:\n  - {image: \"*:crashloop*\", crashAfterSeconds: 5, exitCode: 1}\n",
+            "clusters: [default]\ntaskStartJitter: 0\ntaskStartDelaySeconds: 10\ncontainers:\n  - {image: \"*:crashloop*\", crashAfterSeconds: 60, exitCode: 1}\n",
         )
         .await;
         register(&ecs, "web:crashloop").await;
@@ -696,7 +702,7 @@ mod tests {
             "nothing changed, nothing said"
         );
 
-        sim.advance(30.0);
+        sim.advance(20.0);
         let running = look().await;
         let found = changes(Some(&first), &running);
         assert!(
@@ -709,7 +715,7 @@ mod tests {
             "{found:?}"
         );
 
-        sim.advance(60.0);
+        sim.advance(120.0);
         let end = look().await;
         let found = changes(Some(&running), &end);
         let kinds: Vec<&Change> = found.iter().map(|c| &c.change).collect();
