@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod deregister;
 pub mod error;
 pub mod lifecycle;
+pub mod logs;
 pub mod resume;
 pub mod rollback;
 pub mod run;

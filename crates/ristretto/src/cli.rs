@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod day2;
+mod logs;
 pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
     RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
 };
+pub use logs::LogsArgs;
 
 /// A declarative deployer for Amazon ECS.
 #[derive(Debug, Parser)]
@@ -125,6 +127,8 @@ pub enum Command {
     Deregister(DeregisterArgs),
     /// Run a one-off task from the task definition; exits with its container's exit code
     Run(RunArgs),
+    /// Print the containers' logs from CloudWatch Logs: a task's (`--id`) or the service's
+    Logs(LogsArgs),
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
     /// Compare the service and task definition files with the live ones

@@ -12,6 +12,7 @@ mod day2;
 mod deploy;
 mod lifecycle;
 mod local;
+mod logs;
 mod readonly;
 mod rejected;
 mod render;
