@@ -302,7 +302,12 @@ impl Tail {
         let Some(region) = region else {
             return self.client.clone();
         };
-        if self.client.config().region().map(Region::as_ref) == Some(region) {
+        if self
+            .client
+            .config()
+            .region()
+            .is_some_and(|r| r.to_string() == region)
+        {
             return self.client.clone();
         }
         self.clients
