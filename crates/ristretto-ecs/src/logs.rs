@@ -398,7 +398,11 @@ impl Tail {
             let client = self.client_for((!region.is_empty()).then_some(region.as_str()));
             let key = (region.clone(), group.clone());
             let (last, seen) = self.marks.get(&key).cloned().unwrap_or_default();
-            let start = self.since.into_iter().chain((last > 0).then_some(last)).max();
+            let start = self
+                .since
+                .into_iter()
+                .chain((last > 0).then_some(last))
+                .max();
             let by_name: BTreeMap<&str, &Stream> =
                 streams.iter().map(|s| (s.name.as_str(), s)).collect();
             let mut newest = last;
@@ -423,8 +427,7 @@ impl Tail {
                         if ts < last || (ts == last && seen.contains(&id)) {
                             continue;
                         }
-                        let Some(stream) = e.log_stream_name().and_then(|n| by_name.get(n))
-                        else {
+                        let Some(stream) = e.log_stream_name().and_then(|n| by_name.get(n)) else {
                             continue;
                         };
                         if ts > newest {
@@ -509,7 +512,11 @@ mod tests {
 
     use super::*;
 
-    fn container(name: &str, driver: Option<&str>, options: &[(&str, &str)]) -> ContainerDefinition {
+    fn container(
+        name: &str,
+        driver: Option<&str>,
+        options: &[(&str, &str)],
+    ) -> ContainerDefinition {
         let mut b = ContainerDefinition::builder().name(name).image("x");
         if let Some(driver) = driver {
             let mut config = LogConfiguration::builder().log_driver(LogDriver::from(driver));

@@ -166,7 +166,8 @@ fn write_task(
         let name = c.name().unwrap_or_default();
         let mut lines: Vec<(Epoch, String)> = Vec::new();
         if let Some(started) = started
-            && let Some(rule) = rules.container_rule_for(family, name, c.image().unwrap_or_default())
+            && let Some(rule) =
+                rules.container_rule_for(family, name, c.image().unwrap_or_default())
         {
             for line in &rule.logs {
                 script_times(started + line.after, line.every, from, until, |t| {
@@ -189,9 +190,10 @@ fn write_task(
             Some(prefix) => format!("{prefix}/{name}/{}", task.id()),
             None => runtime_id(task, name),
         };
-        let created = started.or_else(|| lines.first().map(|l| l.0)).unwrap_or(until);
-        let Some(group) = group_for(logs, rules, config.group, config.create_group, created)
-        else {
+        let created = started
+            .or_else(|| lines.first().map(|l| l.0))
+            .unwrap_or(until);
+        let Some(group) = group_for(logs, rules, config.group, config.create_group, created) else {
             continue;
         };
         let stream = group.streams.entry(stream).or_insert_with(|| LogStream {
@@ -404,7 +406,11 @@ fn named_group<'a>(state: &'a State, input: &Input) -> Result<(&'a str, &'a LogG
             .strip_prefix("arn:")
             .and_then(|_| id.split_once(":log-group:"))
             .map_or(id.as_str(), |(_, n)| n.trim_end_matches(":*")),
-        (None, None) => return Err(invalid("Either logGroupName or logGroupIdentifier is required")),
+        (None, None) => {
+            return Err(invalid(
+                "Either logGroupName or logGroupIdentifier is required",
+            ));
+        }
     };
     state
         .logs
@@ -753,7 +759,11 @@ fn filter_log_events(state: &State, input: &Input) -> ApiResult {
             "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.",
         ));
     }
-    if input.log_stream_names.as_ref().is_some_and(|n| n.len() > 100) {
+    if input
+        .log_stream_names
+        .as_ref()
+        .is_some_and(|n| n.len() > 100)
+    {
         // API reference: logStreamNames holds 1 to 100 names.
         return Err(invalid(
             "1 validation error detected: Value at 'logStreamNames' failed to satisfy constraint: Member must have length less than or equal to 100",
@@ -873,16 +883,29 @@ mod tests {
         };
         let first = answer(state, "GetLogEvents", req(None));
         assert_eq!(messages(&first), ["e0", "e1"]);
-        let token = first["nextForwardToken"].as_str().expect("token").to_owned();
+        let token = first["nextForwardToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
         let second = answer(state, "GetLogEvents", req(Some(&token)));
         assert_eq!(messages(&second), ["e2", "e3"]);
-        let token = second["nextForwardToken"].as_str().expect("token").to_owned();
+        let token = second["nextForwardToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
         let third = answer(state, "GetLogEvents", req(Some(&token)));
         assert_eq!(messages(&third), ["e4"]);
-        let token = third["nextForwardToken"].as_str().expect("token").to_owned();
+        let token = third["nextForwardToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
         let end = answer(state, "GetLogEvents", req(Some(&token)));
         assert_eq!(messages(&end), Vec::<String>::new());
-        assert_eq!(end["nextForwardToken"], json!(token), "same token at the end");
+        assert_eq!(
+            end["nextForwardToken"],
+            json!(token),
+            "same token at the end"
+        );
         // A line written later is found from the end token (how `--follow` reads on).
         call(
             state,
@@ -997,11 +1020,18 @@ mod tests {
         );
         assert_eq!(
             messages(&first),
-            ["web/app/a at 1000", "web/app/b at 2000", "web/app/a at 3000"]
+            [
+                "web/app/a at 1000",
+                "web/app/b at 2000",
+                "web/app/a at 3000"
+            ]
         );
         assert_eq!(first["searchedLogStreams"], json!([]));
         assert_eq!(first["events"][1]["logStreamName"], "web/app/b");
-        assert_eq!(first["events"][0]["eventId"].as_str().map(str::len), Some(56));
+        assert_eq!(
+            first["events"][0]["eventId"].as_str().map(str::len),
+            Some(56)
+        );
         let token = first["nextToken"].as_str().expect("more remain");
         let rest = answer(
             state,
@@ -1087,13 +1117,18 @@ mod tests {
         let stream = format!("web/app/{id}");
         kit.state.advance(kit.t0 + 9.0);
         assert!(
-            !kit.state.logs.groups["/ecs/web"].streams.contains_key(&stream),
+            !kit.state.logs.groups["/ecs/web"]
+                .streams
+                .contains_key(&stream),
             "no stream while PENDING"
         );
         kit.state.advance(kit.t0 + 20.0);
         assert_eq!(
             lines(&kit, "/ecs/web", &stream),
-            [(10_000, "listening".to_owned()), (15_000, "tick".to_owned())]
+            [
+                (10_000, "listening".to_owned()),
+                (15_000, "tick".to_owned())
+            ]
         );
         kit.state.advance(kit.t0 + 36.0);
         assert_eq!(
@@ -1130,7 +1165,11 @@ mod tests {
         kit.state.advance(kit.t0 + 60.0);
         let group = &kit.state.logs.groups["/ecs/web"];
         let stream = format!("{id}-app");
-        assert!(group.streams.contains_key(&stream), "{:?}", group.streams.keys());
+        assert!(
+            group.streams.contains_key(&stream),
+            "{:?}",
+            group.streams.keys()
+        );
         assert_eq!(
             lines(&kit, "/ecs/web", &stream),
             [

@@ -36,6 +36,8 @@ fn since(text: &str) -> Result<Duration, String> {
 fn interval(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if (0.1..=300.0).contains(&v) => Ok(v),
-        _ => Err(format!("`{text}` is not a number of seconds between 0.1 and 300")),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0.1 and 300"
+        )),
     }
 }

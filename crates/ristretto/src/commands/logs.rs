@@ -38,7 +38,9 @@ pub async fn run(args: &LogsArgs, ctx: &Context) -> Result<Exit, CliError> {
         ));
     }
     let clients = ctx.clients(&config).await;
-    let since = args.since.map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let since = args
+        .since
+        .map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let mode = if args.id.is_some() {
         Mode::PerStream
     } else {

@@ -149,8 +149,7 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             return Ok(());
         }
         events.step(format!("watching container `{watch}`"));
-        let mut logs =
-            run::RunLogs::new(clients.logs.clone(), &log_source, &watch, &arns);
+        let mut logs = run::RunLogs::new(clients.logs.clone(), &log_source, &watch, &arns);
         if let ristretto_ecs::logs::Source::Elsewhere { reason, hint } = &log_source {
             events.step(format!("not showing its logs: {reason} ({hint})"));
         }

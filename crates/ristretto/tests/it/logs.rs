@@ -108,11 +108,13 @@ async fn logs_of_a_service_show_both_tasks_lines_prefixed_with_task_and_containe
     started.dedup();
     assert_eq!(started.len(), 2, "two tasks: {all}");
     assert!(
-        started.iter().all(|p| p.len() == "[12345678/app]".len() && p.ends_with("/app]")),
+        started
+            .iter()
+            .all(|p| p.len() == "[12345678/app]".len() && p.ends_with("/app]")),
         "{all}"
     );
     // Each task wrote its start line, then a request line 5 s later (the world's script).
-    assert_eq!(prefixes(&stdout, "GET / HTTP/1.1 200").len() >= 2, true, "{all}");
+    assert!(prefixes(&stdout, "GET / HTTP/1.1 200").len() >= 2, "{all}");
     let times: Vec<&str> = stdout.lines().filter_map(|l| l.split(' ').next()).collect();
     let mut sorted = times.clone();
     sorted.sort_unstable();
@@ -157,7 +159,10 @@ async fn logs_of_one_task_with_filter_and_since() {
 
     let (code, stdout, all) = served.run(&["logs", "--filter", "GET"]).await;
     assert_eq!(code, Some(0), "{all}");
-    assert!(!stdout.is_empty() && stdout.lines().all(|l| l.contains("GET /")), "{all}");
+    assert!(
+        !stdout.is_empty() && stdout.lines().all(|l| l.contains("GET /")),
+        "{all}"
+    );
     let (_, stdout, all) = served.run(&["logs", "--filter", "get"]).await;
     assert!(stdout.is_empty(), "terms are case-sensitive: {all}");
 
@@ -209,7 +214,10 @@ fn collect_stdout(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
     let stdout = child.stdout.take().expect("piped");
     let sink = Arc::clone(&lines);
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             sink.lock().expect("lock").push(line);
         }
     });
@@ -297,7 +305,9 @@ async fn logs_of_a_container_without_awslogs_says_what_to_set() {
     let served = Frozen::start(&world("")).await;
     let file = served.path().join("examples/rolling/ecs-task-def.json");
     let td = std::fs::read_to_string(&file).expect("td");
-    let start = td.find(",\n      \"logConfiguration\"").expect("logConfiguration");
+    let start = td
+        .find(",\n      \"logConfiguration\"")
+        .expect("logConfiguration");
     let end = td[start..].find("\n      }\n").expect("end") + start + "\n      }".len();
     std::fs::write(&file, format!("{}{}", &td[..start], &td[end..])).expect("write");
     served.running_service().await;
@@ -309,7 +319,10 @@ async fn logs_of_a_container_without_awslogs_says_what_to_set() {
         all.contains("container `app` has no `logConfiguration`"),
         "{all}"
     );
-    assert!(all.contains("hint:") && all.contains("awslogs-stream-prefix"), "{all}");
+    assert!(
+        all.contains("hint:") && all.contains("awslogs-stream-prefix"),
+        "{all}"
+    );
     let calls: Vec<String> = served
         .sim
         .requests()
@@ -355,7 +368,10 @@ async fn run_of_a_failing_migration_prints_its_last_lines_and_exits_with_its_cod
         .unwrap_or_else(|| panic!("{all}"));
     // Streamed while waiting, then shown again, then the failure.
     assert!(stderr[..replay].contains(error_line), "{all}");
-    assert!(stderr[..replay].contains("/app] nginx: start worker processes"), "{all}");
+    assert!(
+        stderr[..replay].contains("/app] nginx: start worker processes"),
+        "{all}"
+    );
     assert!(stderr[replay..].contains(error_line), "{all}");
     let failure = stderr.find("exited with code 3").expect("failure");
     assert!(failure > replay, "{all}");
@@ -390,7 +406,9 @@ async fn run_without_awslogs_notes_it_and_still_exits_with_the_code() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(3), "{all}");
     assert!(
-        all.contains("not showing its logs: container `app` logs through the `json-file` log driver"),
+        all.contains(
+            "not showing its logs: container `app` logs through the `json-file` log driver"
+        ),
         "{all}"
     );
 }
