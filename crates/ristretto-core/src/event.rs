@@ -105,6 +105,18 @@ pub enum Event {
         /// Seconds from now.
         seconds: u64,
     },
+    /// A line a container wrote to CloudWatch Logs (`run` shows the watched container's lines
+    /// while it waits, and its last lines again when the task failed).
+    LogLine {
+        /// The task's ID.
+        task: String,
+        /// The container's name.
+        container: String,
+        /// When the container wrote it (RFC 3339).
+        at: String,
+        /// The line.
+        message: String,
+    },
     /// The command's outcome was decided.
     Finished {
         /// How it ended.

@@ -14,6 +14,7 @@ pub mod deregister;
 pub mod error;
 pub mod exec;
 pub mod lifecycle;
+pub mod logs;
 pub mod resume;
 pub mod rollback;
 pub mod run;

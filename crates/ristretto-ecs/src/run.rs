@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use crate::deploy::{TaskDefinitionChoice, latest_revision};
 use crate::error::{AwsError, EcsError};
+use crate::logs::{LastLines, Line, Mode, Source, Stream, Tail, rfc3339};
 use crate::task_definition::{self, split_revision};
 use ristretto_core::event::{Events, short_task_definition};
 use ristretto_core::poll::{Backoff, Limits, Look, Pace, poll};
@@ -270,6 +271,8 @@ pub struct RunPlan {
     pub task_definition: TaskDefinitionChoice,
     /// The container whose exit code is the result.
     pub watch: String,
+    /// Where the watched container's output goes.
+    pub logs: Source,
 }
 
 /// Decides what `run` runs: the family (the service's, else the file's;
@@ -329,11 +332,122 @@ pub async fn plan(ecs: &Client, request: RunRequest<'_>) -> Result<RunPlan, EcsE
         TaskDefinitionChoice::Existing(arn) => task_definition::containers(ecs, arn).await?,
     };
     let watch = watch_container(&containers, request.watch)?;
+    let logs = containers
+        .iter()
+        .find(|c| c.name() == Some(watch.as_str()))
+        .map_or_else(
+            || Source::Elsewhere {
+                reason: format!("container `{watch}` is not in the task definition"),
+                hint: String::new(),
+            },
+            crate::logs::source,
+        );
     Ok(RunPlan {
         family,
         task_definition: choice,
         watch,
+        logs,
     })
+}
+
+/// How many of the watched container's last lines are shown again when its task failed.
+pub const LAST_LINES: usize = 20;
+
+/// The watched container's lines while `run` waits: each new one goes out as an
+/// [`Event::LogLine`](ristretto_core::event::Event::LogLine), and the last [`LAST_LINES`] are
+/// kept to be shown again when the task failed. Reading them never fails the run: the first
+/// error is reported once and the lines are read no more.
+#[derive(Debug)]
+pub struct RunLogs {
+    tail: Tail,
+    last: LastLines,
+    broken: bool,
+}
+
+impl RunLogs {
+    /// The streams of container `watch` of the tasks `arns`, where `source` says it writes.
+    /// `None` when it does not write to CloudWatch Logs.
+    #[must_use]
+    pub fn new(
+        client: aws_sdk_cloudwatchlogs::Client,
+        source: &Source,
+        watch: &str,
+        arns: &[String],
+    ) -> Option<Self> {
+        let Source::CloudWatch {
+            group,
+            region,
+            prefix,
+        } = source
+        else {
+            return None;
+        };
+        let streams = arns
+            .iter()
+            .map(|arn| {
+                let task = arn.rsplit('/').next().unwrap_or(arn).to_owned();
+                Stream {
+                    name: format!("{prefix}/{watch}/{task}"),
+                    task,
+                    container: watch.to_owned(),
+                    region: region.clone(),
+                    group: group.clone(),
+                }
+            })
+            .collect();
+        let mut tail = Tail::new(client, Mode::PerStream, None, None);
+        tail.set_streams(streams);
+        Some(Self {
+            tail,
+            last: LastLines::new(LAST_LINES),
+            broken: false,
+        })
+    }
+
+    /// Reads the new lines and sends them.
+    pub async fn read(&mut self, events: &Events) {
+        if self.broken {
+            return;
+        }
+        match self.tail.read().await {
+            Ok(lines) => {
+                for line in &lines {
+                    events.emit(log_event(line));
+                }
+                self.last.extend(lines);
+            }
+            Err(e) => {
+                self.broken = true;
+                events.step(format!("cannot read the container's logs any more: {e}"));
+            }
+        }
+    }
+
+    /// Sends the last lines again, under a line that says how many there are.
+    pub fn replay(&self, events: &Events) {
+        let lines: Vec<&Line> = self.last.lines().collect();
+        if lines.is_empty() {
+            return;
+        }
+        events.step(format!(
+            "the last {} line(s) of container `{}` (at most {}):",
+            lines.len(),
+            lines[0].container,
+            self.last.capacity()
+        ));
+        for line in lines {
+            events.emit(log_event(line));
+        }
+    }
+}
+
+fn log_event(line: &Line) -> ristretto_core::event::Event {
+    ristretto_core::event::Event::LogLine {
+        task: line.task.clone(),
+        container: line.container.clone(),
+        at: rfc3339(line.timestamp),
+        message: line.message.clone(),
+    }
 }
 
 /// How following the tasks ended.
@@ -346,10 +460,12 @@ pub enum Followed {
 }
 
 /// Polls `DescribeTasks` until [`verdict`] is final or `deadline` passes,
-/// reporting each change of the tasks' states.
+/// reporting each change of the tasks' states and, with `logs`, the watched
+/// container's new lines after each look (the last look included).
 ///
 /// # Errors
 /// AWS errors.
+#[allow(clippy::too_many_arguments)]
 pub async fn follow(
     ecs: &Client,
     cluster: &str,
@@ -358,6 +474,7 @@ pub async fn follow(
     until: RunUntil,
     deadline: Instant,
     events: &Events,
+    mut logs: Option<&mut RunLogs>,
 ) -> Result<Followed, EcsError> {
     let mut backoff = Backoff::new(Pace::default());
     let mut last = String::new();
@@ -384,6 +501,9 @@ pub async fn follow(
         if changed {
             events.step(states.clone());
             last = states;
+        }
+        if let Some(logs) = logs.as_deref_mut() {
+            logs.read(events).await;
         }
         if tasks.is_empty() {
             return Ok::<_, EcsError>(Look::Done(Verdict::FailedToStart {

@@ -217,7 +217,7 @@ impl Shared {
 
 /// Read-only operations by AWS's naming convention.
 fn is_mutating(op: &str) -> bool {
-    !["Describe", "List", "Get", "BatchGet", "Head"]
+    !["Describe", "List", "Get", "BatchGet", "Head", "Filter"]
         .iter()
         .any(|p| op.starts_with(p))
 }

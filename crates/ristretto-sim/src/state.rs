@@ -156,6 +156,7 @@ impl State {
             crate::ecs::scheduler::step(self, self.now);
             crate::codedeploy::step(self, self.now);
         }
+        crate::logs::write_due(self, to);
         crate::ecs::scheduler::prune(&mut self.ecs, to);
         self.now = to;
     }

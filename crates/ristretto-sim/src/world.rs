@@ -62,6 +62,7 @@
 //!     stoppedReason: "Essential container in task exited"
 //!     containerReason: "CannotPullContainerError: ..."   # optional container `reason`
 //!     afterSeconds: 30           # optional: run this long before exiting; default: never RUNNING
+//!     logs: ["error: relation \"users\" does not exist"]   # written to its awslogs stream as it exits
 //! containers:                    # what containers do once RUNNING (health, crashes, sidecars)
 //!   - image: "*:sick*"           # glob on the container's image
 //!     name: "app"                # optional glob on the container's name
@@ -72,6 +73,9 @@
 //!     targetHealthy: false       # its load-balancer health checks fail (target `unhealthy`)
 //!     targetReason: Target.ResponseCodeMismatch   # the default; or Target.Timeout, Target.FailedHealthChecks
 //!     targetResponseCode: 502    # the code the failed checks saw (ResponseCodeMismatch); default 502
+//!     logs:                      # lines written to its awslogs stream (see `crate::logs`)
+//!       - {after: 0, message: "listening on :8080"}        # world seconds after RUNNING
+//!       - {after: 5, message: "GET /health 200", every: 10} # then every 10 s while it runs
 //! hookFailures:                  # AppSpec lifecycle hooks (Lambda functions) that fail
 //!   - function: "*smoke-test*"   # glob on the hook's function, as the AppSpec names it (name or ARN)
 //!     event: AfterAllowTestTraffic   # optional glob on the lifecycle event
@@ -365,6 +369,10 @@ pub struct FailureRule {
     pub stopped_reason: Option<String>,
     pub container_reason: Option<String>,
     pub after_seconds: Option<f64>,
+    /// Lines the failing container writes to its awslogs stream as it exits (its error),
+    /// timestamped with the exit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<String>,
 }
 
 fn default_exit_code() -> i32 {
@@ -393,6 +401,21 @@ pub struct ContainerRule {
     pub target_reason: Option<String>,
     /// The HTTP code the failed checks saw, for `Target.ResponseCodeMismatch` (default 502).
     pub target_response_code: Option<u16>,
+    /// The lines it writes to its awslogs stream once RUNNING ([`crate::logs`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<LogLine>,
+}
+
+/// One line of a container's log script: written `after` world seconds after the task became
+/// RUNNING and, with `every`, again every `every` seconds while the container runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LogLine {
+    #[serde(default)]
+    pub after: f64,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<f64>,
 }
 
 /// An ELBv2 target group (the members of CreateTargetGroup that the simulator uses). What the
@@ -562,6 +585,19 @@ impl World {
             crate::elbv2::TargetGroup::check(group).map_err(|message| {
                 SimError::InvalidWorld(format!("targetGroups[{i}] (`{}`): {message}", group.name))
             })?;
+        }
+        for (i, rule) in self.containers.iter().enumerate() {
+            for (j, line) in rule.logs.iter().enumerate() {
+                if line.every.is_some_and(|e| e.is_nan() || e <= 0.0)
+                    || line.after.is_nan()
+                    || line.after < 0.0
+                {
+                    return Err(SimError::InvalidWorld(format!(
+                        "containers[{i}].logs[{j}] (`{}`): `after` must be 0 or more and `every` more than 0",
+                        rule.image
+                    )));
+                }
+            }
         }
         for fault in &self.faults {
             if let Some(status) = fault.status

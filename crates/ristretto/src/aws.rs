@@ -60,6 +60,8 @@ pub struct Clients {
     pub cloudformation: aws_sdk_cloudformation::Client,
     /// S3 (`tfstate` from `s3://`).
     pub s3: aws_sdk_s3::Client,
+    /// CloudWatch Logs (`logs`, `run`'s log lines).
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// The region the clients talk to, when known.
     pub region: Option<String>,
 }
@@ -90,6 +92,7 @@ impl Clients {
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
             cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
             region: sdk.region().map(ToString::to_string),
         }
     }

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod day2;
 mod exec;
 mod schema;
+mod logs;
 pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
     RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
@@ -17,6 +18,7 @@ pub use exec::ExecArgs;
 pub use schema::SchemaArgs;
 mod tasks;
 pub use tasks::{PickFlags, TaskStatusArg, TasksArgs, TasksFormat};
+pub use logs::LogsArgs;
 
 /// A declarative deployer for Amazon ECS.
 #[derive(Debug, Parser)]
@@ -146,6 +148,8 @@ pub enum Command {
     /// A shell or command in a task's container, or a port forwarded through it (ECS Exec,
     /// through AWS's session-manager-plugin); exits with the plugin's exit code
     Exec(ExecArgs),
+    /// Print the containers' logs from CloudWatch Logs: a task's (`--id`) or the service's
+    Logs(LogsArgs),
     /// Print the rendered config, service definition or task definition
     Render(RenderArgs),
     /// Compare the service and task definition files with the live ones

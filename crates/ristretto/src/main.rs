@@ -177,6 +177,7 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
             .await
             .map(|()| Exit::Success),
         Command::Run(args) => commands::run::run(args, &ctx).await.map(|()| Exit::Success),
+        Command::Logs(args) => commands::logs::run(args, &ctx).await,
         Command::Diff(args) => commands::diff::run(args, &ctx).await,
         Command::Exec(args) => commands::exec::run(args, &ctx).await,
         Command::Status(args) => commands::status::run(args, &ctx).await,

@@ -147,6 +147,15 @@ pub(crate) fn lines(event: &Event) -> Vec<String> {
             "expected to finish in about {} (judging by the previous deployment)",
             ristretto_core::duration::format(std::time::Duration::from_secs(*seconds))
         )],
+        Event::LogLine {
+            task,
+            container,
+            message,
+            ..
+        } => vec![format!(
+            "[{}/{container}] {message}",
+            task.get(..8).unwrap_or(task)
+        )],
         Event::Finished { outcome, message } => {
             vec![format!("{}: {message}", outcome.as_words())]
         }

@@ -110,7 +110,8 @@ impl View {
             }
             Event::TaskDefinitionRegistered { .. }
             | Event::ServiceCreated { .. }
-            | Event::ServiceEvent { .. } => crate::progress::lines(event),
+            | Event::ServiceEvent { .. }
+            | Event::LogLine { .. } => crate::progress::lines(event),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod exec;
 pub mod init;
 pub mod live;
 pub mod local;
+pub mod logs;
 pub mod register;
 pub mod render;
 pub mod revisions;

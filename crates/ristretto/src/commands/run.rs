@@ -70,6 +70,7 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
         family,
         task_definition: choice,
         watch,
+        logs: log_source,
     } = run::plan(ecs, request).await?;
     let propagate = match args.propagate_tags {
         Some(PropagateTagsArg::Service) => {
@@ -148,6 +149,10 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             return Ok(());
         }
         events.step(format!("watching container `{watch}`"));
+        let mut logs = run::RunLogs::new(clients.logs.clone(), &log_source, &watch, &arns);
+        if let ristretto_ecs::logs::Source::Elsewhere { reason, hint } = &log_source {
+            events.step(format!("not showing its logs: {reason} ({hint})"));
+        }
         let deadline = started + config.timeout;
         let follow = run::follow(
             ecs,
@@ -157,6 +162,7 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             until,
             deadline,
             &events,
+            logs.as_mut(),
         );
         let followed = match interruptible(follow).await {
             Ok(followed) => followed,
@@ -173,6 +179,13 @@ async fn run_one(args: &RunArgs, ctx: &Context, config: &Config) -> Result<(), C
             }
         };
         let followed = followed?;
+        if let (
+            Followed::Done(Verdict::Exited { .. } | Verdict::FailedToStart { .. }),
+            Some(logs),
+        ) = (&followed, &logs)
+        {
+            logs.replay(&events);
+        }
         outcome(followed, &watch, config, &events)
     }
     .await;

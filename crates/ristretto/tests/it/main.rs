@@ -14,6 +14,7 @@ mod diff_markdown;
 mod exec;
 mod lifecycle;
 mod local;
+mod logs;
 mod readonly;
 mod rejected;
 mod render;
