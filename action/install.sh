@@ -2,8 +2,10 @@
 # Installs a released ristretto binary: the logic of the GitHub Action (`action.yml`), usable
 # alone on any Linux or macOS machine with bash, curl and tar.
 #
-#   install.sh resolve        prints `version=X.Y.Z` and `target=TRIPLE` (empty when no release
-#                             asset is built for this OS/arch), for $GITHUB_OUTPUT
+#   install.sh resolve        prints `version=X.Y.Z`, `target=TRIPLE` (empty when no release
+#                             archive is built for this OS/arch) and `dir=` the folder to install
+#                             into and cache: $RUNNER_TOOL_CACHE (else ~/.cache)/ristretto/
+#                             <version>/<target, or os-arch>; for $GITHUB_OUTPUT
 #   install.sh install DIR    installs DIR/bin/ristretto and prints `path=DIR/bin/ristretto`
 #
 # A release (built by .github/workflows/release.yml) holds, under BASE/download/v<version>/:
@@ -204,7 +206,10 @@ case "${1:-}" in
   resolve)
     [ $# -eq 1 ] || usage
     version=$(resolve_version)
-    printf 'version=%s\ntarget=%s\n' "$version" "$(detect_target)"
+    target=$(detect_target)
+    slug=${target:-$(platform | tr '/[:upper:]' '-[:lower:]')}
+    printf 'version=%s\ntarget=%s\ndir=%s\n' "$version" "$target" \
+      "${RUNNER_TOOL_CACHE:-$HOME/.cache}/ristretto/$version/$slug"
     ;;
   install)
     [ $# -eq 2 ] && [ -n "$2" ] || usage

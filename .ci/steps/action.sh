@@ -112,13 +112,13 @@ calls() { cat "$root/cargo.calls" 2>/dev/null || true; }
 
 # --- resolve
 run Linux x86_64 RISTRETTO_VERSION=v1.2.3 -- resolve
-[ "$code" = 0 ] && [ "$out" = $'version=1.2.3\ntarget=x86_64-unknown-linux-gnu' ] &&
-  ok "resolve: a given version (leading v dropped) and the Linux x86_64 target" ||
+[ "$code" = 0 ] && [ "$out" = $'version=1.2.3\ntarget=x86_64-unknown-linux-gnu\ndir='"$HOME/.cache/ristretto/1.2.3/x86_64-unknown-linux-gnu" ] &&
+  ok "resolve: a given version (leading v dropped), the Linux x86_64 target, a folder under ~/.cache" ||
   bad "resolve: a given version" "exit $code" "$out" "$err"
 
-run Darwin arm64 -- resolve
-[ "$code" = 0 ] && [ "$out" = $'version=1.2.3\ntarget=aarch64-apple-darwin' ] &&
-  ok "resolve: latest is read from latest/download/SHA256SUMS; macOS arm64" ||
+run Darwin arm64 RUNNER_TOOL_CACHE=/opt/hostedtoolcache -- resolve
+[ "$code" = 0 ] && [ "$out" = $'version=1.2.3\ntarget=aarch64-apple-darwin\ndir=/opt/hostedtoolcache/ristretto/1.2.3/aarch64-apple-darwin' ] &&
+  ok "resolve: latest is read from latest/download/SHA256SUMS; macOS arm64; the runner's tool cache" ||
   bad "resolve: latest" "exit $code" "$out" "$err"
 
 run Linux x86_64 RISTRETTO_VERSION=1.2 -- resolve
@@ -179,7 +179,7 @@ run FreeBSD riscv64 RISTRETTO_VERSION=1.2.3 -- install "$dest"
   bad "install: unknown OS/arch" "exit $code" "$out" "$err" "cargo: $(calls)"
 
 run Linux s390x RISTRETTO_VERSION=1.2.3 -- resolve
-[ "$code" = 0 ] && [ "$out" = $'version=1.2.3\ntarget=' ] &&
+[ "$code" = 0 ] && [ "$out" = $'version=1.2.3\ntarget=\ndir='"$HOME/.cache/ristretto/1.2.3/linux-s390x" ] &&
   ok "resolve: an unknown arch has no target" ||
   bad "resolve: unknown arch" "exit $code" "$out" "$err"
 
