@@ -212,7 +212,7 @@ case "${1:-}" in
       "${RUNNER_TOOL_CACHE:-$HOME/.cache}/ristretto/$version/$slug"
     ;;
   install)
-    [ $# -eq 2 ] && [ -n "$2" ] || usage
+    if [ $# -ne 2 ] || [ -z "$2" ]; then usage; fi
     install "$2"
     ;;
   *) usage ;;

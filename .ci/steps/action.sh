@@ -3,6 +3,9 @@
 # GitHub release, served by python's http.server on 127.0.0.1 (no other network). `uname` and
 # `cargo` are stubs on PATH: the tests choose the OS/arch, and the stub cargo records the
 # `cargo install` the fallback runs instead of building anything.
+# Each check is `CONDITIONS && ok NAME || bad NAME DETAILS` (ok always succeeds); single quotes
+# hold literal backticks of the messages expected.
+# shellcheck disable=SC2015,SC2016
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 install_sh=$PWD/action/install.sh
@@ -195,10 +198,10 @@ err=$(cat "$root/err")
   bad "install: unknown arch without cargo" "exit $code" "$err"
 
 # --- errors that are not 'no asset'
-run Linux x86_64 RISTRETTO_VERSION=1.2.3 RISTRETTO_DOWNLOAD_BASE=http://127.0.0.1:$port/nothing-here -- resolve
+run Linux x86_64 RISTRETTO_VERSION=1.2.3 RISTRETTO_DOWNLOAD_BASE="http://127.0.0.1:$port/nothing-here" -- resolve
 [ "$code" = 0 ] && ok "resolve: a given version needs no network" || bad "resolve offline" "exit $code" "$err"
 
-run Linux x86_64 RISTRETTO_DOWNLOAD_BASE=http://127.0.0.1:$port/nothing-here -- resolve
+run Linux x86_64 RISTRETTO_DOWNLOAD_BASE="http://127.0.0.1:$port/nothing-here" -- resolve
 [ "$code" = 1 ] && [[ $err == *"cannot read the latest release's SHA256SUMS (HTTP 404)"* ]] &&
   [[ $err == *"hint: give a version"* ]] &&
   ok "resolve: latest without any release is an error with a hint" ||
