@@ -3,7 +3,8 @@
 # release profile, writes its man pages and completions, packages them, installs the package with
 # dpkg, runs the installed /usr/bin/ristretto (`version`, the man pages, the README's first
 # example on the local simulator), then removes the package again.
-# Takes a release build's time: about 20 minutes on 2 idle cores (see README, "Install").
+# Time: building cargo-deb (2.4 CPU-minutes measured) plus a release build of ristretto (see the
+# README's Install section for its figures); packaging, installing and the example take seconds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
