@@ -209,7 +209,7 @@ case "${1:-}" in
     target=$(detect_target)
     slug=${target:-$(platform | tr '/[:upper:]' '-[:lower:]')}
     printf 'version=%s\ntarget=%s\ndir=%s\n' "$version" "$target" \
-      "${RUNNER_TOOL_CACHE:-$HOME/.cache}/ristretto/$version/$slug"
+      "${RUNNER_TOOL_CACHE:-${HOME:-/tmp}/.cache}/ristretto/$version/$slug"
     ;;
   install)
     if [ $# -ne 2 ] || [ -z "$2" ]; then usage; fi
