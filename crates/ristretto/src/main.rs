@@ -19,7 +19,7 @@ mod view;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use crate::aws::Target;
 use crate::cli::{Cli, Command, LocalCommand, OutputFormat};
@@ -31,8 +31,7 @@ use crate::report::CliError;
 #[tokio::main]
 async fn main() -> ExitCode {
     signals::listen();
-    let command = Cli::command().after_long_help(format!("{}\n\n{}", exit::HELP, env_vars::help()));
-    let cli = match command
+    let cli = match cli::command()
         .try_get_matches()
         .and_then(|matches| Cli::from_arg_matches(&matches))
     {
@@ -67,6 +66,11 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Completions(args) => {
             commands::completions::run(args, &plain);
             return Ok(Exit::Success);
+        }
+        Command::GenerateMan(args) => {
+            return commands::man::run(args, &plain)
+                .map(|()| Exit::Success)
+                .map_err(|e| (None, e));
         }
         Command::Local(LocalCommand::Serve(args)) => {
             return commands::local::serve(args, &plain)
@@ -171,7 +175,10 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Verify(args) => commands::verify::run(args, &ctx)
             .await
             .map(|()| Exit::Success),
-        Command::Version | Command::Completions(_) | Command::Local(_) => Ok(Exit::Success),
+        Command::Version
+        | Command::Completions(_)
+        | Command::GenerateMan(_)
+        | Command::Local(_) => Ok(Exit::Success),
     };
     let result = result.map_err(|e| {
         let endpoint = match (&ctx.target, &ctx.settings.endpoint_url) {

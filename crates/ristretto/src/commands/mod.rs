@@ -13,6 +13,7 @@ pub mod diff;
 pub mod init;
 pub mod live;
 pub mod local;
+pub mod man;
 pub mod register;
 pub mod render;
 pub mod revisions;
