@@ -30,6 +30,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The whole command line as `--help`, the completions and the man pages show it: the
+/// definition above plus the exit codes and environment variables after the long help.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().after_long_help(format!(
+        "{}\n\n{}",
+        crate::exit::HELP,
+        crate::env_vars::help()
+    ))
+}
+
 /// Flags every command accepts (before or after the command name). Each can
 /// also be set as `RISTRETTO_<FLAG>` (or `ECSPRESSO_<FLAG>`) in the environment.
 #[derive(Debug, Args, Default)]
@@ -176,6 +187,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the version
     Version,
+    /// Write a man page for ristretto and each command into DIR (for packagers)
+    #[command(hide = true)]
+    GenerateMan(GenerateManArgs),
 }
 
 /// When a deployment counts as finished: `deployed` (our deployment
@@ -473,6 +487,14 @@ pub enum RenderTarget {
 pub struct CompletionsArgs {
     /// The shell
     pub shell: clap_complete::Shell,
+}
+
+/// `generate-man` (hidden: packagers run it, users read the pages it writes).
+#[derive(Debug, Args)]
+pub struct GenerateManArgs {
+    /// Folder to write `ristretto.1` and `ristretto-<command>.1` into (created if missing)
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// `local`.

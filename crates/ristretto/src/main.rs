@@ -20,7 +20,7 @@ mod view;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use crate::aws::Target;
 use crate::cli::{Cli, Command, LocalCommand, OutputFormat};
@@ -32,8 +32,7 @@ use crate::report::CliError;
 #[tokio::main]
 async fn main() -> ExitCode {
     signals::listen();
-    let command = Cli::command().after_long_help(format!("{}\n\n{}", exit::HELP, env_vars::help()));
-    let cli = match command
+    let cli = match cli::command()
         .try_get_matches()
         .and_then(|matches| Cli::from_arg_matches(&matches))
     {
@@ -72,6 +71,11 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Schema(args) => {
             commands::schema::run(args, &plain);
             return Ok(Exit::Success);
+        }
+        Command::GenerateMan(args) => {
+            return commands::man::run(args, &plain)
+                .map(|()| Exit::Success)
+                .map_err(|e| (None, e));
         }
         Command::Local(LocalCommand::Serve(args)) => {
             return commands::local::serve(args, &plain)
@@ -188,9 +192,11 @@ async fn run(mut cli: Cli) -> Result<Exit, (Option<Printer>, CliError)> {
         Command::Verify(args) => commands::verify::run(args, &ctx)
             .await
             .map(|()| Exit::Success),
-        Command::Version | Command::Completions(_) | Command::Schema(_) | Command::Local(_) => {
-            Ok(Exit::Success)
-        }
+        Command::Version
+        | Command::Completions(_)
+        | Command::Schema(_)
+        | Command::GenerateMan(_)
+        | Command::Local(_) => Ok(Exit::Success),
     };
     let result = result.map_err(|e| {
         let endpoint = match (&ctx.target, &ctx.settings.endpoint_url) {

@@ -15,6 +15,7 @@ pub mod init;
 pub mod live;
 pub mod local;
 pub mod logs;
+pub mod man;
 pub mod register;
 pub mod render;
 pub mod revisions;
