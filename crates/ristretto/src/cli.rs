@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod day2;
 mod exec;
-mod schema;
 mod logs;
+mod schema;
 pub use day2::{
     AutoScalingFlags, DeleteArgs, DeregisterArgs, PropagateTagsArg, RefreshArgs, RegisterArgs,
     RollbackArgs, RunArgs, RunUntilArg, ScaleArgs, VerifyArgs,
@@ -17,8 +17,8 @@ pub use day2::{
 pub use exec::ExecArgs;
 pub use schema::SchemaArgs;
 mod tasks;
-pub use tasks::{PickFlags, TaskStatusArg, TasksArgs, TasksFormat};
 pub use logs::LogsArgs;
+pub use tasks::{PickFlags, TaskStatusArg, TasksArgs, TasksFormat};
 
 /// A declarative deployer for Amazon ECS.
 #[derive(Debug, Parser)]

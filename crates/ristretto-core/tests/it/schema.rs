@@ -80,7 +80,8 @@ fn a_broken_task_definition_is_rejected_like_the_loader_rejects_it() {
     let file = repo().join("examples/rolling/ecs-task-def.json");
     let good = rendered(&file);
     let mut unknown = good.clone();
-    unknown["containerDefinitions"][0]["enviroment"] = json!([]);
+    // Not `[]`: the loader drops empty arrays (as ecspresso) before it looks for unknown keys.
+    unknown["containerDefinitions"][0]["enviroment"] = json!([{"name": "A", "value": "1"}]);
     let mut wrong_type = good.clone();
     wrong_type["containerDefinitions"][0]["cpu"] = json!("a lot");
     let mut pascal_wrong_type = good;

@@ -98,7 +98,8 @@ mod tests {
                 .take(3)
                 .collect::<Vec<_>>()
                 .join(" ")
-                .replace('-', "\\-"); // roff writes a hyphen as `\-`
+                .replace('-', "\\-") // roff writes a hyphen as `\-`
+                .replace('\'', "\\*(Aq"); // and an apostrophe as `\*(Aq`
             assert!(page.contains(&first_words), "{name} lacks `{first_words}`");
         }
         // The root page plus one per command; the hidden `generate-man` gets none.

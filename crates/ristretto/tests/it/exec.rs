@@ -345,14 +345,13 @@ fn port_forwarding_hands_an_ssm_session_with_either_document() {
     let task = {
         let text = std::fs::read_to_string(sim.path().join("state.json")).expect("state");
         let state = json(&text);
-        let tasks = state["ecs"]["clusters"]["default"]["services"]["web"]["tasks"]
+        state["ecs"]["clusters"]["default"]["services"]["web"]["tasks"]
             .as_object()
             .expect("tasks")
             .keys()
             .next()
             .expect("a task")
-            .clone();
-        tasks
+            .clone()
     };
 
     let out = sim.run(&[

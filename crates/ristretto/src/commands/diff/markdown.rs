@@ -286,7 +286,7 @@ mod tests {
         );
         assert!(
             text.contains(
-                "  - container `old` removed (was `{\"image\":\"o\",\"name\":\"old\"}`)\n"
+                "  - container `old` removed (was `{\"name\":\"old\",\"image\":\"o\"}`)\n"
             ),
             "{text}"
         );
