@@ -3,6 +3,7 @@
 //! as ecspresso runs it, with one candidate per line on its stdin and the chosen line on its
 //! stdout; and, where nobody can be asked, a clear refusal that lists the candidates.
 
+use crate::report::failure;
 use std::io::{IsTerminal, Write};
 use std::process::{Command, Stdio};
 
@@ -10,7 +11,6 @@ use aws_sdk_ecs::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ecs::types::Task;
 use serde::Serialize;
 
-use crate::exit::Exit;
 use crate::report::{CliError, bad_input};
 
 /// One task as `tasks` lists it and the picker offers it.
@@ -259,18 +259,11 @@ fn run_filter(command: &str, lines: &[String]) -> Result<String, CliError> {
         .to_owned())
 }
 
-fn failure(message: String, hint: Option<&str>) -> CliError {
-    CliError {
-        exit: Exit::Failure,
-        error: anyhow::anyhow!(message),
-        hint: hint.map(str::to_owned),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use crate::exit::Exit;
     use aws_sdk_ecs::types::{HealthStatus, LaunchType};
 
     use super::*;

@@ -229,6 +229,15 @@ pub fn bad_input(message: impl Into<String>, hint: Option<&str>) -> CliError {
     }
 }
 
+/// A failure (exit code 1) with an optional hint.
+pub fn failure(message: impl Into<String>, hint: Option<&str>) -> CliError {
+    CliError {
+        exit: Exit::Failure,
+        error: anyhow::anyhow!(message.into()),
+        hint: hint.map(str::to_owned),
+    }
+}
+
 /// The failed AWS call behind `error`, if that is what it is.
 fn aws_error(error: &anyhow::Error) -> Option<&AwsError> {
     error.chain().find_map(|e| {

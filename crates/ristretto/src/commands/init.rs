@@ -3,6 +3,7 @@
 //! Only reads from AWS; files that exist are left alone unless
 //! `--force-overwrite`.
 
+use crate::report::failure;
 use std::path::{Path, PathBuf};
 
 use aws_sdk_ecs::types::DeploymentControllerType;
@@ -249,14 +250,6 @@ fn jsonnet_path(path: &Path, from: &[&str]) -> PathBuf {
         path.with_extension("jsonnet")
     } else {
         path.to_owned()
-    }
-}
-
-fn failure(message: String, hint: Option<&str>) -> CliError {
-    CliError {
-        exit: Exit::Failure,
-        error: anyhow::anyhow!(message),
-        hint: hint.map(str::to_owned),
     }
 }
 

@@ -2,6 +2,7 @@
 //! each (the service's deployments and task sets, tasks that still run), or
 //! one revision in full.
 
+use crate::report::failure;
 use ristretto_core::Config;
 use ristretto_core::definition::{api_json, to_pretty_json};
 use serde::Serialize;
@@ -101,7 +102,7 @@ pub async fn run(args: &RevisionsArgs, ctx: &Context) -> Result<Exit, CliError> 
     Ok(Exit::Success)
 }
 
-fn local_family(ctx: &Context, config: &Config) -> Result<String, CliError> {
+pub(crate) fn local_family(ctx: &Context, config: &Config) -> Result<String, CliError> {
     let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
     let td = api_json(&definitions.task_definition()?.value)?;
     td.get("family")
@@ -138,14 +139,6 @@ pub fn render(rows: &[Row], format: RevisionsFormat) -> String {
                 .chain(rows.iter().map(|r| line(&r.name, &r.in_use)))
                 .collect()
         }
-    }
-}
-
-fn failure(message: String, hint: Option<&str>) -> CliError {
-    CliError {
-        exit: Exit::Failure,
-        error: anyhow::anyhow!(message),
-        hint: hint.map(str::to_owned),
     }
 }
 

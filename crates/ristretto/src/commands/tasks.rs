@@ -4,7 +4,6 @@
 
 use aws_sdk_ecs::types::{DesiredStatus, Task};
 use ristretto_core::Config;
-use ristretto_core::definition::api_json;
 use ristretto_core::poll::{Interrupted, Limits, interruptible};
 use ristretto_ecs::tasks::{self as ecs_tasks, Change, Scope, TraceEnd, Traced};
 use serde_json::{Value, json};
@@ -372,13 +371,7 @@ fn local_family(ctx: &Context, config: &Config) -> Result<String, CliError> {
             Some("add `service: <name>` to the config, or pass `--family FAMILY`"),
         ));
     }
-    let definitions = ctx.loader().definitions(config, ctx.lookups(config))?;
-    let td = api_json(&definitions.task_definition()?.value)?;
-    td.get("family")
-        .and_then(Value::as_str)
-        .filter(|f| !f.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| bad_input("the task definition has no `family`", None))
+    super::revisions::local_family(ctx, config)
 }
 
 /// The tasks as a table, JSON or TSV.
