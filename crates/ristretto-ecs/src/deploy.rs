@@ -391,6 +391,8 @@ pub struct Started {
     pub deployment: Option<String>,
     /// Server time the change was made (epoch seconds), to show events from.
     pub since: f64,
+    /// The service as CreateService / UpdateService answered.
+    pub service: Service,
 }
 
 /// Carries out `plan`.
@@ -479,6 +481,7 @@ pub async fn execute(ecs: &Client, plan: Plan, events: &Events) -> Result<Starte
         task_definition,
         deployment,
         since,
+        service,
     })
 }
 

@@ -21,6 +21,7 @@ use tokio::time::Instant;
 use crate::assess::{Assessment, Target, WaitUntil, assess};
 use crate::error::{AwsError, Diagnosis, EcsError};
 use crate::lifecycle::{Goal, judge, new_pauses, resume_command};
+use crate::pace::{Budget, Schedule, ServiceClock};
 use crate::service::{require_service, stopped_tasks};
 use ristretto_core::event::{DeploymentProgress, Event, Events, Outcome, short_task_definition};
 use ristretto_core::poll::Pace;
@@ -54,6 +55,17 @@ pub struct WaitSpec {
     pub just_started: bool,
     /// How a native deployment's lifecycle is followed.
     pub lifecycle: LifecycleSpec,
+    /// When the command started: the read budget ([`crate::pace::READS_PER_MINUTE`]) counts
+    /// from then.
+    pub started: Instant,
+    /// Read calls the command made before the wait.
+    pub reads_before: u32,
+    /// The service as the call that started the deployment answered it, when there was one:
+    /// the first look is planned from it.
+    pub answer: Option<Service>,
+    /// Reads the service's target groups (health checks, deregistration delay) when its
+    /// history does not tell how long a drain takes.
+    pub elbv2: Option<aws_sdk_elasticloadbalancingv2::Client>,
 }
 
 /// What the wait knows about a native (BLUE_GREEN, LINEAR, CANARY) deployment's lifecycle.
@@ -120,10 +132,23 @@ pub async fn wait_for_deployment(
 ) -> Result<Service, EcsError> {
     let mut seen_events: HashSet<String> = HashSet::new();
     let mut last_progress: Option<Vec<DeploymentProgress>> = None;
-    let mut schedule = Schedule::new(spec.pace);
-    let first_look = spec
-        .just_started
-        .then(|| schedule.next(Instant::now(), false));
+    // On AWS the service's clock is the wall clock; the local simulator's runs at its speed.
+    let clock = ServiceClock::new(
+        spec.clock_rate,
+        (spec.clock_rate - 1.0).abs() < f64::EPSILON,
+    );
+    let budget = Budget::new(spec.started, spec.reads_before, spec.clock_rate);
+    let mut schedule = Schedule::new(spec.pace, clock, budget);
+    let mut expected_said = false;
+    let first_look = spec.just_started.then(|| {
+        // The answer to UpdateService already tells what the previous deployment took.
+        let now = Instant::now();
+        if let Some(answer) = &spec.answer {
+            schedule.observe(answer, &spec.target, false, now);
+            say_expected(&schedule, now, &mut expected_said, events);
+        }
+        schedule.next(now, false)
+    });
     let limits = Limits {
         deadline: spec.deadline,
         no_progress: spec.no_progress_timeout,
@@ -134,17 +159,24 @@ pub async fn wait_for_deployment(
     let mut follower = LifecycleFollower::new(spec);
     let ended = poll(limits, events, async || {
         let service = require_service(ecs, &spec.cluster, &spec.service).await?;
+        schedule.spend(1);
+        let reads = follower.reads;
         let look = follower.look(ecs, spec, &service, events).await?;
+        schedule.spend(follower.reads - reads);
         let now = Instant::now();
-        if last_progress.is_none()
-            && let Some(end) = expected_end(&service, &spec.target, spec.clock_rate, now)
-        {
-            schedule.expect(end, now);
-            let left = end.saturating_duration_since(now);
-            events.emit(Event::Expected {
-                seconds: (left + Duration::from_millis(999)).as_secs(),
-            });
+        let running = ours_running(&service, &spec.target);
+        schedule.observe(&service, &spec.target, running, now);
+        let groups = schedule.wants_target_groups(&service);
+        if !groups.is_empty() {
+            let (read, calls) = match &spec.elbv2 {
+                Some(elbv2) => crate::target_groups::read(elbv2, &groups).await,
+                None => (None, 0),
+            };
+            schedule.spend(calls);
+            schedule.set_target_groups(read);
+            schedule.observe(&service, &spec.target, running, now);
         }
+        say_expected(&schedule, now, &mut expected_said, events);
         report_events(&service, spec.events_since, &mut seen_events, events);
         let progress = progress_of(&service);
         if last_progress.as_ref() != Some(&progress) {
@@ -158,7 +190,7 @@ pub async fn wait_for_deployment(
             Some(verdict) => verdict,
             None => assess(&service, &spec.target),
         };
-        let next = schedule.next(now, ours_running(&service, &spec.target));
+        let next = schedule.next(Instant::now(), running);
         last = Some(service);
         Ok::<_, EcsError>(match verdict {
             Assessment::InProgress => Look::Again { changed, next },
@@ -166,6 +198,11 @@ pub async fn wait_for_deployment(
         })
     })
     .await?;
+    tracing::debug!(
+        reads = schedule.reads(),
+        seconds = spec.started.elapsed().as_secs_f64(),
+        "read calls of the command so far"
+    );
     let service = last.unwrap_or_else(|| Service::builder().build());
     match ended {
         Ok(Assessment::Failed(reason)) => {
@@ -230,6 +267,8 @@ struct LifecycleFollower {
     last: Option<(String, Option<String>, Vec<String>)>,
     /// The last look, for the success message.
     seen: Option<crate::lifecycle::Look>,
+    /// Read calls made so far.
+    reads: u32,
 }
 
 impl LifecycleFollower {
@@ -244,6 +283,7 @@ impl LifecycleFollower {
             warned: HashSet::new(),
             last: None,
             seen: None,
+            reads: 0,
         }
     }
 
@@ -265,6 +305,7 @@ impl LifecycleFollower {
             return Ok(LifecycleLook::default());
         }
         if self.arn.is_none() {
+            self.reads += 1;
             self.arn = crate::service_deployment::locate(
                 ecs,
                 &spec.cluster,
@@ -276,6 +317,7 @@ impl LifecycleFollower {
         let Some(arn) = &self.arn else {
             return Ok(LifecycleLook::default());
         };
+        self.reads += 1;
         let Some(sd) = crate::service_deployment::describe(ecs, arn).await? else {
             return Ok(LifecycleLook::default());
         };
@@ -398,154 +440,18 @@ impl ProgressMark {
     }
 }
 
-/// Once our tasks all run, ECS calls the deployment complete when the old
-/// tasks (and their targets behind a load balancer, which the counts do not
-/// always show) have drained; meanwhile polls come at least this often.
-const DRAINING_MAX: Duration = Duration::from_secs(5);
-
-/// When to poll next: back-off while far from done, every `close` while
-/// close to done or around the expected end.
-#[derive(Debug, Clone)]
-pub struct Schedule {
-    pace: Pace,
-    backoff: Option<Duration>,
-    close_step: Option<Duration>,
-    /// When the deployment should end, judging by the previous one, and how
-    /// long after that to keep looking every `close`.
-    expected: Option<(Instant, Duration)>,
-}
-
-impl Schedule {
-    /// A schedule that has not polled yet.
-    #[must_use]
-    pub fn new(pace: Pace) -> Self {
-        Self {
-            pace,
-            backoff: None,
-            close_step: None,
-            expected: None,
-        }
+/// Says once when the deployment should end, judging by the previous one.
+fn say_expected(schedule: &Schedule, now: Instant, said: &mut bool, events: &Events) {
+    if *said {
+        return;
     }
-
-    /// Expects the end at `end` (seen at `now`): polls gather just after it
-    /// for a tenth of the time left (3 s to 20 s).
-    pub fn expect(&mut self, end: Instant, now: Instant) {
-        let window = (end.saturating_duration_since(now) / 10)
-            .clamp(Duration::from_secs(3), Duration::from_secs(20));
-        self.expected = Some((end, window));
+    if let Some(end) = schedule.expected_end(now) {
+        *said = true;
+        let left = end.saturating_duration_since(now);
+        events.emit(Event::Expected {
+            seconds: (left + Duration::from_millis(999)).as_secs(),
+        });
     }
-
-    /// When the end is expected, if it is.
-    #[must_use]
-    pub fn expected_end(&self) -> Option<Instant> {
-        self.expected.map(|(end, _)| end)
-    }
-
-    /// The wait after a poll at `now` that found our tasks all running (or
-    /// not).
-    pub fn next(&mut self, now: Instant, ours_running: bool) -> Duration {
-        let pace = self.pace;
-        if let Some((end, window)) = self.expected {
-            if now >= end && now < end + window {
-                return pace.close;
-            }
-            if now >= end + window {
-                // Longer than expected: forget the expectation and back off
-                // again, from where the window left.
-                self.expected = None;
-                self.backoff = Some(pace.close);
-            }
-        }
-        let mut next = if !ours_running {
-            self.close_step = None;
-            let next = match self.backoff {
-                None => pace.first,
-                Some(previous) => previous.mul_f64(pace.factor),
-            }
-            .min(pace.max);
-            self.backoff = Some(next);
-            next
-        } else {
-            // Our tasks all run: ECS may call it complete any moment, or
-            // once old tasks (or targets behind a load balancer, not always
-            // visible in the counts) have drained. 1 s, 2 s, 4 s, then
-            // every `DRAINING_MAX`.
-            let next = match self.close_step {
-                None => pace.close,
-                Some(previous) => (previous * 2).min(DRAINING_MAX.max(pace.close)),
-            };
-            self.close_step = Some(next);
-            next
-        };
-        if let Some((end, _)) = self.expected {
-            // Be there just after the expected end rather than a little
-            // before it and again a whole interval later (but never wait
-            // longer than `max` for it: this deployment may be quicker).
-            let aim = end + pace.close / 4;
-            let gap = aim.saturating_duration_since(now);
-            if gap < next * 2 && gap <= pace.max {
-                next = gap.max(pace.close);
-            }
-        }
-        next
-    }
-}
-
-/// When the followed deployment should end: when it started plus what the
-/// service's previous deployment took (its start is in `deployments`, its
-/// "deployment completed" event in `events`). `None` without such history.
-#[must_use]
-pub fn expected_end(
-    service: &Service,
-    target: &Target,
-    clock_rate: f64,
-    now: Instant,
-) -> Option<Instant> {
-    let ours = service
-        .deployments()
-        .iter()
-        .find(|d| match &target.deployment {
-            Some(id) => d.id() == Some(id.as_str()),
-            None => d.status() == Some("PRIMARY"),
-        })?;
-    let our_start = ours.created_at()?.as_secs_f64();
-    let took = previous_duration(service, ours.id()?)?;
-    // The service's clock now, at least: its newest timestamp.
-    let service_now = service
-        .events()
-        .iter()
-        .filter_map(|e| e.created_at())
-        .chain(service.deployments().iter().filter_map(|d| d.updated_at()))
-        .map(aws_smithy_types::DateTime::as_secs_f64)
-        .fold(our_start, f64::max);
-    let left = (our_start + took.as_secs_f64() - service_now) / clock_rate.max(f64::MIN_POSITIVE);
-    Duration::try_from_secs_f64(left.max(0.0))
-        .ok()
-        .map(|d| now + d)
-}
-
-/// How long the service's previous deployment took: from its `createdAt` to
-/// its "deployment completed" event.
-#[must_use]
-pub fn previous_duration(service: &Service, ours: &str) -> Option<Duration> {
-    service
-        .deployments()
-        .iter()
-        .filter(|d| d.id().is_some_and(|id| id != ours))
-        .find_map(|d| {
-            let id = d.id()?;
-            let started = d.created_at()?.as_secs_f64();
-            let marker = format!("(deployment {id}) deployment completed");
-            let ended = service
-                .events()
-                .iter()
-                .find(|e| e.message().is_some_and(|m| m.contains(&marker)))?
-                .created_at()?
-                .as_secs_f64();
-            let took = ended - started;
-            // A deployment that took hours says nothing about this one.
-            (took > 0.0 && took < 6.0 * 3600.0).then(|| Duration::from_secs_f64(took))
-        })
 }
 
 /// Whether the followed deployment has all its tasks running: the end may
@@ -652,7 +558,7 @@ async fn diagnose(ecs: &Client, spec: &WaitSpec, service: &Service) -> Diagnosis
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_ecs::types::{Deployment, ServiceEvent};
+    use aws_sdk_ecs::types::Deployment;
     use aws_smithy_types::DateTime;
 
     fn looks(states: &[(i32, i32, &str)]) -> Vec<bool> {
@@ -715,152 +621,11 @@ mod tests {
         }
     }
 
-    /// Poll times (seconds from the start) of a deployment that ends at
-    /// `ends`, whose tasks all run from `running_from`, with `expected` its
-    /// expected end, until the first poll that sees the end.
-    fn polls(ends: f64, expected: Option<f64>, running_from: Option<f64>) -> Vec<f64> {
-        let start = Instant::now();
-        let mut schedule = Schedule::new(Pace::DEPLOYMENT);
-        if let Some(e) = expected {
-            schedule.expect(start + Duration::from_secs_f64(e), start);
-        }
-        let mut t = 0.0;
-        let mut times = Vec::new();
-        loop {
-            t += schedule
-                .next(
-                    start + Duration::from_secs_f64(t),
-                    running_from.is_some_and(|r| t >= r),
-                )
-                .as_secs_f64();
-            times.push(t);
-            if t >= ends {
-                return times;
-            }
-        }
-    }
-
-    #[test]
-    fn polls_back_off_while_far_from_done() {
-        let times = polls(600.0, None, None);
-        // Ten minutes of a slow deployment cost about four polls a minute.
-        assert!(
-            times.len() <= 4 * 10 + 3,
-            "{} polls in 10 minutes",
-            times.len()
-        );
-        assert!(
-            (times[0] - 2.0).abs() < 1e-9,
-            "first look after 2 s: {times:?}"
-        );
-        let last_gap = times[times.len() - 1] - times[times.len() - 2];
-        assert!((last_gap - 15.0).abs() < 1e-6, "{times:?}");
-    }
-
-    #[test]
-    fn once_our_tasks_run_polls_come_quickly_then_every_five_seconds() {
-        // Our tasks run from 20 s on (seen at the poll at 23 s), finished at 45 s.
-        let times = polls(45.0, None, Some(20.0));
-        let after: Vec<f64> = times.iter().copied().filter(|t| *t >= 23.0).collect();
-        let gaps: Vec<f64> = after.windows(2).map(|w| w[1] - w[0]).collect();
-        assert_eq!(&gaps[..3], &[1.0, 2.0, 4.0], "{times:?}");
-        assert!(
-            gaps[3..].iter().all(|g| (*g - 5.0).abs() < 1e-6),
-            "{times:?}"
-        );
-        assert!(times.last().is_some_and(|t| t - 45.0 <= 5.0), "{times:?}");
-    }
-
-    #[test]
-    fn a_deployment_like_the_previous_one_is_noticed_within_a_second_in_few_polls() {
-        let times = polls(30.3, Some(30.3), None);
-        let last = times.last().copied().unwrap_or_default();
-        assert!(last - 30.3 <= 1.0, "noticed at {last}: {times:?}");
-        // 2 s, 8 s, 23 s, then just after the expected end.
-        assert!(times.len() <= 4, "{times:?}");
-    }
-
-    #[test]
-    fn a_slower_deployment_than_expected_backs_off_again() {
-        // Expected at 80 s, ends at 5 minutes.
-        let times = polls(300.0, Some(80.0), None);
-        // Every second for a tenth of the 80 s, then back off again.
-        let around_expected = times.iter().filter(|t| (80.0..89.0).contains(*t)).count();
-        assert!(
-            around_expected >= 8,
-            "polls every second after 80 s: {times:?}"
-        );
-        assert!(
-            times.len() <= 5 + 9 + 15 + 3,
-            "{} polls: {times:?}",
-            times.len()
-        );
-    }
-
-    #[test]
-    fn draining_without_an_expectation_polls_every_five_seconds_at_most() {
-        // Our tasks run from 60 s; the old ones drain until 120 s.
-        let times = polls(120.0, None, Some(60.0));
-        let gaps: Vec<f64> = times
-            .windows(2)
-            .filter(|w| w[0] >= 70.0)
-            .map(|w| w[1] - w[0])
-            .collect();
-        assert!(gaps.iter().all(|g| *g <= 5.0 + 1e-6), "{times:?}");
-        assert!(times.last().is_some_and(|t| t - 120.0 <= 5.0), "{times:?}");
-    }
-
     #[test]
     fn ours_running_means_all_our_tasks_run() {
         assert!(!ours_running(&service(4, 1), &target()));
         assert!(!ours_running(&service(3, 0), &target()));
         assert!(ours_running(&service(4, 0), &target()));
-    }
-
-    fn at(secs: f64) -> DateTime {
-        DateTime::from_secs_f64(secs)
-    }
-
-    #[test]
-    fn previous_deployment_duration_comes_from_its_start_and_completion_event() {
-        let previous = Deployment::builder()
-            .id("ecs-svc/1")
-            .status("ACTIVE")
-            .created_at(at(1000.0))
-            .build();
-        let ours = Deployment::builder()
-            .id("ecs-svc/2")
-            .status("PRIMARY")
-            .created_at(at(2000.0))
-            .build();
-        let completed = ServiceEvent::builder()
-            .id("e1")
-            .created_at(at(1042.0))
-            .message("(service web) (deployment ecs-svc/1) deployment completed.")
-            .build();
-        let service = Service::builder()
-            .deployments(ours)
-            .deployments(previous)
-            .events(completed)
-            .build();
-        assert_eq!(
-            previous_duration(&service, "ecs-svc/2"),
-            Some(Duration::from_secs(42))
-        );
-        let now = Instant::now();
-        // The service's clock reads 2000 (our start): 42 s to go; at 20×
-        // world speed that is 2.1 real seconds.
-        let end = expected_end(&service, &target(), 20.0, now).map(|e| e - now);
-        assert_eq!(end, Some(Duration::from_secs_f64(2.1)));
-        let no_history = Service::builder()
-            .deployments(
-                Deployment::builder()
-                    .id("ecs-svc/2")
-                    .created_at(at(2000.0))
-                    .build(),
-            )
-            .build();
-        assert_eq!(expected_end(&no_history, &target(), 1.0, now), None);
     }
 
     #[test]

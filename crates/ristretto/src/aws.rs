@@ -62,6 +62,8 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     /// CloudWatch Logs (`logs`, `run`'s log lines).
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// ELBv2 (a deployment wait reads its target groups' health checks and drain).
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     /// The region the clients talk to, when known.
     pub region: Option<String>,
 }
@@ -93,6 +95,7 @@ impl Clients {
             cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3),
             logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&sdk),
             region: sdk.region().map(ToString::to_string),
         }
     }

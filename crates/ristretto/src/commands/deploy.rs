@@ -270,7 +270,7 @@ pub(crate) async fn run_one(
             task_definition: started_deployment.task_definition,
             until,
         };
-        let spec = spec_for(
+        let mut spec = spec_for(
             ctx,
             config,
             service,
@@ -278,6 +278,8 @@ pub(crate) async fn run_one(
             started_deployment.since,
             started,
         );
+        spec.answer = Some(started_deployment.service);
+        spec.elbv2 = Some(clients.elbv2.clone());
         wait_interruptibly(ecs, &spec, &events).await
     };
     let result = mode
@@ -336,6 +338,11 @@ pub(crate) fn spec_for(
             resume: crate::commands::continue_::resume_command(ctx, config),
             ..LifecycleSpec::default()
         },
+        started,
+        // Every caller read the service once before (DescribeServices).
+        reads_before: 1,
+        answer: None,
+        elbv2: None,
     }
 }
 
