@@ -23,7 +23,7 @@ use aws_sdk_codedeploy::error::ProvideErrorMetadata;
 use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus, EcsTarget, TargetLabel};
 use aws_sdk_ecs::types::Service;
 use ristretto_core::event::{Event, Events, Outcome, TaskSetProgress, short_task_definition};
-use ristretto_core::poll::{Backoff, GaveUp, Limits, Look, Pace, poll};
+use ristretto_core::poll::{Backoff, Budget, GaveUp, Limits, Look, Pace, poll};
 use ristretto_ecs::service::{require_service, stopped_tasks};
 use tokio::time::Instant;
 
@@ -52,6 +52,9 @@ pub struct WaitSpec {
     pub no_progress_timeout: Option<Duration>,
     /// Poll pace.
     pub pace: Pace,
+    /// When the command started, and the read calls it made before the wait: the wait keeps
+    /// to [`ristretto_core::poll::READS_PER_MINUTE`] over the command.
+    pub budget: Budget,
 }
 
 /// How waiting ended well.
@@ -143,6 +146,7 @@ pub async fn wait_for_deployment(
     // The replacement task set, remembered: a rollback may delete it.
     let mut green: Option<String> = None;
     let mut backoff = Backoff::new(spec.pace);
+    let mut budget = spec.budget.clone();
     let mut polls: u32 = 0;
     // Once the deployment failed and CodeDeploy rolls it back: what failed,
     // and the rollback deployment now followed.
@@ -160,6 +164,7 @@ pub async fn wait_for_deployment(
             .to_owned();
         let rollback = rolling_back.is_some().then_some(following.as_str());
         let mut target = get_target(cd, &following, spec).await?;
+        budget.spend(1);
         let mut changed = false;
         if let Some(target) = &target {
             green = green_task_set(target).or(green.take());
@@ -176,10 +181,12 @@ pub async fn wait_for_deployment(
         let mut info = None;
         if needs_deployment(target.as_ref(), polls) {
             let deployment = get_deployment(cd, &following).await?;
+            budget.spend(1);
             if is_over(&deployment) {
                 // The last lifecycle events, so the log shows every step and
                 // a failure names the event that failed.
                 target = get_target(cd, &following, spec).await?;
+                budget.spend(1);
                 if let Some(target) = &target {
                     green = green_task_set(target).or(green.take());
                     report_lifecycle(target, &mut seen, events, rollback);
@@ -187,9 +194,12 @@ pub async fn wait_for_deployment(
             }
             info = Some(deployment);
         }
+        let earliest = budget.earliest();
         let again = |backoff: &mut Backoff, changed| Look::Again {
             changed,
-            next: backoff.next(changed),
+            next: backoff
+                .next(changed)
+                .max(earliest.saturating_duration_since(Instant::now())),
         };
         if rolling_back.is_some() {
             return Ok::<_, CodeDeployError>(

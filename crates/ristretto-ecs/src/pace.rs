@@ -11,9 +11,9 @@
 //! - **No forecast**: back off from `pace.first` by `pace.factor` up to `pace.max` while our
 //!   tasks start; 1, 2, 4 s then every [`CLOSE_MAX`] once they all run (the end may come any
 //!   moment).
-//! - **The budget**: at most [`READS_PER_MINUTE`] read calls a minute over the whole command
-//!   (the reads before the wait count, and the first one is free): a look that would overspend
-//!   waits until it is earned.
+//! - **The budget**: at most [`ristretto_core::poll::READS_PER_MINUTE`] read calls a minute over the whole command
+//!   (the reads before the wait count, and the first one is free; [`Budget`]): a look that would
+//!   overspend waits until it is earned.
 //!
 //! Durations the service reports are in its own clock, which runs `rate` times faster than
 //! real time (1 on AWS; the local simulator's speed).
@@ -25,14 +25,9 @@ use tokio::time::Instant;
 
 use crate::assess::Target;
 use crate::forecast::{Forecast, History, Sureness, TargetGroups, forecast, learn};
-use ristretto_core::poll::Pace;
-
-/// The read-call budget of one service's wait, per minute of the service's clock, on average
-/// over the command.
-pub const READS_PER_MINUTE: f64 = 10.0;
-
-/// Reads the budget lets through before it starts counting (the first look).
-const FREE_READS: f64 = 1.0;
+#[cfg(test)]
+use ristretto_core::poll::READS_PER_MINUTE;
+use ristretto_core::poll::{Budget, Pace};
 
 /// Once our tasks all run and nothing says when the end comes, looks come at least this often.
 pub const CLOSE_MAX: Duration = Duration::from_secs(6);
@@ -124,60 +119,6 @@ impl ServiceClock {
     #[must_use]
     pub fn real(&self, seconds: f64) -> Duration {
         Duration::try_from_secs_f64((seconds / self.rate).max(0.0)).unwrap_or(Duration::MAX)
-    }
-}
-
-/// Read calls spent, against [`READS_PER_MINUTE`] since the command started.
-#[derive(Debug, Clone)]
-pub struct Budget {
-    started: Instant,
-    reads: u32,
-    /// Real time per earned read.
-    per_read: Duration,
-}
-
-impl Budget {
-    /// A budget for a command that started at `started` and made `reads` read calls so far,
-    /// whose service clock runs `rate` times faster than real time.
-    #[must_use]
-    pub fn new(started: Instant, reads: u32, rate: f64) -> Self {
-        let rate = if rate.is_finite() && rate > 0.0 {
-            rate
-        } else {
-            1.0
-        };
-        Self {
-            started,
-            reads,
-            per_read: Duration::from_secs_f64(60.0 / READS_PER_MINUTE / rate),
-        }
-    }
-
-    /// Counts read calls made.
-    pub fn spend(&mut self, reads: u32) {
-        self.reads += reads;
-    }
-
-    /// Read calls made so far.
-    #[must_use]
-    pub fn reads(&self) -> u32 {
-        self.reads
-    }
-
-    /// Reads earned by `at` and not spent.
-    #[must_use]
-    pub fn credit(&self, at: Instant) -> f64 {
-        let earned = at.saturating_duration_since(self.started).as_secs_f64()
-            / self.per_read.as_secs_f64().max(f64::MIN_POSITIVE)
-            + FREE_READS;
-        earned - f64::from(self.reads)
-    }
-
-    /// The earliest moment the next read is within the budget.
-    #[must_use]
-    pub fn earliest(&self) -> Instant {
-        let earned = (f64::from(self.reads) + 1.0 - FREE_READS).max(0.0);
-        self.started + self.per_read.mul_f64(earned)
     }
 }
 

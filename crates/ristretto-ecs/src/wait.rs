@@ -21,9 +21,10 @@ use tokio::time::Instant;
 use crate::assess::{Assessment, Target, WaitUntil, assess};
 use crate::error::{AwsError, Diagnosis, EcsError};
 use crate::lifecycle::{Goal, judge, new_pauses, resume_command};
-use crate::pace::{Budget, Schedule, ServiceClock};
+use crate::pace::{Schedule, ServiceClock};
 use crate::service::{require_service, stopped_tasks};
 use ristretto_core::event::{DeploymentProgress, Event, Events, Outcome, short_task_definition};
+use ristretto_core::poll::Budget;
 use ristretto_core::poll::Pace;
 use ristretto_core::poll::{GaveUp, Limits, Look, poll};
 

@@ -66,6 +66,49 @@ pub struct Clients {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     /// The region the clients talk to, when known.
     pub region: Option<String>,
+    /// Read calls made by the ECS, CodeDeploy and ELBv2 clients.
+    pub reads: ReadCounter,
+}
+
+/// Counts the read calls (`Describe*`, `List*`, `Get*`, `BatchGet*`) of the clients it is
+/// added to: a deployment wait keeps the whole command within its read budget
+/// ([`ristretto_core::poll::READS_PER_MINUTE`]), the reads before the wait included.
+#[derive(Debug, Clone, Default)]
+pub struct ReadCounter(std::sync::Arc<std::sync::atomic::AtomicU32>);
+
+impl ReadCounter {
+    /// Read calls so far.
+    #[must_use]
+    pub fn get(&self) -> u32 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for ReadCounter {
+    fn name(&self) -> &'static str {
+        "ReadCounter"
+    }
+
+    // Once per operation, retries included, and after the operation's configuration (its
+    // name) is in the bag: `read_before_execution` runs before that for client interceptors.
+    fn read_before_serialization(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let read = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .is_some_and(|m| {
+                ["Describe", "List", "Get", "BatchGet"]
+                    .iter()
+                    .any(|p| m.name().starts_with(p))
+            });
+        if read {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
 }
 
 /// Where requests go.
@@ -86,17 +129,31 @@ impl Clients {
         let s3 = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(path_style)
             .build();
+        let reads = ReadCounter::default();
         Self {
-            ecs: aws_sdk_ecs::Client::new(&sdk),
-            codedeploy: aws_sdk_codedeploy::Client::new(&sdk),
+            ecs: aws_sdk_ecs::Client::from_conf(
+                aws_sdk_ecs::config::Builder::from(&sdk)
+                    .interceptor(reads.clone())
+                    .build(),
+            ),
+            codedeploy: aws_sdk_codedeploy::Client::from_conf(
+                aws_sdk_codedeploy::config::Builder::from(&sdk)
+                    .interceptor(reads.clone())
+                    .build(),
+            ),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&sdk),
             ssm: aws_sdk_ssm::Client::new(&sdk),
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
             cloudformation: aws_sdk_cloudformation::Client::new(&sdk),
             s3: aws_sdk_s3::Client::from_conf(s3),
             logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&sdk),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(
+                aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk)
+                    .interceptor(reads.clone())
+                    .build(),
+            ),
             region: sdk.region().map(ToString::to_string),
+            reads,
         }
     }
 }

@@ -14,7 +14,7 @@ use ristretto_codedeploy::{CodeDeployError, Until, plan};
 use ristretto_core::Config;
 use ristretto_core::definition::to_pretty_json;
 use ristretto_core::event::{Events, short_task_definition};
-use ristretto_core::poll::{Interrupted, Pace, interruptible};
+use ristretto_core::poll::{Budget, Interrupted, Pace, interruptible};
 use ristretto_ecs::deploy::{Definitions, DeployOptions};
 use ristretto_ecs::service::require_service;
 use tokio::time::Instant;
@@ -212,6 +212,7 @@ async fn follow(
         timeout: config.timeout,
         no_progress_timeout: ctx.settings.no_progress_timeout,
         pace: Pace::default(),
+        budget: Budget::new(started, clients.reads.get(), ctx.clock_rate()),
     };
     interruptibly(async {
         wait_for_deployment(&clients.codedeploy, &clients.ecs, &spec, events)

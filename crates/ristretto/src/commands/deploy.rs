@@ -280,6 +280,7 @@ pub(crate) async fn run_one(
         );
         spec.answer = Some(started_deployment.service);
         spec.elbv2 = Some(clients.elbv2.clone());
+        spec.reads_before = clients.reads.get();
         wait_interruptibly(ecs, &spec, &events).await
     };
     let result = mode

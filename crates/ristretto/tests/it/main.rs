@@ -15,6 +15,7 @@ mod exec;
 mod lifecycle;
 mod local;
 mod logs;
+mod pace;
 mod readonly;
 mod rejected;
 mod render;
