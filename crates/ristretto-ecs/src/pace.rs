@@ -147,6 +147,11 @@ pub struct Schedule {
     close_step: Option<Duration>,
     /// Our deployment's creation, in the service's clock.
     created: Option<f64>,
+    /// A native deployment's lifecycle stage at the last look, and the service's time then.
+    stage: Option<(String, f64)>,
+    /// While it bakes: when the bake began (midway between the look before the stage and the
+    /// look that saw it), how far either side that may be, and the bake's length.
+    baking: Option<(f64, f64, f64)>,
 }
 
 impl Schedule {
@@ -164,7 +169,37 @@ impl Schedule {
             backoff: None,
             close_step: None,
             created: None,
+            stage: None,
+            baking: None,
         }
+    }
+
+    /// Takes the lifecycle stage of a native (BLUE_GREEN, LINEAR, CANARY) deployment seen in an
+    /// answer received at `now`, and the service's `bakeTimeInMinutes`: once it is
+    /// `BAKE_TIME`, the end comes a bake after the stage began, which lies between this look
+    /// and the one before.
+    pub fn observe_stage(
+        &mut self,
+        service: &Service,
+        stage: Option<&str>,
+        bake_minutes: Option<i32>,
+        now: Instant,
+    ) {
+        self.clock.observe(service, now);
+        let Some(service_now) = self.clock.now(now) else {
+            return;
+        };
+        let previous = self.stage.take();
+        if stage == Some("BAKE_TIME") {
+            if self.baking.is_none() {
+                let from = previous.as_ref().map_or(service_now, |(_, t)| *t);
+                let bake = f64::from(bake_minutes.unwrap_or(0).max(0)) * 60.0;
+                self.baking = Some(((from + service_now) / 2.0, (service_now - from) / 2.0, bake));
+            }
+        } else {
+            self.baking = None;
+        }
+        self.stage = stage.map(|s| (s.to_owned(), service_now));
     }
 
     /// Counts read calls made (each look's, and any other).
@@ -202,21 +237,31 @@ impl Schedule {
             self.history = Some(learn(service, ours.id().unwrap_or_default()));
         }
         let history = self.history.clone().unwrap_or_default();
-        let Some(f) = forecast(service, created, running, &history, &self.groups) else {
-            self.aim = None;
-            return None;
+        let (f, spread) = if let Some((began, half, bake)) = self.baking {
+            // The blue tasks stop after the bake, as they did last time.
+            let f = Forecast {
+                at: began + bake + history.stopped.unwrap_or(0.0),
+                sureness: Sureness::Rough,
+            };
+            (f, self.clock.real(half).max(self.pace.close))
+        } else {
+            let Some(f) = forecast(service, created, running, &history, &self.groups) else {
+                self.aim = None;
+                return None;
+            };
+            let spread = match f.sureness {
+                Sureness::Exact => Duration::ZERO,
+                Sureness::Rough => self
+                    .clock
+                    .real((f.at - created).max(0.0) * ROUGH_SPREAD)
+                    .max(self.pace.close * 2),
+            };
+            (f, spread)
         };
         if self.aim.is_some_and(|a| a.forecast == f) {
             return None;
         }
         let at = self.clock.instant(f.at, now)?;
-        let spread = match f.sureness {
-            Sureness::Exact => Duration::ZERO,
-            Sureness::Rough => self
-                .clock
-                .real((f.at - created).max(0.0) * ROUGH_SPREAD)
-                .max(self.pace.close * 2),
-        };
         self.aim = Some(Aim {
             forecast: f,
             at,
@@ -553,6 +598,44 @@ mod tests {
             (looks[0] - 6.0).abs() < 1e-9,
             "first look after 6 s: {looks:?}"
         );
+    }
+
+    #[test]
+    fn a_bake_ends_a_bake_after_its_stage_began_between_two_looks() {
+        // A BLUE_GREEN deployment with a one-minute bake, seen still shifting traffic at 36 s
+        // and baking at 40 s: the end comes between 96 and 100 s.
+        let start = Instant::now();
+        let local = |t: f64| start + Duration::from_secs_f64(t);
+        let mut clock = ServiceClock::new(1.0, false);
+        clock.anchor = Some((start, CREATED));
+        let mut schedule = Schedule::new(Pace::DEPLOYMENT, clock, Budget::new(start, 1, 1.0));
+        let shape = Shape {
+            history: Vec::new(),
+            runs: 0.0,
+            markers: Vec::new(),
+            ends: 99.0,
+        };
+        let (service, _) = shape.at(36.0);
+        schedule.observe_stage(
+            &service,
+            Some("PRODUCTION_TRAFFIC_SHIFT"),
+            Some(1),
+            local(36.0),
+        );
+        schedule.observe(&service, &target(), true, local(36.0));
+        let mut t = 40.0;
+        let mut looks = Vec::new();
+        while t < 99.0 {
+            looks.push(t);
+            schedule.spend(1);
+            schedule.observe_stage(&service, Some("BAKE_TIME"), Some(1), local(t));
+            schedule.observe(&service, &target(), true, local(t));
+            t += schedule.next(local(t), true).as_secs_f64();
+        }
+        assert!(t - 99.0 <= 2.0, "noticed at {t}: {looks:?}");
+        // While it bakes, one look keeps an eye on it, then the window.
+        let baking = looks.iter().filter(|l| (41.0..96.0).contains(*l)).count();
+        assert!(baking <= 2, "{looks:?}");
     }
 
     #[test]

@@ -166,6 +166,14 @@ pub async fn wait_for_deployment(
         schedule.spend(follower.reads - reads);
         let now = Instant::now();
         let running = ours_running(&service, &spec.target);
+        schedule.observe_stage(
+            &service,
+            follower.seen.as_ref().and_then(|l| l.stage.as_deref()),
+            service
+                .deployment_configuration()
+                .and_then(|c| c.bake_time_in_minutes()),
+            now,
+        );
         schedule.observe(&service, &spec.target, running, now);
         let groups = schedule.wants_target_groups(&service);
         if !groups.is_empty() {
