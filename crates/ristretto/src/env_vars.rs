@@ -104,7 +104,7 @@ pub const LOCAL_WORLD: Var = flag_var(
 /// How much faster than real time `--local` runs.
 pub const LOCAL_SPEED: Var = flag_var(
     "LOCAL_SPEED",
-    "how many times faster than real time the `--local` world runs",
+    "how many times faster than real time the `--local` world runs (when set, also a `local serve --speed` one at `--endpoint-url`)",
     "20",
 );
 /// `--parallel`.

@@ -44,6 +44,9 @@ pub struct Settings {
     pub local_world: Option<PathBuf>,
     /// `RISTRETTO_LOCAL_SPEED`: how much faster than real time `--local` runs.
     pub local_speed: f64,
+    /// `RISTRETTO_LOCAL_SPEED` was set: with `--endpoint-url` it names the speed of a
+    /// `local serve --speed N` simulator there.
+    pub local_speed_set: bool,
     /// `--parallel`: services handled at once.
     pub parallel: usize,
     /// `--output` (text for `markdown`, whose progress and messages are text).
@@ -152,6 +155,7 @@ impl Settings {
             "--no-progress-timeout",
         )?;
 
+        let local_speed_set = env_vars::LOCAL_SPEED.found().is_some();
         let local_speed = match env_vars::LOCAL_SPEED.found() {
             None => crate::local::DEFAULT_SPEED,
             Some(found) => found
@@ -247,6 +251,7 @@ impl Settings {
                 .clone()
                 .or_else(|| env_vars::LOCAL_WORLD.get().map(PathBuf::from)),
             local_speed,
+            local_speed_set,
             parallel,
             output,
             markdown,

@@ -212,7 +212,10 @@ async fn follow(
         timeout: config.timeout,
         no_progress_timeout: ctx.settings.no_progress_timeout,
         pace: Pace::default(),
-        budget: Budget::new(started, clients.reads.get(), ctx.clock_rate()),
+        // The reads that found the deployment group and checked for a deployment in progress
+        // come once, before anything changed; the budget counts the wait's own looks (and one
+        // read before them, as for an ECS deployment).
+        budget: Budget::new(Instant::now(), 1, ctx.clock_rate()),
     };
     interruptibly(async {
         wait_for_deployment(&clients.codedeploy, &clients.ecs, &spec, events)

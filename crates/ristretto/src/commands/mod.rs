@@ -56,7 +56,10 @@ impl Context {
     /// Seconds of the services' clock per real second: the simulator's
     /// speed with `--local`, else 1.
     pub fn clock_rate(&self) -> f64 {
-        if self.settings.local {
+        // A simulator served with `local serve --speed N` at `--endpoint-url` runs at the
+        // speed `RISTRETTO_LOCAL_SPEED` names, when it is set.
+        let served = self.settings.endpoint_url.is_some() && self.settings.local_speed_set;
+        if self.settings.local || served {
             self.settings.local_speed
         } else {
             1.0

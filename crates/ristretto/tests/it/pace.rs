@@ -33,6 +33,8 @@ async fn deploy(sim: &ristretto_sim::SimHandle, dir: &std::path::Path, tag: &str
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("IMAGE_TAG", tag)
+        // The simulator runs at real speed here.
+        .env("RISTRETTO_LOCAL_SPEED", "1")
         .args([
             "--endpoint-url",
             &sim.endpoint_url(),
