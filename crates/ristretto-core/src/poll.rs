@@ -55,8 +55,10 @@ impl Pace {
 /// over the command.
 pub const READS_PER_MINUTE: f64 = 10.0;
 
-/// Reads the budget lets through before it starts counting (the first look).
-const FREE_READS: f64 = 1.0;
+/// Reads the budget lets through before it starts counting. None: at every moment of the
+/// command its reads are at most one per `60 / READS_PER_MINUTE` seconds so far — the first
+/// read (made at once, before anything changes) is paid off by the time the second is due.
+const FREE_READS: f64 = 0.0;
 
 /// Read calls spent, against [`READS_PER_MINUTE`] since the command started.
 #[derive(Debug, Clone)]
@@ -427,6 +429,22 @@ pub async fn interruptible<F: Future>(work: F) -> Result<F::Output, Interrupted>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Issue 17: at most 10 reads a minute over the command, those before the wait included.
+    #[test]
+    fn the_budget_earns_one_read_every_six_seconds_of_the_service_clock() {
+        let start = Instant::now();
+        let mut budget = Budget::new(start, 1, 1.0);
+        // One read made at the start: the second is due at 12 s (two reads in 12 s).
+        assert_eq!(budget.earliest(), start + Duration::from_secs(12));
+        assert!((budget.credit(start + Duration::from_secs(30)) - 4.0).abs() < 1e-9);
+        budget.spend(2);
+        assert_eq!(budget.reads(), 3);
+        assert_eq!(budget.earliest(), start + Duration::from_secs(24));
+        // A world running 20 times faster earns 20 times faster.
+        let fast = Budget::new(start, 1, 20.0);
+        assert_eq!(fast.earliest(), start + Duration::from_millis(600));
+    }
     use crate::aws_error::Failure;
 
     /// An error that is never transient.
