@@ -279,7 +279,10 @@ impl Bench<'_> {
             let sampler = scope.spawn(|| {
                 let mut seen = before;
                 let mut times = Vec::new();
-                while self.verbose {
+                if !self.verbose {
+                    return times;
+                }
+                loop {
                     // One more look once the tool has exited, for its last reads.
                     let exited = done.load(Ordering::Relaxed);
                     let requests = self.sim.requests();
