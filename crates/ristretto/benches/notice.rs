@@ -8,8 +8,10 @@
 //! "Notice" is the time from the simulator's own record of the deployment's end (the "deployment
 //! completed" service event, or CodeDeploy's `completeTime`; see `notice/run.rs`) to the tool's
 //! exit, on a simulator running at real speed. "Reads/min" counts every read request the tool
-//! made (the request log's `mutating: false` entries) over the tool's run time. Prints one table;
-//! asserts nothing.
+//! made (the request log's `mutating: false` entries) over the tool's run time. The service is
+//! created first (not measured); then the tools take turns (ristretto, AWS CLI, ristretto, …),
+//! each deploying a new image. The simulator's jitter is deterministic: every run of the
+//! benchmark sees the same task start times. Prints one table; asserts nothing.
 //!
 //! ```sh
 //! cargo bench --workspace --bench notice --profile dev          # every shape, 3 runs per tool
@@ -17,8 +19,9 @@
 //! NOTICE_SHAPES=short,typical NOTICE_RUNS=5 cargo bench --workspace --bench notice --profile dev
 //! ```
 //!
-//! - `NOTICE_SHAPES`: the shapes, comma-separated (default all); `NOTICE_RUNS`: runs per tool and
-//!   shape (default 3); `NOTICE_QUICK=1`: the short mode, `jittered` with 3 runs per tool.
+//! - `NOTICE_SHAPES`: the shapes, comma-separated (default all; its former name
+//!   `NOTICE_SCENARIO` is read too); `NOTICE_RUNS`: runs per tool and shape (default 3);
+//!   `NOTICE_QUICK=1`: the short mode, `jittered` with 3 runs per tool (under 5 minutes).
 //! - `NOTICE_SERIAL=1`: one shape at a time. By default every shape runs at once, each on its own
 //!   simulator (one thread and runtime each), because a full run is mostly waiting: it takes
 //!   about as long as its longest shape, `long` (~55 min: 7 deployments of ~8.5 min); one at a
@@ -66,7 +69,8 @@ fn modes() -> Modes {
     let shapes = if quick {
         vec!["jittered"]
     } else {
-        match std::env::var("NOTICE_SHAPES") {
+        // `NOTICE_SCENARIO`, its former name, still works.
+        match std::env::var("NOTICE_SHAPES").or_else(|_| std::env::var("NOTICE_SCENARIO")) {
             Ok(list) if !list.trim().is_empty() => list
                 .split(',')
                 .map(|name| {
