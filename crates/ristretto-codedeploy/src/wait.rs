@@ -24,6 +24,7 @@ use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus, EcsTarget, Tar
 use aws_sdk_ecs::types::Service;
 use ristretto_core::event::{Event, Events, Outcome, TaskSetProgress, short_task_definition};
 use ristretto_core::poll::{Backoff, Budget, GaveUp, Limits, Look, Pace, poll};
+use ristretto_ecs::pace::ServiceClock;
 use ristretto_ecs::service::{require_service, stopped_tasks};
 use tokio::time::Instant;
 
@@ -55,6 +56,9 @@ pub struct WaitSpec {
     /// When the command started, and the read calls it made before the wait: the wait keeps
     /// to [`ristretto_core::poll::READS_PER_MINUTE`] over the command.
     pub budget: Budget,
+    /// Seconds of CodeDeploy's clock per real second: 1 on AWS, the speed of the local
+    /// simulator's world.
+    pub clock_rate: f64,
 }
 
 /// How waiting ended well.
@@ -107,6 +111,44 @@ pub fn is_rollback(info: &DeploymentInfo) -> bool {
             .is_some_and(|id| !id.is_empty())
 }
 
+/// The termination wait of a deployment's blue task set, seconds (API_BlueGreenDeploymentConfiguration,
+/// `terminateBlueInstancesOnDeploymentSuccess.terminationWaitTimeInMinutes`; none: 0).
+fn termination_wait_of(info: &DeploymentInfo) -> f64 {
+    f64::from(
+        info.blue_green_deployment_configuration()
+            .and_then(|b| b.terminate_blue_instances_on_deployment_success())
+            .map_or(0, |t| t.termination_wait_time_in_minutes),
+    ) * 60.0
+}
+
+/// When a deployment whose traffic has moved ends: the termination wait after its last
+/// lifecycle event (AfterAllowTraffic) succeeded (CodeDeploy user guide, "Deployments on an
+/// Amazon ECS compute platform": the original task set is terminated after the wait).
+fn ends_at(target: &EcsTarget, termination_wait: f64) -> Option<f64> {
+    let last = target.lifecycle_events().last()?;
+    (last.lifecycle_event_name() == Some("AfterAllowTraffic")
+        && last.status() == Some(&aws_sdk_codedeploy::types::LifecycleEventStatus::Succeeded))
+    .then_some(())?;
+    Some(last.end_time()?.as_secs_f64() + termination_wait)
+}
+
+/// The wait before the next look: just after a known end (one look every 30 s while it is
+/// more than 45 s away; every second for 15 s once it passed), else what the back-off says.
+fn next_look(aim: Option<Instant>, now: Instant, backoff: Duration) -> Duration {
+    match aim {
+        Some(at) if at > now => {
+            let gap = at - now + Duration::from_millis(250);
+            if gap <= Duration::from_secs(45) {
+                gap
+            } else {
+                Duration::from_secs(30)
+            }
+        }
+        Some(at) if now < at + Duration::from_secs(15) => Duration::from_secs(1),
+        _ => backoff,
+    }
+}
+
 /// Refuses a new deployment while one is in progress in `group` (CodeDeploy
 /// would answer `DeploymentLimitExceededException`), before anything changes.
 ///
@@ -147,6 +189,12 @@ pub async fn wait_for_deployment(
     let mut green: Option<String> = None;
     let mut backoff = Backoff::new(spec.pace);
     let mut budget = spec.budget.clone();
+    let mut clock = ServiceClock::new(
+        spec.clock_rate,
+        (spec.clock_rate - 1.0).abs() < f64::EPSILON,
+    );
+    // The group's termination wait (seconds), from the deployment's own settings.
+    let mut termination_wait: Option<f64> = None;
     let mut polls: u32 = 0;
     // Once the deployment failed and CodeDeploy rolls it back: what failed,
     // and the rollback deployment now followed.
@@ -179,7 +227,7 @@ pub async fn wait_for_deployment(
             }
         }
         let mut info = None;
-        if needs_deployment(target.as_ref(), polls) {
+        if needs_deployment(target.as_ref(), polls) || termination_wait.is_none() && polls == 1 {
             let deployment = get_deployment(cd, &following).await?;
             budget.spend(1);
             if is_over(&deployment) {
@@ -192,14 +240,30 @@ pub async fn wait_for_deployment(
                     report_lifecycle(target, &mut seen, events, rollback);
                 }
             }
+            termination_wait = termination_wait.or(Some(termination_wait_of(&deployment)));
             info = Some(deployment);
         }
-        let earliest = budget.earliest();
+        let now = Instant::now();
+        let end = target.as_ref().and_then(|t| {
+            for e in t.lifecycle_events() {
+                for time in [e.start_time(), e.end_time()].into_iter().flatten() {
+                    clock.observe_time(time.as_secs_f64(), now);
+                }
+            }
+            ends_at(t, termination_wait?)
+        });
+        let aim = end.and_then(|end| clock.instant(end, now));
+        // A wait for one lifecycle event returns while the deployment goes on: the moment
+        // after it may last only as long as a hook (seconds), so its looks keep the pace
+        // without the budget.
+        let earliest = match spec.until {
+            Until::Finished => budget.earliest(),
+            Until::Event(_) => now,
+        };
         let again = |backoff: &mut Backoff, changed| Look::Again {
             changed,
-            next: backoff
-                .next(changed)
-                .max(earliest.saturating_duration_since(Instant::now())),
+            next: next_look(aim, now, backoff.next(changed))
+                .max(earliest.saturating_duration_since(now)),
         };
         if rolling_back.is_some() {
             return Ok::<_, CodeDeployError>(
@@ -577,6 +641,49 @@ fn steady_task_set(sets: &[TaskSetProgress]) -> Option<&TaskSetProgress> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(
+        name: &str,
+        status: &str,
+        end: Option<f64>,
+    ) -> aws_sdk_codedeploy::types::LifecycleEvent {
+        aws_sdk_codedeploy::types::LifecycleEvent::builder()
+            .lifecycle_event_name(name)
+            .status(aws_sdk_codedeploy::types::LifecycleEventStatus::from(
+                status,
+            ))
+            .set_end_time(end.map(aws_sdk_codedeploy::primitives::DateTime::from_secs_f64))
+            .build()
+    }
+
+    // The original task set goes after the termination wait that follows AfterAllowTraffic
+    // (API_BlueGreenDeploymentConfiguration, terminationWaitTimeInMinutes): the end is known
+    // once that event succeeded, and the next look comes just after it.
+    #[test]
+    fn the_end_is_the_termination_wait_after_after_allow_traffic() {
+        let going = EcsTarget::builder()
+            .lifecycle_events(event("AllowTraffic", "Succeeded", Some(100.0)))
+            .lifecycle_events(event("AfterAllowTraffic", "InProgress", None))
+            .build();
+        assert_eq!(ends_at(&going, 60.0), None);
+        let waiting = EcsTarget::builder()
+            .lifecycle_events(event("AllowTraffic", "Succeeded", Some(100.0)))
+            .lifecycle_events(event("AfterAllowTraffic", "Succeeded", Some(105.0)))
+            .build();
+        assert_eq!(ends_at(&waiting, 60.0), Some(165.0));
+
+        let now = Instant::now();
+        let backoff = Duration::from_secs(5);
+        let at = |s: u64| Some(now + Duration::from_secs(s));
+        assert_eq!(
+            next_look(at(20), now, backoff),
+            Duration::from_millis(20_250)
+        );
+        assert_eq!(next_look(at(60), now, backoff), Duration::from_secs(30));
+        let passed = now.checked_sub(Duration::from_secs(3));
+        assert_eq!(next_look(passed, now, backoff), Duration::from_secs(1));
+        assert_eq!(next_look(None, now, backoff), backoff);
+    }
 
     fn set(status: &str, stability: &str, desired: i64, running: i64) -> TaskSetProgress {
         TaskSetProgress {

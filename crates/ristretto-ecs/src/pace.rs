@@ -70,6 +70,14 @@ impl ServiceClock {
         }
     }
 
+    /// Takes a timestamp (epoch seconds of the service's clock) of an answer received at `now`:
+    /// the service's time was at least that then.
+    pub fn observe_time(&mut self, t: f64, now: Instant) {
+        if t.is_finite() && self.now(now).is_none_or(|current| t > current) {
+            self.anchor = Some((now, t));
+        }
+    }
+
     /// Takes the newest timestamp of an answer received at `now`.
     pub fn observe(&mut self, service: &Service, now: Instant) {
         let newest = service
@@ -85,9 +93,7 @@ impl ServiceClock {
             )
             .map(aws_smithy_types::DateTime::as_secs_f64)
             .fold(f64::NEG_INFINITY, f64::max);
-        if newest.is_finite() && self.now(now).is_none_or(|current| newest > current) {
-            self.anchor = Some((now, newest));
-        }
+        self.observe_time(newest, now);
     }
 
     /// The service's time at `now`, if anything is known.

@@ -216,6 +216,7 @@ async fn follow(
         // come once, before anything changed; the budget counts the wait's own looks (and one
         // read before them, as for an ECS deployment).
         budget: Budget::new(Instant::now(), 1, ctx.clock_rate()),
+        clock_rate: ctx.clock_rate(),
     };
     interruptibly(async {
         wait_for_deployment(&clients.codedeploy, &clients.ecs, &spec, events)
