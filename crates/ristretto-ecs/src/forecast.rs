@@ -140,7 +140,7 @@ pub fn learn(service: &Service, ours: &str) -> History {
             .filter(|e| e.message().and_then(Marker::of) == Some(kind))
             .filter_map(at)
             .filter(|t| *t >= from && *t <= end)
-            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))))
+            .reduce(f64::max)
     };
     let registered = last(Marker::Registered);
     let stopped = last(Marker::Stopped);
@@ -154,17 +154,6 @@ pub fn learn(service: &Service, ours: &str) -> History {
         stopped: stopped.and_then(|t| sane(end - t)),
         total: created.and_then(|c| sane(end - c)),
     }
-}
-
-/// The newest marker at or after `since` (our deployment's creation), with its time.
-#[must_use]
-pub fn last_marker(service: &Service, since: f64) -> Option<(Marker, f64)> {
-    service
-        .events()
-        .iter()
-        .filter_map(|e| Some((Marker::of(e.message()?)?, at(e)?)))
-        .filter(|(_, t)| *t >= since)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// What the target groups of the service say about the phases, when read.
@@ -213,17 +202,43 @@ pub fn forecast(
             sureness: Sureness::Rough,
         });
     }
-    let (marker, t) = last_marker(service, created)?;
-    let left = history.after(marker).or(match marker {
-        // Health checks, then the old tasks' drain: the next look sees the drain begin.
-        Marker::Registered => groups.to_healthy,
-        Marker::Draining => groups.deregistration_delay,
-        Marker::Stopped => None,
-    })?;
-    Some(Forecast {
-        at: t + left,
-        sureness: Sureness::Exact,
-    })
+    // Phases overlap (with `minimumHealthyPercent` below 100 an old task is drained and
+    // stopped right at the start, while the new ones start): each kind's newest marker says
+    // when the deployment can end at the earliest, and the latest of those is the forecast —
+    // except that a drain begun after the registration supersedes what the registration said
+    // (the health checks are over).
+    let drained = last_of(service, Marker::Draining, created);
+    [Marker::Registered, Marker::Draining, Marker::Stopped]
+        .into_iter()
+        .filter_map(|kind| {
+            let t = last_of(service, kind, created)?;
+            if kind == Marker::Registered && drained.is_some_and(|d| d >= t) {
+                return None;
+            }
+            let left = history.after(kind).or(match kind {
+                // Health checks, then the old tasks' drain: the next look sees the drain begin.
+                Marker::Registered => groups.to_healthy,
+                Marker::Draining => groups.deregistration_delay,
+                Marker::Stopped => None,
+            })?;
+            Some(t + left)
+        })
+        .reduce(f64::max)
+        .map(|at| Forecast {
+            at,
+            sureness: Sureness::Exact,
+        })
+}
+
+/// The newest marker of `kind` at or after `since`.
+fn last_of(service: &Service, kind: Marker, since: f64) -> Option<f64> {
+    service
+        .events()
+        .iter()
+        .filter(|e| e.message().and_then(Marker::of) == Some(kind))
+        .filter_map(at)
+        .filter(|t| *t >= since)
+        .reduce(f64::max)
 }
 
 /// Whether the service sits behind target groups, whose settings [`TargetGroups`] are worth
@@ -396,6 +411,37 @@ mod tests {
                 sureness: Sureness::Exact
             })
         );
+    }
+
+    #[test]
+    fn overlapping_phases_end_when_the_last_of_them_can() {
+        // minimumHealthyPercent 50: one old task drained from 1 s and stopped at 61 s while
+        // the new ones started; they ran at 30 s, were healthy at 50 s, and the other old task
+        // began draining then. Without history, the 60 s drain of that one is the end.
+        let service = Service::builder()
+            .events(event(
+                61.0,
+                "(service web) has stopped 1 running tasks: (task a).",
+            ))
+            .events(event(
+                50.0,
+                "(service web) has begun draining connections on 1 tasks.",
+            ))
+            .events(event(
+                30.0,
+                &format!("(service web) registered 2 targets in (target-group {TG})"),
+            ))
+            .events(event(
+                1.0,
+                "(service web) has begun draining connections on 1 tasks.",
+            ))
+            .build();
+        let groups = TargetGroups {
+            deregistration_delay: Some(60.0),
+            to_healthy: Some(20.0),
+        };
+        let f = forecast(&service, 0.0, true, &History::default(), &groups);
+        assert_eq!(f.map(|f| f.at), Some(110.0));
     }
 
     #[test]
