@@ -153,7 +153,8 @@ pub struct Schedule {
     close_step: Option<Duration>,
     /// Our deployment's creation, in the service's clock.
     created: Option<f64>,
-    /// A native deployment's lifecycle stage at the last look, and the service's time then.
+    /// The last look: the native deployment's lifecycle stage then ("" when none), and the
+    /// service's time.
     stage: Option<(String, f64)>,
     /// While it bakes: when the bake began (midway between the look before the stage and the
     /// look that saw it), how far either side that may be, and the bake's length.
@@ -195,6 +196,8 @@ impl Schedule {
         let Some(service_now) = self.clock.now(now) else {
             return;
         };
+        // The look before this one, with or without a stage (the answer that started the
+        // deployment counts): the stage began after it.
         let previous = self.stage.take();
         if stage == Some("BAKE_TIME") {
             if self.baking.is_none() {
@@ -205,7 +208,7 @@ impl Schedule {
         } else {
             self.baking = None;
         }
-        self.stage = stage.map(|s| (s.to_owned(), service_now));
+        self.stage = Some((stage.unwrap_or_default().to_owned(), service_now));
     }
 
     /// Counts read calls made (each look's, and any other).

@@ -145,6 +145,7 @@ pub async fn wait_for_deployment(
         // The answer to UpdateService already tells what the previous deployment took.
         let now = Instant::now();
         if let Some(answer) = &spec.answer {
+            schedule.observe_stage(answer, None, None, now);
             schedule.observe(answer, &spec.target, false, now);
             say_expected(&schedule, now, &mut expected_said, events);
         }
