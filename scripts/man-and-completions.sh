@@ -2,7 +2,7 @@
 # Writes what packages ship beside the binary, from the built binary itself (no network):
 #   DIR/man/ristretto.1, DIR/man/ristretto-<command>.1, …   (`ristretto generate-man`)
 #   DIR/completions/ristretto.bash, _ristretto, ristretto.fish   (`ristretto completions`)
-# Used by scripts/deb-check.sh (for cargo-deb's assets) and .github/workflows/release.yml.
+# Used by .ci/steps/deb.sh (for cargo-deb's assets) and .github/workflows/release.yml.
 # Usage: scripts/man-and-completions.sh BINARY DIR
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 BINARY DIR" >&2; exit 2; }
