@@ -92,12 +92,12 @@ if [ -n "$can_install" ]; then
   listed=$(dpkg -L ristretto)
   [ "$(dpkg-query -S /usr/bin/ristretto)" = "ristretto: /usr/bin/ristretto" ] ||
     fail "dpkg does not list /usr/bin/ristretto as the ristretto package's"
-  how="installed with $can_install -i"
+  how="installed with $can_install -i, checked and removed"
 else
   dpkg-deb -x "$deb" "$work/root"
   prefix=$work/root
   listed=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | sed 's|^\./|/|')
-  how="unpacked with dpkg -x ($unpack_why)"
+  how="unpacked with dpkg -x ($unpack_why) and checked"
 fi
 binary=$prefix/usr/bin/ristretto
 package_version=$("$binary" version)
@@ -141,4 +141,4 @@ if [ -n "$installed_with_dpkg" ]; then
   [ ! -e /usr/bin/ristretto ] || fail "/usr/bin/ristretto is still there after dpkg -r"
 fi
 phase "checking the package"
-echo "deb: $(basename "$deb") $how, checked and removed; step took $((SECONDS - start)) s"
+echo "deb: $(basename "$deb") $how; step took $((SECONDS - start)) s"
