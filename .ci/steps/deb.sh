@@ -25,6 +25,8 @@ fail() {
   exit 1
 }
 
+command -v dpkg-deb >/dev/null ||
+  fail "dpkg-deb not found: checking the .deb needs a Debian-based machine (the rust images are)"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 [ -n "$version" ] || fail "no version in Cargo.toml"
 # Where cargo puts the release build: CARGO_TARGET_DIR, build.target-dir or ./target.
@@ -70,8 +72,6 @@ dpkg-deb --info "$deb"
 phase "cargo deb --no-build"
 
 # 3. Install it, or unpack it where installing is not allowed.
-command -v dpkg-deb >/dev/null ||
-  fail "dpkg-deb not found: checking the .deb needs a Debian-based machine (the rust images are)"
 can_install=""
 unpack_why="not root, and no password-less sudo"
 if [ "${RISTRETTO_CI_DEB:-}" = unpack ]; then
