@@ -22,6 +22,11 @@
 
 use aws_sdk_ecs::types::{Service, ServiceEvent};
 
+/// How long an old task takes to stop once drained, when the service's history does not show
+/// it (its containers' exit and the task's teardown; nothing announces it). Looks follow after
+/// 1, 2 and 4 more seconds when it takes longer.
+pub const ASSUMED_STOP: f64 = 2.0;
+
 /// A service event that marks a phase of a rolling deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Marker {
@@ -218,7 +223,11 @@ pub fn forecast(
             let left = history.after(kind).or(match kind {
                 // Health checks, then the old tasks' drain: the next look sees the drain begin.
                 Marker::Registered => groups.to_healthy,
-                Marker::Draining => groups.deregistration_delay,
+                // The drain, then the stop, whose length nothing announces: as long as last
+                // time, else `ASSUMED_STOP`.
+                Marker::Draining => groups
+                    .deregistration_delay
+                    .map(|d| d + history.stopped.unwrap_or(ASSUMED_STOP)),
                 Marker::Stopped => None,
             })?;
             Some(t + left)
@@ -441,7 +450,7 @@ mod tests {
             to_healthy: Some(20.0),
         };
         let f = forecast(&service, 0.0, true, &History::default(), &groups);
-        assert_eq!(f.map(|f| f.at), Some(110.0));
+        assert_eq!(f.map(|f| f.at), Some(110.0 + ASSUMED_STOP));
     }
 
     #[test]
@@ -457,7 +466,7 @@ mod tests {
             to_healthy: Some(180.0),
         };
         let f = forecast(&service, 10.0, true, &History::default(), &groups);
-        assert_eq!(f.map(|f| f.at), Some(350.0));
+        assert_eq!(f.map(|f| f.at), Some(350.0 + ASSUMED_STOP));
         let stopped = Service::builder()
             .events(event(
                 50.0,

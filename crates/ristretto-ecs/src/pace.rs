@@ -156,8 +156,7 @@ pub struct Schedule {
     /// The last look: the native deployment's lifecycle stage then ("" when none), and the
     /// service's time.
     stage: Option<(String, f64)>,
-    /// While it bakes: when the bake began (midway between the look before the stage and the
-    /// look that saw it), how far either side that may be, and the bake's length.
+    /// While it bakes: the bake began between these two looks (service time); its length.
     baking: Option<(f64, f64, f64)>,
 }
 
@@ -203,7 +202,7 @@ impl Schedule {
             if self.baking.is_none() {
                 let from = previous.as_ref().map_or(service_now, |(_, t)| *t);
                 let bake = f64::from(bake_minutes.unwrap_or(0).max(0)) * 60.0;
-                self.baking = Some(((from + service_now) / 2.0, (service_now - from) / 2.0, bake));
+                self.baking = Some((from, service_now, bake));
             }
         } else {
             self.baking = None;
@@ -246,10 +245,20 @@ impl Schedule {
             self.history = Some(learn(service, ours.id().unwrap_or_default()));
         }
         let history = self.history.clone().unwrap_or_default();
-        let (f, spread) = if let Some((began, half, bake)) = self.baking {
+        let (f, spread) = if let Some((from, to, bake)) = self.baking {
             // The blue tasks stop after the bake, as they did last time.
+            let stopped = history.stopped.unwrap_or(0.0);
+            // The bake began between the two looks: where the previous deployment's did, when
+            // that falls there (its whole length less its bake and clean-up), else midway.
+            let (began, half) = match history.total.map(|t| created + t - bake - stopped) {
+                Some(last_time) if (from..=to).contains(&last_time) => (
+                    last_time,
+                    ((to - from) / 2.0).min(((last_time - created) * ROUGH_SPREAD).max(1.0)),
+                ),
+                _ => ((from + to) / 2.0, (to - from) / 2.0),
+            };
             let f = Forecast {
-                at: began + bake + history.stopped.unwrap_or(0.0),
+                at: began + bake + stopped,
                 sureness: Sureness::Rough,
             };
             (f, self.clock.real(half).max(self.pace.close))
@@ -645,6 +654,49 @@ mod tests {
         // While it bakes, one look keeps an eye on it, then the window.
         let baking = looks.iter().filter(|l| (41.0..96.0).contains(*l)).count();
         assert!(baking <= 2, "{looks:?}");
+    }
+
+    #[test]
+    fn a_bake_seen_late_begins_where_the_previous_deployment_s_did() {
+        // Last time the deployment took 82 s: green ran at 20 s, baked 60 s, blue stopped in
+        // 2 s. Now the look before the bake was the UpdateService answer (0 s) and the first
+        // that saw BAKE_TIME came at 30 s: the bake began at about 20 s again.
+        let history = vec![
+            event(
+                1082.0,
+                "(service web) (deployment ecs-svc/1) deployment completed.",
+            ),
+            event(
+                1080.0,
+                "(service web) has stopped 2 running tasks: (task a) (task b).",
+            ),
+        ];
+        let shape = Shape {
+            history,
+            runs: 0.0,
+            markers: Vec::new(),
+            ends: 82.0,
+        };
+        let start = Instant::now();
+        let local = |t: f64| start + Duration::from_secs_f64(t);
+        let mut clock = ServiceClock::new(1.0, false);
+        clock.anchor = Some((start, CREATED));
+        let mut schedule = Schedule::new(Pace::DEPLOYMENT, clock, Budget::new(start, 1, 1.0));
+        let (service, _) = shape.at(0.0);
+        schedule.observe_stage(&service, None, Some(1), local(0.0));
+        schedule.observe(&service, &target(), true, local(0.0));
+        let mut t = 30.0;
+        let mut looks = Vec::new();
+        while t < 82.0 {
+            looks.push(t);
+            schedule.spend(2);
+            schedule.observe_stage(&service, Some("BAKE_TIME"), Some(1), local(t));
+            schedule.observe(&service, &target(), true, local(t));
+            t += schedule.next(local(t), true).as_secs_f64();
+        }
+        assert!(t - 82.0 <= 2.0, "noticed at {t}: {looks:?}");
+        let baking = looks.iter().filter(|l| (31.0..78.0).contains(*l)).count();
+        assert!(baking <= 1, "{looks:?}");
     }
 
     #[test]
