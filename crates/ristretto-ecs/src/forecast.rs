@@ -190,23 +190,49 @@ pub enum Sureness {
     Rough,
 }
 
-/// The next moment worth a look for our deployment (created at `created`), whose tasks all
-/// run (`running`) or not, given what the previous deployment took and the target groups.
-/// `None`: nothing to go by (no history and no marker), or the end may come any moment.
+/// How many of our deployment's tasks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Running {
+    /// None yet.
+    None,
+    /// Some: the markers since the first one ran are ours (an old task stopped for it).
+    Some,
+    /// All of them (and none pending).
+    All,
+}
+
+/// The next moment worth a look for our deployment (created at `created`), given how many of
+/// its tasks run, what the previous deployment took and the target groups. `None`: nothing to
+/// go by (no history and no marker), or the end may come any moment.
 #[must_use]
 pub fn forecast(
     service: &Service,
     created: f64,
-    running: bool,
+    running: Running,
     history: &History,
     groups: &TargetGroups,
 ) -> Option<Forecast> {
-    if !running {
-        return history.run_after.map(|d| Forecast {
-            at: created + d,
-            sureness: Sureness::Rough,
-        });
+    let rough = history.run_after.map(|d| Forecast {
+        at: created + d,
+        sureness: Sureness::Rough,
+    });
+    match running {
+        Running::None => return rough,
+        // The end comes no sooner than what the markers say (an old task stopped for the
+        // first new one must finish stopping): that, else when the rest should run.
+        Running::Some => return from_markers(service, created, history, groups).or(rough),
+        Running::All => {}
     }
+    from_markers(service, created, history, groups)
+}
+
+/// The forecast from the newest markers of our deployment.
+fn from_markers(
+    service: &Service,
+    created: f64,
+    history: &History,
+    groups: &TargetGroups,
+) -> Option<Forecast> {
     // Phases overlap (with `minimumHealthyPercent` below 100 an old task is drained and
     // stopped right at the start, while the new ones start): each kind's newest marker says
     // when the deployment can end at the earliest, and the latest of those is the forecast —
@@ -393,7 +419,13 @@ mod tests {
         let mut service = load_balanced();
         let history = learn(&service, "ecs-svc/2");
         // Our tasks do not all run yet: the previous start says when they should.
-        let f = forecast(&service, 2000.0, false, &history, &TargetGroups::default());
+        let f = forecast(
+            &service,
+            2000.0,
+            Running::None,
+            &history,
+            &TargetGroups::default(),
+        );
         assert_eq!(
             f,
             Some(Forecast {
@@ -412,7 +444,13 @@ mod tests {
             ]
             .concat(),
         );
-        let f = forecast(&service, 2000.0, true, &history, &TargetGroups::default());
+        let f = forecast(
+            &service,
+            2000.0,
+            Running::All,
+            &history,
+            &TargetGroups::default(),
+        );
         assert_eq!(
             f,
             Some(Forecast {
@@ -420,6 +458,39 @@ mod tests {
                 sureness: Sureness::Exact
             })
         );
+    }
+
+    #[test]
+    fn with_some_tasks_running_the_stop_they_caused_bounds_the_end() {
+        // The first new task ran at 22 s and ECS stopped an old one for it; stops took 4 s
+        // last time: the end is not before 26 s, whenever the second new task runs.
+        let service = Service::builder()
+            .events(event(
+                22.0,
+                "(service web) has stopped 1 running tasks: (task b).",
+            ))
+            .events(event(
+                0.5,
+                "(service web) has stopped 1 running tasks: (task a).",
+            ))
+            .build();
+        let history = History {
+            run_after: Some(24.0),
+            stopped: Some(4.0),
+            ..History::default()
+        };
+        let none = TargetGroups::default();
+        let f = forecast(&service, 0.0, Running::Some, &history, &none);
+        assert_eq!(
+            f,
+            Some(Forecast {
+                at: 26.0,
+                sureness: Sureness::Exact
+            })
+        );
+        // Before any of ours runs, the early stop says nothing: the start is the forecast.
+        let f = forecast(&service, 0.0, Running::None, &history, &none);
+        assert_eq!(f.map(|f| f.sureness), Some(Sureness::Rough));
     }
 
     #[test]
@@ -449,7 +520,7 @@ mod tests {
             deregistration_delay: Some(60.0),
             to_healthy: Some(20.0),
         };
-        let f = forecast(&service, 0.0, true, &History::default(), &groups);
+        let f = forecast(&service, 0.0, Running::All, &History::default(), &groups);
         assert_eq!(f.map(|f| f.at), Some(110.0 + ASSUMED_STOP));
     }
 
@@ -465,7 +536,7 @@ mod tests {
             deregistration_delay: Some(300.0),
             to_healthy: Some(180.0),
         };
-        let f = forecast(&service, 10.0, true, &History::default(), &groups);
+        let f = forecast(&service, 10.0, Running::All, &History::default(), &groups);
         assert_eq!(f.map(|f| f.at), Some(350.0 + ASSUMED_STOP));
         let stopped = Service::builder()
             .events(event(
@@ -474,12 +545,12 @@ mod tests {
             ))
             .build();
         assert_eq!(
-            forecast(&stopped, 10.0, true, &History::default(), &groups),
+            forecast(&stopped, 10.0, Running::All, &History::default(), &groups),
             None
         );
         // Markers from before our deployment do not count.
         assert_eq!(
-            forecast(&service, 60.0, true, &History::default(), &groups),
+            forecast(&service, 60.0, Running::All, &History::default(), &groups),
             None
         );
     }

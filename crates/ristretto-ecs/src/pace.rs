@@ -24,7 +24,7 @@ use aws_sdk_ecs::types::Service;
 use tokio::time::Instant;
 
 use crate::assess::Target;
-use crate::forecast::{Forecast, History, Sureness, TargetGroups, forecast, learn};
+use crate::forecast::{Forecast, History, Running, Sureness, TargetGroups, forecast, learn};
 #[cfg(test)]
 use ristretto_core::poll::READS_PER_MINUTE;
 use ristretto_core::poll::{Budget, Pace};
@@ -263,7 +263,14 @@ impl Schedule {
             };
             (f, self.clock.real(half).max(self.pace.close))
         } else {
-            let Some(f) = forecast(service, created, running, &history, &self.groups) else {
+            let progress = if running {
+                Running::All
+            } else if ours.running_count() > 0 {
+                Running::Some
+            } else {
+                Running::None
+            };
+            let Some(f) = forecast(service, created, progress, &history, &self.groups) else {
                 self.aim = None;
                 return None;
             };
