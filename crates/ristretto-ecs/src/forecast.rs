@@ -22,9 +22,9 @@
 
 use aws_sdk_ecs::types::{Service, ServiceEvent};
 
-/// How long an old task takes to stop once drained, when the service's history does not show
-/// it (its containers' exit and the task's teardown; nothing announces it). Looks follow after
-/// 1, 2 and 4 more seconds when it takes longer.
+/// How long an old task takes to stop once ECS stopped it (after its drain), when the
+/// service's history does not show it (its containers' exit and the task's teardown; nothing
+/// announces it). Looks follow after 1, 2 and 4 more seconds when it takes longer.
 pub const ASSUMED_STOP: f64 = 2.0;
 
 /// A service event that marks a phase of a rolling deployment.
@@ -254,7 +254,7 @@ fn from_markers(
                 Marker::Draining => groups
                     .deregistration_delay
                     .map(|d| d + history.stopped.unwrap_or(ASSUMED_STOP)),
-                Marker::Stopped => None,
+                Marker::Stopped => Some(ASSUMED_STOP),
             })?;
             Some(t + left)
         })
@@ -525,7 +525,7 @@ mod tests {
     }
 
     #[test]
-    fn without_history_the_target_group_tells_the_drain_and_an_unknown_stop_is_no_forecast() {
+    fn without_history_the_target_group_tells_the_drain_and_a_stop_is_assumed() {
         let service = Service::builder()
             .events(event(
                 50.0,
@@ -545,8 +545,8 @@ mod tests {
             ))
             .build();
         assert_eq!(
-            forecast(&stopped, 10.0, Running::All, &History::default(), &groups),
-            None
+            forecast(&stopped, 10.0, Running::All, &History::default(), &groups).map(|f| f.at),
+            Some(50.0 + ASSUMED_STOP)
         );
         // Markers from before our deployment do not count.
         assert_eq!(
