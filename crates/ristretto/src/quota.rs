@@ -541,6 +541,26 @@ mod tests {
         }
     }
 
+    // The reasoning behind `--parallel`'s default (see `DEFAULT_PARALLEL`): a full batch
+    // starts within the smallest burst of the categories a deploy writes, and its polls (at
+    // most 10 reads per minute per service, issue 17) stay within a sixth of DescribeServices'
+    // sustained rate.
+    #[test]
+    fn the_default_parallel_fits_the_write_bursts_and_a_sixth_of_the_read_rate() {
+        let parallel = crate::settings::DEFAULT_PARALLEL;
+        let smallest_write_burst = ["RegisterTaskDefinition", "UpdateService", "CreateService"]
+            .iter()
+            .filter_map(|a| category(a))
+            .map(|q| q.burst)
+            .min()
+            .expect("listed");
+        assert_eq!(smallest_write_burst, 20);
+        assert!(parallel <= smallest_write_burst as usize);
+        let reads_per_second = parallel as f64 * 10.0 / 60.0;
+        let describe = category("DescribeServices").expect("listed");
+        assert!(reads_per_second <= describe.refill_per_second / 6.0 + 1e-9);
+    }
+
     #[test]
     fn throttles_are_told_by_error_code_not_by_message() {
         let body = br#"{"__type": "ThrottlingException", "message": "Rate exceeded"}"#;
