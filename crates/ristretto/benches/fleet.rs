@@ -115,7 +115,10 @@ impl Run {
         let surfaced = self
             .stderr
             .lines()
-            .filter(|l| l.contains("Throttling") && !l.starts_with("debug"))
+            .filter(|l| {
+                !l.starts_with("debug")
+                    && (l.contains("Throttling") || l.contains("Rate exceeded"))
+            })
             .count();
         println!("output lines naming throttling (without --debug lines): {surfaced}");
         let summary: Vec<&str> = self

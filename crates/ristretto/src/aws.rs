@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -159,7 +160,10 @@ impl Clients {
 
 /// The ECS client: its calls paced by the run's shared quota buckets
 /// ([`crate::quota`]), whose connector also times each try (so that waiting
-/// for a token does not count against [`ATTEMPT_TIMEOUT`]).
+/// for a token does not count against [`ATTEMPT_TIMEOUT`]). The SDK's
+/// stalled-upload check is off for it: it counts a request waiting for its
+/// token as a stalled upload (ECS requests are small JSON bodies, sent within
+/// the attempt timeout once they leave); the check of answers stays on.
 fn ecs_client(sdk: &SdkConfig, reads: &ReadCounter) -> aws_sdk_ecs::Client {
     let region = sdk.region().map_or("", |r| r.as_ref());
     let build = |sdk: &SdkConfig| {
@@ -175,6 +179,11 @@ fn ecs_client(sdk: &SdkConfig, reads: &ReadCounter) -> aws_sdk_ecs::Client {
     let sdk = sdk
         .to_builder()
         .http_client(paced)
+        .stalled_stream_protection(
+            StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build(),
+        )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)

@@ -293,12 +293,14 @@ impl Pacer {
     }
 }
 
+/// A Region's pacer and the HTTP client that sends through it.
+type Paced = (Arc<Pacer>, Option<SharedHttpClient>);
+
 /// The pacers of this process, one per Region (AWS's buckets are per account
 /// and Region; configs of one run in one Region share an account or not, and
 /// sharing is the careful guess).
-fn pacers() -> &'static Mutex<HashMap<String, (Arc<Pacer>, Option<SharedHttpClient>)>> {
-    static PACERS: OnceLock<Mutex<HashMap<String, (Arc<Pacer>, Option<SharedHttpClient>)>>> =
-        OnceLock::new();
+fn pacers() -> &'static Mutex<HashMap<String, Paced>> {
+    static PACERS: OnceLock<Mutex<HashMap<String, Paced>>> = OnceLock::new();
     PACERS.get_or_init(Mutex::default)
 }
 
