@@ -116,8 +116,7 @@ impl Run {
             .stderr
             .lines()
             .filter(|l| {
-                !l.starts_with("debug")
-                    && (l.contains("Throttling") || l.contains("Rate exceeded"))
+                !l.starts_with("debug") && (l.contains("Throttling") || l.contains("Rate exceeded"))
             })
             .count();
         println!("output lines naming throttling (without --debug lines): {surfaced}");

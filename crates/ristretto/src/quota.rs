@@ -366,6 +366,7 @@ impl HttpClient for PacedClient {
         SharedHttpConnector::new(PacedConnector {
             inner: self.inner.http_connector(settings, components),
             pacer: Arc::clone(&self.pacer),
+            attempt_timeout: crate::aws::ATTEMPT_TIMEOUT,
         })
     }
 }
@@ -374,6 +375,8 @@ impl HttpClient for PacedClient {
 struct PacedConnector {
     inner: SharedHttpConnector,
     pacer: Arc<Pacer>,
+    /// How long one try may take once it leaves.
+    attempt_timeout: Duration,
 }
 
 /// The ECS action of a request: ECS speaks AWS JSON 1.1, which names the
@@ -416,9 +419,10 @@ impl HttpConnector for PacedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let inner = self.inner.clone();
         let pacer = Arc::clone(&self.pacer);
+        let limit = self.attempt_timeout;
         HttpConnectorFuture::new(async move {
             let Some(quota) = action(&request).and_then(category) else {
-                return send(&inner, request).await;
+                return send(&inner, request, limit).await;
             };
             pacer.stats.calls.fetch_add(1, Ordering::Relaxed);
             let mut request = request;
@@ -434,7 +438,7 @@ impl HttpConnector for PacedConnector {
                     tokio::time::sleep(wait).await;
                 }
                 let again = (resends < RESENDS).then(|| request.try_clone()).flatten();
-                let response = send(&inner, request).await?;
+                let response = send(&inner, request, limit).await?;
                 let throttled = is_throttle(
                     response.status().as_u16(),
                     response.headers().get("x-amzn-errortype"),
@@ -460,10 +464,11 @@ impl HttpConnector for PacedConnector {
     }
 }
 
-/// Sends one try and reads its whole answer within [`crate::aws::ATTEMPT_TIMEOUT`].
+/// Sends one try and reads its whole answer within `limit`.
 async fn send(
     inner: &SharedHttpConnector,
     request: HttpRequest,
+    limit: Duration,
 ) -> Result<aws_smithy_runtime_api::client::orchestrator::HttpResponse, ConnectorError> {
     let attempt = async {
         let mut response = inner.call(request).await?;
@@ -476,7 +481,7 @@ async fn send(
         *response.body_mut() = SdkBody::from(bytes);
         Ok(response)
     };
-    match tokio::time::timeout(crate::aws::ATTEMPT_TIMEOUT, attempt).await {
+    match tokio::time::timeout(limit, attempt).await {
         Ok(result) => result,
         Err(elapsed) => Err(ConnectorError::timeout(Box::new(elapsed))),
     }
@@ -561,6 +566,126 @@ mod tests {
         let reads_per_second = parallel as f64 * 10.0 / 60.0;
         let describe = category("DescribeServices").expect("listed");
         assert!(reads_per_second <= describe.refill_per_second / 6.0 + 1e-9);
+    }
+
+    /// An inner connector answering from a script: `Some((status, body))`, or
+    /// `None` for a server that accepts and never answers.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        answers: Mutex<std::collections::VecDeque<Option<(u16, &'static str)>>>,
+        calls: AtomicU64,
+    }
+
+    #[derive(Debug)]
+    struct ScriptedConnector(Arc<Scripted>);
+
+    impl HttpConnector for ScriptedConnector {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            self.0.calls.fetch_add(1, Ordering::Relaxed);
+            let answer = self
+                .0
+                .answers
+                .lock()
+                .expect("lock")
+                .pop_front()
+                .expect("scripted");
+            HttpConnectorFuture::new(async move {
+                let Some((status, body)) = answer else {
+                    return std::future::pending().await;
+                };
+                let status =
+                    aws_smithy_runtime_api::http::StatusCode::try_from(status).expect("status");
+                Ok(
+                    aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+                        status,
+                        SdkBody::from(body),
+                    ),
+                )
+            })
+        }
+    }
+
+    fn paced(answers: Vec<Option<(u16, &'static str)>>) -> (PacedConnector, Arc<Scripted>) {
+        let scripted = Arc::new(Scripted {
+            answers: Mutex::new(answers.into()),
+            calls: AtomicU64::new(0),
+        });
+        let connector = PacedConnector {
+            inner: SharedHttpConnector::new(ScriptedConnector(Arc::clone(&scripted))),
+            pacer: Arc::new(Pacer::default()),
+            attempt_timeout: Duration::from_millis(200),
+        };
+        (connector, scripted)
+    }
+
+    fn describe_services() -> HttpRequest {
+        let mut request = HttpRequest::new(SdkBody::from("{}"));
+        request.headers_mut().insert(
+            "x-amz-target",
+            "AmazonEC2ContainerServiceV20141113.DescribeServices",
+        );
+        request
+    }
+
+    const THROTTLED: &str = r#"{"__type": "ThrottlingException", "message": "Rate exceeded"}"#;
+
+    // ECS API Reference, "Request throttling for the Amazon ECS API": a throttled call gets
+    // `ThrottlingException`; the SDK sees only the answer that finally came through.
+    #[tokio::test]
+    async fn a_throttled_call_is_sent_again_and_only_its_answer_reaches_the_sdk() {
+        let (connector, scripted) = paced(vec![
+            Some((400, THROTTLED)),
+            Some((400, THROTTLED)),
+            Some((200, r#"{"services": []}"#)),
+        ]);
+        let response = connector.call(describe_services()).await.expect("answered");
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.body().bytes(), Some(&br#"{"services": []}"#[..]));
+        assert_eq!(scripted.calls.load(Ordering::Relaxed), 3);
+        let summary = connector.pacer.summary().expect("calls made");
+        assert!(summary.contains("ECS calls: 1;"), "{summary}");
+        assert!(summary.contains("sent again: 2;"), "{summary}");
+    }
+
+    #[tokio::test]
+    async fn past_its_resends_a_throttle_is_handed_to_the_sdk() {
+        let answers = (0..=RESENDS).map(|_| Some((400, THROTTLED))).collect();
+        let (connector, scripted) = paced(answers);
+        // Fast refills, so that the test does not wait for the halved rates.
+        connector.pacer.take(
+            category("DescribeServices").expect("listed"),
+            Instant::now(),
+        );
+        connector
+            .pacer
+            .buckets
+            .lock()
+            .expect("lock")
+            .values_mut()
+            .for_each(|b| b.nominal = 10_000.0);
+        let response = connector.call(describe_services()).await.expect("answered");
+        assert_eq!(response.status().as_u16(), 400);
+        assert_eq!(
+            scripted.calls.load(Ordering::Relaxed),
+            u64::from(RESENDS) + 1
+        );
+        let summary = connector.pacer.summary().expect("calls made");
+        assert!(
+            summary.contains("handed to the SDK's retries: 1"),
+            "{summary}"
+        );
+    }
+
+    // A server that accepts and never answers must not hold a call: the try times out (and the
+    // SDK retries it as a transient error).
+    #[tokio::test]
+    async fn a_try_that_gets_no_answer_times_out() {
+        let (connector, _) = paced(vec![None]);
+        let error = connector
+            .call(describe_services())
+            .await
+            .expect_err("no answer");
+        assert!(error.is_timeout(), "{error:?}");
     }
 
     #[test]
