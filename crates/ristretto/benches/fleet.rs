@@ -7,7 +7,7 @@
 //! the simulator answered, the throttled calls ristretto retried (its `--debug` summary), the
 //! lines of its output that mention throttling, its peak memory (`VmHWM`, sampled from
 //! `/proc`), its exit code and how many services ended on the new image. Asserts nothing about
-//! time. Run with `cargo bench -p ristretto --bench fleet` (`FLEET_SERVICES=N` services,
+//! time. Run with `cargo bench --workspace --bench fleet --profile dev` (`FLEET_SERVICES=N` services,
 //! default 100; `FLEET_PARALLEL=N` for `--parallel`, default ristretto's own; `RISTRETTO_BIN`
 //! for another binary). Tasks start in 20 s (±30 %), so a run takes a few minutes.
 
