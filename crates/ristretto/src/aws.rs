@@ -8,10 +8,14 @@
 //! ten attempts stretched two throttled polls to 28 s, and a refused
 //! connection to about a minute). Waits do not depend on it: the poll loop
 //! (`ristretto_core::poll`) looks again after a failed look until the timeout.
+//!
+//! ECS calls are paced to stay inside AWS's request quotas, and a throttled
+//! ECS call is sent again quietly ([`crate::quota`]).
 
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -131,11 +135,7 @@ impl Clients {
             .build();
         let reads = ReadCounter::default();
         Self {
-            ecs: aws_sdk_ecs::Client::from_conf(
-                aws_sdk_ecs::config::Builder::from(&sdk)
-                    .interceptor(reads.clone())
-                    .build(),
-            ),
+            ecs: ecs_client(&sdk, &reads),
             codedeploy: aws_sdk_codedeploy::Client::from_conf(
                 aws_sdk_codedeploy::config::Builder::from(&sdk)
                     .interceptor(reads.clone())
@@ -156,6 +156,41 @@ impl Clients {
             reads,
         }
     }
+}
+
+/// The ECS client: its calls paced by the run's shared quota buckets
+/// ([`crate::quota`]), whose connector also times each try (so that waiting
+/// for a token does not count against [`ATTEMPT_TIMEOUT`]). The SDK's
+/// stalled-upload check is off for it: it counts a request waiting for its
+/// token as a stalled upload (ECS requests are small JSON bodies, sent within
+/// the attempt timeout once they leave); the check of answers stays on.
+fn ecs_client(sdk: &SdkConfig, reads: &ReadCounter) -> aws_sdk_ecs::Client {
+    let region = sdk.region().map_or("", |r| r.as_ref());
+    let build = |sdk: &SdkConfig| {
+        aws_sdk_ecs::Client::from_conf(
+            aws_sdk_ecs::config::Builder::from(sdk)
+                .interceptor(reads.clone())
+                .build(),
+        )
+    };
+    let Some(paced) = crate::quota::http_client(region) else {
+        return build(sdk);
+    };
+    let sdk = sdk
+        .to_builder()
+        .http_client(paced)
+        .stalled_stream_protection(
+            StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build(),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build(),
+        )
+        .build();
+    build(&sdk)
 }
 
 /// The region the clients of a config talk to, as far as it is known without

@@ -111,7 +111,7 @@ pub const LOCAL_SPEED: Var = flag_var(
 pub const PARALLEL: Var = flag_var(
     "PARALLEL",
     "services handled at once with several configs (`--parallel`)",
-    "4",
+    "20",
 );
 /// `--output`.
 pub const OUTPUT: Var = flag_var(

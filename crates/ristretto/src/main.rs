@@ -13,6 +13,7 @@ mod lookups;
 mod pick;
 mod printer;
 mod progress;
+mod quota;
 mod report;
 mod settings;
 mod signals;

@@ -14,8 +14,16 @@ use crate::cli::{ColorChoice, GlobalArgs, OutputArg, OutputFormat};
 use crate::env_vars;
 use crate::report::{CliError, bad_input};
 
-/// Services handled at once by default.
-pub const DEFAULT_PARALLEL: usize = 4;
+/// Services handled at once by default, from ECS's request quotas
+/// ([`crate::quota::ECS_QUOTAS`]): a deploy registers a task definition and
+/// updates a service, and the smallest burst of those categories is
+/// RegisterTaskDefinition's 20, so 20 services start their deployments within
+/// AWS's burst; while they wait, at most 10 reads per minute each make 3.3
+/// DescribeServices per second, a sixth of that category's sustained 20 per
+/// second, leaving room for the account's other callers. More services queue
+/// for a free slot; a larger `--parallel` is paced by [`crate::quota`] rather
+/// than throttled.
+pub const DEFAULT_PARALLEL: usize = 20;
 
 /// Everything a command needs to know from the command line and environment.
 #[derive(Clone)]

@@ -171,7 +171,9 @@ pub async fn for_each_config<'a>(
             .into_iter()
             .next()
             .ok_or_else(|| crate::report::bad_input("no config", None))?;
-        return run(config).await;
+        let result = run(config).await;
+        print_pacing(ctx);
+        return result;
     }
     let permits = tokio::sync::Semaphore::new(ctx.settings.parallel);
     let runs = configs.into_iter().map(|config| {
@@ -188,7 +190,8 @@ pub async fn for_each_config<'a>(
         }
     });
     let results = futures_util::future::join_all(runs).await;
-    print_summary(&ctx.printer, &results);
+    print_pacing(ctx);
+    ctx.printer.info(&summary(&results));
     let failed: Vec<crate::exit::Exit> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().err().map(|e| e.exit))
@@ -212,20 +215,105 @@ pub fn label(config: &Config) -> String {
     )
 }
 
-fn print_summary(printer: &Printer, results: &[(String, Result<(), CliError>)]) {
-    let width = results
+/// With `--debug`: how the run's ECS calls were paced and which throttled
+/// calls were sent again ([`crate::quota`]).
+fn print_pacing(ctx: &Context) {
+    for line in crate::quota::summaries() {
+        ctx.printer.debug(&line);
+    }
+}
+
+/// Services listed one per line in the summary up to this many; past it, the
+/// services that succeeded are counted on one line (failures are always
+/// listed, first).
+const LISTED: usize = 10;
+
+/// The summary table of a run over several configs: the failures first, with
+/// their exit code and reason, then the services that succeeded, one per line
+/// for a few, counted for many.
+fn summary(results: &[(String, Result<(), CliError>)]) -> String {
+    let mut rows: Vec<(String, String)> = results
+        .iter()
+        .filter_map(|(label, result)| {
+            result.as_ref().err().map(|e| {
+                (
+                    label.clone(),
+                    format!("failed (exit {}): {}", e.exit.code(), e.error),
+                )
+            })
+        })
+        .collect();
+    let ok = results.iter().filter(|(_, r)| r.is_ok());
+    if results.len() <= LISTED {
+        rows.extend(ok.map(|(label, _)| (label.clone(), "ok".to_owned())));
+    } else {
+        match ok.count() {
+            0 => {}
+            1 => rows.push(("1 service".to_owned(), "ok".to_owned())),
+            n => rows.push((format!("{n} services"), "ok".to_owned())),
+        }
+    }
+    let width = rows
         .iter()
         .map(|(l, _)| l.len())
         .max()
         .unwrap_or(0)
         .max("service".len());
     let mut table = format!("{:<width$}  result\n", "service");
-    for (label, result) in results {
-        let outcome = match result {
-            Ok(()) => "ok".to_owned(),
-            Err(e) => format!("failed (exit {}): {}", e.exit.code(), e.error),
-        };
+    for (label, outcome) in rows {
         table.push_str(&format!("{label:<width$}  {outcome}\n"));
     }
-    printer.info(table.trim_end());
+    table.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::Exit;
+
+    fn failed(exit: Exit, message: &str) -> Result<(), CliError> {
+        Err(CliError {
+            exit,
+            error: anyhow::anyhow!(message.to_owned()),
+            hint: None,
+        })
+    }
+
+    #[test]
+    fn a_few_services_are_listed_each_failures_first() {
+        let results = vec![
+            ("web/default".to_owned(), Ok(())),
+            (
+                "api/default".to_owned(),
+                failed(Exit::Failure, "deployment failed"),
+            ),
+            ("worker/default".to_owned(), Ok(())),
+        ];
+        assert_eq!(
+            summary(&results),
+            "service         result\n\
+             api/default     failed (exit 1): deployment failed\n\
+             web/default     ok\n\
+             worker/default  ok"
+        );
+    }
+
+    #[test]
+    fn many_services_list_their_failures_and_count_the_rest() {
+        let mut results: Vec<(String, Result<(), CliError>)> = (1..=100)
+            .map(|i| (format!("svc-{i:03}/default"), Ok(())))
+            .collect();
+        results[41].1 = failed(Exit::TimedOut, "timed out after 10m");
+        results[6].1 = failed(Exit::Failure, "deployment failed");
+        assert_eq!(
+            summary(&results),
+            "service          result\n\
+             svc-007/default  failed (exit 1): deployment failed\n\
+             svc-042/default  failed (exit 4): timed out after 10m\n\
+             98 services      ok"
+        );
+        let all_ok: Vec<(String, Result<(), CliError>)> =
+            (1..=11).map(|i| (format!("s{i}/c"), Ok(()))).collect();
+        assert_eq!(summary(&all_ok), "service      result\n11 services  ok");
+    }
 }

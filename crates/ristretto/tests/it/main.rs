@@ -12,6 +12,7 @@ mod day2;
 mod deploy;
 mod diff_markdown;
 mod exec;
+mod fleet;
 mod lifecycle;
 mod local;
 mod logs;
