@@ -231,13 +231,7 @@ impl Schedule {
         now: Instant,
     ) -> Option<Instant> {
         self.clock.observe(service, now);
-        let ours = service
-            .deployments()
-            .iter()
-            .find(|d| match &target.deployment {
-                Some(id) => d.id() == Some(id.as_str()),
-                None => d.status() == Some("PRIMARY"),
-            })?;
+        let ours = crate::wait::ours(service, target)?;
         let created = ours.created_at()?.as_secs_f64();
         self.created = Some(created);
         if self.history.is_none() {

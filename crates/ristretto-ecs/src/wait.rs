@@ -419,14 +419,7 @@ impl ProgressMark {
     /// Records one look at the service; whether it shows progress since the previous looks
     /// (the first look always does).
     pub fn observe(&mut self, service: &Service, target: &crate::assess::Target) -> bool {
-        let ours = service
-            .deployments()
-            .iter()
-            .find(|d| match &target.deployment {
-                Some(id) => d.id() == Some(id.as_str()),
-                None => d.status() == Some("PRIMARY"),
-            });
-        let running = ours.map_or(0, |d| d.running_count());
+        let running = ours(service, target).map_or(0, |d| d.running_count());
         let states: Vec<(String, String, String)> = service
             .deployments()
             .iter()
@@ -468,6 +461,16 @@ fn say_expected(schedule: &Schedule, now: Instant, said: &mut bool, events: &Eve
 /// come any moment (or once old tasks have drained).
 #[must_use]
 pub fn ours_running(service: &Service, target: &crate::assess::Target) -> bool {
+    ours(service, target)
+        .is_some_and(|d| d.pending_count() == 0 && d.running_count() >= d.desired_count())
+}
+
+/// The deployment followed: the target's, else the PRIMARY one.
+#[must_use]
+pub fn ours<'a>(
+    service: &'a Service,
+    target: &crate::assess::Target,
+) -> Option<&'a aws_sdk_ecs::types::Deployment> {
     service
         .deployments()
         .iter()
@@ -475,7 +478,6 @@ pub fn ours_running(service: &Service, target: &crate::assess::Target) -> bool {
             Some(id) => d.id() == Some(id.as_str()),
             None => d.status() == Some("PRIMARY"),
         })
-        .is_some_and(|d| d.pending_count() == 0 && d.running_count() >= d.desired_count())
 }
 
 /// Emits events newer than `since` not yet seen, oldest first; whether there
