@@ -350,14 +350,14 @@ impl Schedule {
                         .div_f64(credit)
                         .clamp(pace.close, Duration::from_secs(4));
                 }
-                return self.close(running);
+                return self.close();
             }
             // Later than forecast: forget it and back off again from here.
             self.aim = None;
             self.backoff = Some(pace.close);
         }
         if running {
-            return self.close(true);
+            return self.close();
         }
         self.close_step = None;
         let next = match self.backoff {
@@ -370,7 +370,7 @@ impl Schedule {
     }
 
     /// 1 s, 2 s, 4 s, then every [`CLOSE_MAX`].
-    fn close(&mut self, _running: bool) -> Duration {
+    fn close(&mut self) -> Duration {
         let next = match self.close_step {
             None => self.pace.close,
             Some(previous) => (previous * 2).min(CLOSE_MAX.max(self.pace.close)),
