@@ -109,7 +109,14 @@ impl Budget {
     /// The earliest moment the next read is within the budget.
     #[must_use]
     pub fn earliest(&self) -> Instant {
-        let earned = (f64::from(self.reads) + 1.0 - FREE_READS).max(0.0);
+        self.earliest_for(1)
+    }
+
+    /// The earliest moment `reads` more reads (one look that makes several calls) are within
+    /// the budget.
+    #[must_use]
+    pub fn earliest_for(&self, reads: u32) -> Instant {
+        let earned = (f64::from(self.reads) + f64::from(reads.max(1)) - FREE_READS).max(0.0);
         self.started + self.per_read.mul_f64(earned)
     }
 }
@@ -441,6 +448,8 @@ mod tests {
         budget.spend(2);
         assert_eq!(budget.reads(), 3);
         assert_eq!(budget.earliest(), start + Duration::from_secs(24));
+        // A look that makes two calls waits until both are earned.
+        assert_eq!(budget.earliest_for(2), start + Duration::from_secs(30));
         // A world running 20 times faster earns 20 times faster.
         let fast = Budget::new(start, 1, 20.0);
         assert_eq!(fast.earliest(), start + Duration::from_millis(600));

@@ -158,6 +158,8 @@ pub struct Schedule {
     stage: Option<(String, f64)>,
     /// While it bakes: the bake began between these two looks (service time); its length.
     baking: Option<(f64, f64, f64)>,
+    /// Read calls one look makes.
+    look_cost: u32,
 }
 
 impl Schedule {
@@ -177,6 +179,7 @@ impl Schedule {
             created: None,
             stage: None,
             baking: None,
+            look_cost: 1,
         }
     }
 
@@ -213,6 +216,12 @@ impl Schedule {
     /// Counts read calls made (each look's, and any other).
     pub fn spend(&mut self, reads: u32) {
         self.budget.spend(reads);
+    }
+
+    /// How many read calls one look makes (DescribeServices, and DescribeServiceDeployments
+    /// for a native deployment): the next look waits until all of them are within the budget.
+    pub fn look_costs(&mut self, reads: u32) {
+        self.look_cost = reads.max(1);
     }
 
     /// Read calls made so far, those before the wait included.
@@ -319,7 +328,11 @@ impl Schedule {
     /// The wait after a look at `now` that found our tasks all running (or not).
     pub fn next(&mut self, now: Instant, running: bool) -> Duration {
         let want = self.want(now, running);
-        want.max(self.budget.earliest().saturating_duration_since(now))
+        want.max(
+            self.budget
+                .earliest_for(self.look_cost)
+                .saturating_duration_since(now),
+        )
     }
 
     fn want(&mut self, now: Instant, running: bool) -> Duration {

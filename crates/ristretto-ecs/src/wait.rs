@@ -165,6 +165,7 @@ pub async fn wait_for_deployment(
         let reads = follower.reads;
         let look = follower.look(ecs, spec, &service, events).await?;
         schedule.spend(follower.reads - reads);
+        schedule.look_costs(1 + follower.reads - reads);
         let now = Instant::now();
         let running = ours_running(&service, &spec.target);
         schedule.observe_stage(
