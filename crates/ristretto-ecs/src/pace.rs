@@ -5,7 +5,7 @@
 //! - **An exact forecast** (a drain begun, old tasks stopped, and how long that took last
 //!   time or the target group's deregistration delay): one look just after it. Before it,
 //!   nothing decisive can happen; a look every 30 s keeps an eye on failures when it is
-//!   far.
+//!   far (every `pace.max` once tasks of ours failed: the circuit breaker may decide).
 //! - **A rough forecast** (our tasks should run about when the previous deployment's did):
 //!   looks spread over a window around it, as wide as starts vary.
 //! - **No forecast**: back off from `pace.first` by `pace.factor` up to `pace.max` while our
@@ -160,6 +160,8 @@ pub struct Schedule {
     baking: Option<(f64, f64, f64)>,
     /// Read calls one look makes.
     look_cost: u32,
+    /// Tasks of our deployment failed: the circuit breaker may decide any moment.
+    failing: bool,
 }
 
 impl Schedule {
@@ -180,6 +182,7 @@ impl Schedule {
             stage: None,
             baking: None,
             look_cost: 1,
+            failing: false,
         }
     }
 
@@ -241,6 +244,7 @@ impl Schedule {
     ) -> Option<Instant> {
         self.clock.observe(service, now);
         let ours = crate::wait::ours(service, target)?;
+        self.failing = ours.failed_tasks() > 0;
         let created = ours.created_at()?.as_secs_f64();
         self.created = Some(created);
         if self.history.is_none() {
@@ -344,7 +348,10 @@ impl Schedule {
             if now < opens {
                 let gap = opens - now + after;
                 self.close_step = None;
-                return if gap <= FAR { gap } else { FAR_STEP };
+                // Failed tasks: the circuit breaker (or the next failure) may come any moment,
+                // so the looks before the forecast come as often as while tasks start.
+                let far_step = if self.failing { pace.max } else { FAR_STEP };
+                return if gap <= FAR { gap } else { far_step };
             }
             let closes = aim.at
                 + aim.spread
@@ -711,6 +718,50 @@ mod tests {
         assert!(t - 82.0 <= 2.0, "noticed at {t}: {looks:?}");
         let baking = looks.iter().filter(|l| (31.0..78.0).contains(*l)).count();
         assert!(baking <= 1, "{looks:?}");
+    }
+
+    #[test]
+    fn failed_tasks_bring_the_looks_before_a_far_forecast_closer() {
+        // A 300 s drain began at 10 s (last time it took as long): nothing decisive until
+        // 310 s, so one look every 30 s — unless tasks of ours failed, when the circuit
+        // breaker may decide any moment: then every 15 s.
+        let start = Instant::now();
+        let next_after = |failed: i32| {
+            let mut clock = ServiceClock::new(1.0, false);
+            clock.anchor = Some((start, CREATED));
+            let mut schedule = Schedule::new(Pace::DEPLOYMENT, clock, Budget::new(start, 0, 1.0));
+            let history = vec![
+                event(
+                    1302.0,
+                    "(service web) (deployment ecs-svc/1) deployment completed.",
+                ),
+                event(1002.0, DRAIN),
+            ];
+            let service = Service::builder()
+                .deployments(
+                    Deployment::builder()
+                        .id("ecs-svc/2")
+                        .status("PRIMARY")
+                        .created_at(DateTime::from_secs_f64(CREATED))
+                        .desired_count(2)
+                        .running_count(2)
+                        .failed_tasks(failed)
+                        .build(),
+                )
+                .deployments(
+                    Deployment::builder()
+                        .id("ecs-svc/1")
+                        .created_at(DateTime::from_secs_f64(1000.0))
+                        .build(),
+                )
+                .set_events(Some([vec![event(CREATED + 10.0, DRAIN)], history].concat()))
+                .build();
+            let now = start + Duration::from_secs(60);
+            schedule.observe(&service, &target(), true, now);
+            schedule.next(now, true)
+        };
+        assert_eq!(next_after(0), Duration::from_secs(30));
+        assert_eq!(next_after(1), Duration::from_secs(15));
     }
 
     #[test]
