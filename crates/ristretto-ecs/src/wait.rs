@@ -56,7 +56,7 @@ pub struct WaitSpec {
     pub just_started: bool,
     /// How a native deployment's lifecycle is followed.
     pub lifecycle: LifecycleSpec,
-    /// When the command started: the read budget ([`crate::pace::READS_PER_MINUTE`]) counts
+    /// When the command started: the read budget ([`ristretto_core::poll::READS_PER_MINUTE`]) counts
     /// from then.
     pub started: Instant,
     /// Read calls the command made before the wait.
