@@ -138,10 +138,10 @@ fn next_look(aim: Option<Instant>, now: Instant, backoff: Duration) -> Duration 
     match aim {
         Some(at) if at > now => {
             let gap = at - now + Duration::from_millis(250);
-            if gap <= Duration::from_secs(45) {
+            if gap <= ristretto_ecs::pace::FAR {
                 gap
             } else {
-                Duration::from_secs(30)
+                ristretto_ecs::pace::FAR_STEP
             }
         }
         Some(at) if now < at + Duration::from_secs(15) => Duration::from_secs(1),

@@ -37,10 +37,10 @@ const ROUGH_SPREAD: f64 = 0.15;
 
 /// Before a forecast moment further away than this, one look every [`FAR_STEP`] keeps an eye
 /// on failures; nearer, the next look is just after it.
-const FAR: Duration = Duration::from_secs(45);
+pub const FAR: Duration = Duration::from_secs(45);
 
 /// The step of those looks.
-const FAR_STEP: Duration = Duration::from_secs(30);
+pub const FAR_STEP: Duration = Duration::from_secs(30);
 
 /// How long after an exact forecast the looks keep coming quickly before backing off.
 const OVERDUE_WINDOW: Duration = Duration::from_secs(15);
